@@ -1,0 +1,42 @@
+/* Memory groups: the blocks of one memory device (DIMM: static, virtio-mem:
+ * dynamic). Invisible in sysfs; they feed the auto-movable policy. */
+#ifndef MEMHP_MEMORY_GROUP_H
+#define MEMHP_MEMORY_GROUP_H
+
+#include "idtree.h"
+#include "mm_types.h"
+
+struct memory_block;
+
+struct memory_group {
+	int id;
+	int nid;
+	bool is_dynamic;
+	uint64_t max_pages;  /* static */
+	uint64_t unit_pages; /* dynamic */
+	uint64_t present_kernel_pages;
+	uint64_t present_movable_pages;
+	struct memory_block *blocks; /* newest first */
+	unsigned int nr_blocks;
+};
+
+struct memory_group_registry {
+	struct idtree groups; /* id -> group */
+};
+
+struct node;
+
+void memory_group_registry_init(struct memory_group_registry *r);
+void memory_group_registry_destroy(struct memory_group_registry *r);
+/* Both return the new id (>= 0) or -EINVAL / -ENOMEM / -EBUSY. */
+int memory_group_register_static(struct memory_group_registry *r, const struct node *nodes,
+				 int nid, uint64_t max_pages);
+int memory_group_register_dynamic(struct memory_group_registry *r, const struct node *nodes,
+				  int nid, uint64_t unit_pages, uint64_t pages_per_block);
+int memory_group_unregister(struct memory_group_registry *r, int id);
+struct memory_group *memory_group_find_by_id(const struct memory_group_registry *r, int id);
+
+void memory_group_add_block(struct memory_group *g, struct memory_block *b);
+void memory_group_remove_block(struct memory_group *g, struct memory_block *b);
+
+#endif
