@@ -41,7 +41,7 @@ int kernel_param_set(struct kernel *k, const char *name, const char *val)
 	if (!strcmp(name, "online_policy"))
 		return set_online_policy(k, val);
 	if (!strcmp(name, "auto_movable_ratio"))
-		return kstrtouint(val, &k->auto_movable_ratio) ? -EINVAL : 0;
+		return kstrtouint(val, &k->auto_movable_ratio);
 	if (!strcmp(name, "auto_movable_numa_aware"))
 		return kstrtobool(val, &k->auto_movable_numa_aware);
 	if (!strcmp(name, "memmap_on_memory"))

@@ -1,0 +1,184 @@
+/* Linux's ACPI memory device driver on a QEMU pc-dimm: one static memory
+ * group per DIMM, added with add_memory(); eject offlines all blocks in two
+ * passes and removes them, or rolls back and removes nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "machine.h"
+#include "memory_hotplug.h"
+
+#define ACPI_OST_SUCCESS          0x00
+#define ACPI_OST_FAILURE          0x01
+#define ACPI_OST_EJECT_NOT_SUPPORTED 0x80
+#define ACPI_OST_DEVICE_IN_USE    0x82
+#define ACPI_OST_SOURCE_INSERT    1
+#define ACPI_OST_SOURCE_EJECT     3
+
+static void emit_ost(struct machine *m, const struct pc_dimm *d, int source, int status)
+{
+	struct json_object *info = json_object_new_object(), *data = json_object_new_object();
+	char slot[16];
+
+	snprintf(slot, sizeof(slot), "%d", d->slot);
+	if (d->id)
+		json_object_object_add(info, "device", json_object_new_string(d->id));
+	json_object_object_add(info, "slot", json_object_new_string(slot));
+	json_object_object_add(info, "slot-type", json_object_new_string("DIMM"));
+	json_object_object_add(info, "source", json_object_new_int(source));
+	json_object_object_add(info, "status", json_object_new_int(status));
+	json_object_object_add(data, "info", info);
+	machine_emit_event(m, "ACPI_DEVICE_OST", data);
+}
+
+static int node_of_dimm(const struct machine *m, const struct pc_dimm *d)
+{
+	/* _PXM exists only when the machine has NUMA nodes. */
+	if (m->vm->nr_numa)
+		return d->node;
+	return kernel_phys_to_nid(m->kernel, d->addr);
+}
+
+static int enable_device(struct machine *m, struct acpi_memory_device *dev)
+{
+	struct kernel *k = m->kernel;
+	unsigned int flags = MHP_NID_IS_MGID;
+	int mgid, ret;
+
+	mgid = memory_group_register_static(&k->groups, k->nodes, node_of_dimm(m, dev->dimm),
+					    PFN_UP(dev->size));
+	if (mgid < 0)
+		return mgid;
+	/* 6.12 always asks for memmap-on-memory and lets the core decide per
+	 * block; 6.1 asks only when the core would accept it. */
+	if (k->version == KERNEL_6_12)
+		flags |= MHP_MEMMAP_ON_MEMORY;
+	ret = add_memory(k, mgid, dev->start, dev->size, flags);
+	if (ret && ret != -EEXIST) {
+		memory_group_unregister(&k->groups, mgid);
+		return -EINVAL;
+	}
+	for (uint64_t id = dev->start / k->block_size; id < (dev->start + dev->size) / k->block_size;
+	     id++) {
+		struct memory_block *b = find_memory_block(k, id);
+
+		if (b)
+			b->acpi_device = dev;
+	}
+	dev->group_id = mgid;
+	dev->bound = true;
+	return 0;
+}
+
+int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm)
+{
+	struct acpi_memory_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return -ENOMEM;
+	dev->slot = (unsigned int)dimm->slot;
+	dev->dimm = dimm;
+	dev->start = dimm->addr;
+	dev->size = dimm->memdev->size;
+	dev->group_id = -1;
+	m->acpi_devices[dev->slot] = dev;
+	/* A failed add leaves the device unbound; the firmware still sees a
+	 * successful insertion (_OST status 0). */
+	enable_device(m, dev);
+	if (dimm->hotplugged)
+		emit_ost(m, dimm, ACPI_OST_SOURCE_INSERT, ACPI_OST_SUCCESS);
+	return 0;
+}
+
+static void for_each_block(struct machine *m, struct acpi_memory_device *dev,
+			   void (*fn)(struct kernel *k, struct memory_block *b, void *arg), void *arg)
+{
+	struct kernel *k = m->kernel;
+
+	for (uint64_t id = dev->start / k->block_size; id < (dev->start + dev->size) / k->block_size;
+	     id++) {
+		struct memory_block *b = find_memory_block(k, id);
+
+		if (b && b->acpi_device == dev)
+			fn(k, b, arg);
+	}
+}
+
+struct offline_pass {
+	bool second;
+	int error;
+	uint64_t *offlined; /* blocks this attempt offlined, to re-online */
+	size_t nr_offlined;
+};
+
+static void offline_one(struct kernel *k, struct memory_block *b, void *arg)
+{
+	struct offline_pass *p = arg;
+	int r;
+
+	if (p->second && p->error)
+		return; /* the second pass stops at its first failure */
+	if (b->state == MEM_OFFLINE)
+		return;
+	r = device_offline(k, b);
+	if (r < 0) {
+		if (!p->error)
+			p->error = r;
+		return;
+	}
+	if (r == 0)
+		p->offlined[p->nr_offlined++] = b->id;
+}
+
+static int try_to_offline(struct machine *m, struct acpi_memory_device *dev)
+{
+	uint64_t nr = dev->size / m->kernel->block_size + 1;
+	struct offline_pass p = {.offlined = calloc(nr, sizeof(uint64_t))};
+	int ret;
+
+	if (!p.offlined)
+		return -ENOMEM;
+	for_each_block(m, dev, offline_one, &p);
+	if (p.error) {
+		p.second = true;
+		p.error = 0;
+		for_each_block(m, dev, offline_one, &p);
+	}
+	ret = p.error;
+	if (ret) {
+		/* Roll back: the policy, not the old zone, decides now. */
+		for (size_t i = 0; i < p.nr_offlined; i++) {
+			struct memory_block *b = find_memory_block(m->kernel, p.offlined[i]);
+
+			if (b)
+				device_online(m->kernel, b);
+		}
+		ret = -EBUSY;
+	}
+	free(p.offlined);
+	return ret;
+}
+
+int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm)
+{
+	struct acpi_memory_device *dev = m->acpi_devices[dimm->slot];
+	int ret = 0;
+
+	if (dev && dev->bound) {
+		ret = try_to_offline(m, dev);
+		if (ret) {
+			dimm->unplug_requested = false;
+			emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT,
+				 ret == -EBUSY ? ACPI_OST_DEVICE_IN_USE : ACPI_OST_FAILURE);
+			return ret;
+		}
+		remove_memory(m->kernel, dev->start, dev->size);
+		memory_group_unregister(&m->kernel->groups, dev->group_id);
+	}
+	emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT, ACPI_OST_SUCCESS);
+	m->acpi_devices[dimm->slot] = NULL;
+	free(dev);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* The guest's shell: the commands a scenario's `guest:` lines may run, with
+ * the output a busybox sh on the real kernel gives. */
+#ifndef MEMHP_GUEST_SHELL_H
+#define MEMHP_GUEST_SHELL_H
+
+struct machine;
+
+struct guest_result {
+	int rc;
+	char *out; /* stdout, allocated */
+	char *err; /* stderr, allocated */
+};
+
+/* Runs one command line. Returns 0 with *res filled (rc may be non-zero),
+ * or -EOPNOTSUPP if the command is outside the supported set (res->err
+ * then says which commands are supported). */
+int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result *res);
+void guest_result_free(struct guest_result *res);
+
+#endif

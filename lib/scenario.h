@@ -1,0 +1,46 @@
+/* Scenario files (.scn): the machine, the kernel command line and the
+ * steps, shared by the model and the real-kernel runner. */
+#ifndef MEMHP_SCENARIO_H
+#define MEMHP_SCENARIO_H
+
+#include <stddef.h>
+
+enum scenario_step_kind {
+	STEP_HOST,
+	STEP_GUEST,
+	STEP_SETTLE,
+	STEP_SNAPSHOT,
+	STEP_SLEEP,
+};
+
+struct scenario_step {
+	enum scenario_step_kind kind;
+	int lineno;   /* first physical line of the logical line */
+	char *line;   /* the logical line as written (continuations joined) */
+	char *arg;    /* host: the JSON; guest: the command; snapshot: the label */
+	double seconds;  /* guest[S] timeout, settle S, sleep S; 0 if not given */
+	double timeout;  /* settle timeout=S; 0 if not given */
+	double quiet;    /* settle quiet=S; 0 if not given */
+};
+
+struct scenario {
+	char *path;
+	char *name;
+	char *description;    /* joined with spaces, or NULL */
+	char *kernel_cmdline; /* all kernel-cmdline lines joined with spaces, or "" */
+	char **qemu_argv;     /* all qemu: lines split with shell quoting, NULL-terminated */
+	size_t qemu_argc;
+	int *qemu_arg_lineno; /* line of each qemu argument, for messages */
+	double boot_timeout, guest_timeout; /* 0 if not given */
+	struct scenario_step *steps;
+	size_t nr_steps;
+};
+
+/* Parses a file. On error returns a negative errno and writes
+ * "FILE:LINE: what was expected" (or "FILE: reason") into err. */
+int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen);
+int scenario_parse_string(const char *path, const char *text, struct scenario **out, char *err,
+			  size_t errlen);
+void scenario_free(struct scenario *sc);
+
+#endif

@@ -1,0 +1,20 @@
+/* A growable string for building file contents and reports. */
+#ifndef MEMHP_STRBUF_H
+#define MEMHP_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom; /* an append failed: the content is incomplete */
+};
+
+__attribute__((format(printf, 2, 3))) void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+void strbuf_add(struct strbuf *sb, const char *s);
+/* Hands the string over (never NULL unless out of memory); -ENOMEM. */
+int strbuf_detach(struct strbuf *sb, char **out);
+void strbuf_release(struct strbuf *sb);
+
+#endif
