@@ -1,0 +1,163 @@
+/* memhp: run memory hot(un)plug scenarios on the model and show the
+ * result as the kernel would. */
+#include <errno.h>
+#include <stdbool.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "memhp/memhp.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage:\n"
+		   "  memhp run [--kernel 6.1|6.12] FILE [--sysroot-out DIR] [--json FILE] [--quiet]\n"
+		   "\n"
+		   "Runs a scenario file (.scn) on the model of a QEMU x86 machine and its Linux\n"
+		   "guest, prints each step and the final memory layout.\n"
+		   "  --kernel        behaviour profile where 6.1 and 6.12 differ (default 6.12)\n"
+		   "  --sysroot-out   write DIR/LABEL/{sys,proc} for every snapshot\n"
+		   "  --json          write the whole run as JSON\n"
+		   "  --quiet         print only the final layout\n");
+}
+
+static void print_indented(const char *prefix, const char *text)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+
+		printf("%s%.*s\n", prefix, (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+							 : json_object_to_json_string(v);
+}
+
+static void print_steps(struct json_object *result)
+{
+	struct json_object *steps, *notes;
+
+	if (!json_object_object_get_ex(result, "steps", &steps))
+		return;
+	for (size_t i = 0; i < json_object_array_length(steps); i++) {
+		struct json_object *s = json_object_array_get_idx(steps, i), *resp;
+		const char *kind = field(s, "kind");
+
+		printf("%4s | %s\n", field(s, "lineno"), field(s, "line"));
+		if (!strcmp(kind, "host") && json_object_object_get_ex(s, "response", &resp)) {
+			printf("     -> %s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+		} else if (!strcmp(kind, "guest")) {
+			print_indented("     ", field(s, "stdout"));
+			print_indented("     ! ", field(s, "stderr"));
+			if (strcmp(field(s, "rc"), "0"))
+				printf("     (exit %s)\n", field(s, "rc"));
+		} else if (!strcmp(kind, "settle") && json_object_object_get_ex(s, "notes", &notes)) {
+			for (size_t j = 0; j < json_object_array_length(notes); j++)
+				printf("     %s\n", json_object_get_string(json_object_array_get_idx(notes, j)));
+		}
+	}
+}
+
+static int write_json(struct json_object *result, const char *path)
+{
+	if (json_object_to_file_ext(path, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, json_util_get_last_err());
+		return -EIO;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, 'k'},
+		{"sysroot-out", required_argument, NULL, 's'},
+		{"json", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct memhp_run_options ro = {.kernel = MEMHP_KERNEL_6_12};
+	const char *json_out = NULL, *status;
+	struct memhp_run *run;
+	bool quiet = false;
+	char err[1024] = "";
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "k:s:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (memhp_kernel_from_string(optarg, &ro.kernel)) {
+				fprintf(stderr, "memhp run: --kernel: expected 6.1 or 6.12, got '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			ro.sysroot_out = optarg;
+			break;
+		case 'j':
+			json_out = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	ret = memhp_run_file(argv[optind], &ro, &run, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		return EXIT_USAGE;
+	}
+	if (!quiet)
+		print_steps(memhp_run_result(run));
+	status = field(memhp_run_result(run), "status");
+	if (!strcmp(status, "error"))
+		fprintf(stderr, "memhp run: %s\n", err);
+	printf("%sfinal memory layout (status: %s):\n", quiet ? "" : "\n", status);
+	ret = print_layout(run, stdout);
+	if (!ret && json_out)
+		ret = write_json(memhp_run_result(run), json_out);
+	ret = ret || !strcmp(status, "error") ? 1 : 0;
+	memhp_run_free(run);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "memhp: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

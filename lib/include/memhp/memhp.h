@@ -1,0 +1,61 @@
+/* libmemhp: a user-space model of Linux memory hot(un)plug on a QEMU x86
+ * machine, faithful to the kernel block for block.
+ *
+ * All functions return 0 or a negative errno. Nothing here prints. */
+#ifndef MEMHP_H
+#define MEMHP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+
+enum memhp_kernel {
+	MEMHP_KERNEL_6_1,
+	MEMHP_KERNEL_6_12,
+};
+
+/* "6.1" or "6.12" -> profile; -EINVAL otherwise. */
+int memhp_kernel_from_string(const char *s, enum memhp_kernel *out);
+
+struct memhp_run_options {
+	enum memhp_kernel kernel;
+	const char *sysroot_out; /* write a sysroot per snapshot there, or NULL */
+};
+
+/* One scenario run on the model. */
+struct memhp_run;
+
+/* Parses and runs a .scn file. A malformed file or one the model cannot
+ * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
+ * nothing. */
+int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
+		   char *err, size_t errlen);
+void memhp_run_free(struct memhp_run *run);
+
+/* The run as JSON (scenario-format.md); owned by the run. */
+struct json_object *memhp_run_result(const struct memhp_run *run);
+
+/* The final state of one memory block, as sysfs shows it. */
+struct memhp_block_info {
+	uint64_t id;
+	uint64_t start, size; /* bytes */
+	const char *state;    /* "online", "offline", "going-offline" */
+	const char *zone;     /* zone name, or NULL: offline or mixed */
+	int node;
+};
+
+/* Calls fn for every memory block in ascending order; stops at a non-zero
+ * return and passes it on. */
+int memhp_run_for_each_block(const struct memhp_run *run,
+			     int (*fn)(const struct memhp_block_info *b, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,35 @@
+/* Running a scenario on the model: machine from qemu: lines, kernel from
+ * kernel-cmdline: lines, then each step in order. */
+#ifndef MEMHP_SCENARIO_RUN_H
+#define MEMHP_SCENARIO_RUN_H
+
+#include <stddef.h>
+
+#include "mm_types.h"
+
+struct scenario;
+struct machine;
+struct json_object;
+
+struct scenario_run_options {
+	enum kernel_version version;
+	const char *sysroot_out; /* NULL: no trees */
+};
+
+struct scenario_run {
+	struct json_object *result; /* the run JSON of scenario-format.md */
+	struct machine *machine;    /* the final state */
+};
+
+/* Checks the whole scenario against the model before running anything:
+ * -EINVAL with "FILE:LINE: ..." in err for what the model cannot run. */
+int scenario_check(const struct scenario *sc, char *err, size_t errlen);
+
+/* Runs it. A failure before the first step (bad QEMU options) returns
+ * -EINVAL with "FILE:LINE: ..." in err and runs nothing. Step errors are
+ * part of the result, not a failure of the run. */
+int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
+		 struct scenario_run *run, char *err, size_t errlen);
+void scenario_run_release(struct scenario_run *run);
+
+#endif
