@@ -1,0 +1,119 @@
+/* Scale benchmark: per-operation cost must not grow with machine size.
+ * Boots large machines, offlines and onlines every block, prints wall time
+ * per phase, per-operation cost and peak RSS. Not a test: numbers go into
+ * notes, with the command that produced them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "kernel.h"
+#include "memory_hotplug.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+struct counts {
+	unsigned long ok, failed;
+};
+
+static void each_block(struct kernel *k, bool online, struct counts *c)
+{
+	struct memory_block *b;
+	uint64_t id;
+
+	idtree_for_each(&k->blocks, id, b)
+	{
+		int r = memory_block_state_store(k, b, online ? "online_movable" : "offline");
+
+		if (r)
+			c->failed++;
+		else
+			c->ok++;
+	}
+}
+
+static void report(const char *what, double t, const struct counts *c)
+{
+	unsigned long n = c->ok + c->failed;
+
+	printf("  %-28s %8.3f s  %7lu ok %5lu refused  %8.0f ns/op\n", what, t, c->ok, c->failed,
+	       n ? t * 1e9 / (double)n : 0.0);
+}
+
+static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add)
+{
+	struct firmware_range ram[2] = {
+		{.start = 0, .end = 0x9fc00, .nid = 0},
+		{.start = 0x100000, .end = ram_end, .nid = 0},
+	};
+	struct boot_info bi = {
+		.version = KERNEL_6_12,
+		.is_vm = is_vm,
+		.cmdline = "memhp_default_state=offline",
+		.ram = ram,
+		.nr_ram = 2,
+		.nr_nodes = 1,
+	};
+	struct counts c = {0};
+	struct kernel *k;
+	double t;
+	int ret;
+
+	printf("%s\n", title);
+	t = now();
+	ret = kernel_boot(&bi, &k);
+	if (ret) {
+		fprintf(stderr, "boot failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("  %-28s %8.3f s  %7zu blocks of %llu MiB\n", "boot", now() - t, k->blocks.count,
+	       (unsigned long long)(k->block_size >> 20));
+	if (hot_add) {
+		uint64_t base = align_up(ram_end, k->block_size);
+
+		t = now();
+		ret = add_memory(k, 0, base, hot_add, 0);
+		printf("  %-28s %8.3f s  %s\n", "add_memory", now() - t, ret ? strerror(-ret) : "ok");
+	}
+	t = now();
+	each_block(k, false, &c);
+	report("offline every block", now() - t, &c);
+	c = (struct counts){0};
+	t = now();
+	each_block(k, true, &c);
+	report("online every offline block", now() - t, &c);
+	c = (struct counts){0};
+	t = now();
+	each_block(k, false, &c);
+	report("offline every block again", now() - t, &c);
+	kernel_free(k);
+	printf("  peak RSS so far: %ld MiB\n\n", peak_rss_kib() / 1024);
+	return 0;
+}
+
+int main(void)
+{
+	int ret = 0;
+
+	ret |= run("64 TiB bare-metal host, 2 GiB blocks", 64 * TiB, false, 0);
+	ret |= run("4 TiB VM, 128 MiB blocks (end not 256 MiB aligned)", 4 * TiB + 128 * MiB, true, 0);
+	ret |= run("4 GiB VM + 4 TiB hot-added in one add_memory, 128 MiB blocks", 4 * GiB, true,
+		   4 * TiB);
+	return ret;
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages memhp builds and tests with are installed:
+# installs the missing ones when run as root, otherwise names them and fails.
+set -euo pipefail
+
+need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-dev util-linux)
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "memhp: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+	echo "memhp: missing Debian packages: ${missing[*]}" >&2
+	echo "memhp: install them with: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds memhp and runs every test, then the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Last line: N passed, N failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+scripts/deps.sh || exit 1
+
+passed=0
+failed=0
+run_suite() {
+	local dir=$1
+	shift
+	if [ ! -d "$dir" ]; then
+		meson setup "$dir" "$@" >/dev/null || { failed=$((failed + 1)); return; }
+	fi
+	if ! ninja -C "$dir" >/dev/null; then
+		ninja -C "$dir" | tail -20
+		failed=$((failed + 1))
+		return
+	fi
+	meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir/test-summary.txt" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Expected|Unexpected|Skipped|Timeout):' || true
+	local ok fail
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/test-summary.txt")
+	fail=$(awk '/^(Fail|Unexpected Pass|Timeout):/ {s += $NF} END {print s + 0}' "$dir/test-summary.txt")
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0}))
+	[ -n "$ok" ] || failed=$((failed + 1))
+}
+
+echo "== tests =="
+run_suite build
+echo "== tests under ASan + UBSan =="
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

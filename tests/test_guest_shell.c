@@ -1,0 +1,633 @@
+/* guest_shell.c against a fake vfs: a tiny in-memory /sys with a few memory
+ * blocks, so the shell is tested without the rest of the library. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guest_shell.h"
+#include "linux_errno.h"
+#include "sysfs.h"
+
+/* ---- the fake vfs ---- */
+
+enum fake_kind {
+	FK_PLAIN, /* stores what is written */
+	FK_EBUSY, /* every write fails with EBUSY */
+	FK_EHWPOISON,
+	FK_STATE, /* memory block state: online/offline */
+};
+
+struct fnode {
+	const char *path;
+	enum vfs_type type;
+	unsigned int mode;
+	enum fake_kind kind;
+	char content[64];
+};
+
+#define MAX_FNODES 64
+
+struct machine {
+	struct fnode nodes[MAX_FNODES];
+	size_t n;
+	int writes;	     /* vfs_write calls */
+	char last_write[64]; /* buffer of the last vfs_write */
+	char last_path[128];
+};
+
+static struct fnode *add(struct machine *m, const char *path, enum vfs_type type, unsigned int mode,
+			 enum fake_kind kind, const char *content)
+{
+	struct fnode *f;
+
+	assert_true(m->n < MAX_FNODES);
+	f = &m->nodes[m->n++];
+	f->path = path;
+	f->type = type;
+	f->mode = mode;
+	f->kind = kind;
+	snprintf(f->content, sizeof(f->content), "%s", content ? content : "");
+	return f;
+}
+
+static struct fnode *find(const struct machine *m, const char *path)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->nodes[i].path, path))
+			return (struct fnode *)&m->nodes[i];
+	return NULL;
+}
+
+#define MEM "/sys/devices/system/memory"
+
+/* valid_zones of block `dir` follows its state, as in the kernel. */
+static void set_zones(struct machine *m, const char *dir, const char *zones)
+{
+	char path[128];
+	struct fnode *f;
+
+	snprintf(path, sizeof(path), "%s/valid_zones", dir);
+	f = find(m, path);
+	if (f)
+		snprintf(f->content, sizeof(f->content), "%s", zones);
+}
+
+static struct machine *new_machine(void)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	add(m, "/", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, "/sys", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, "/sys/devices", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, "/sys/devices/system", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM, VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM "/block_size_bytes", VFS_FILE, 0444, FK_PLAIN, "8000000\n");
+	add(m, MEM "/auto_online_blocks", VFS_FILE, 0644, FK_PLAIN, "offline\n");
+	add(m, MEM "/soft_offline_page", VFS_FILE, 0200, FK_EHWPOISON, NULL);
+
+	/* memory0: online, Normal, node0 */
+	add(m, MEM "/memory0", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory0/state", VFS_FILE, 0644, FK_STATE, "online\n");
+	add(m, MEM "/memory0/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Normal\n");
+	add(m, MEM "/memory0/node0", VFS_LINK, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory0/online", VFS_FILE, 0644, FK_PLAIN, "1\n");
+	add(m, MEM "/memory0/removable", VFS_FILE, 0444, FK_PLAIN, "1\n");
+
+	/* memory1: offline, node1 (`online` sorts after `node1`) */
+	add(m, MEM "/memory1", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory1/state", VFS_FILE, 0644, FK_STATE, "offline\n");
+	add(m, MEM "/memory1/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Normal Movable\n");
+	add(m, MEM "/memory1/node1", VFS_LINK, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory1/online", VFS_FILE, 0644, FK_PLAIN, "0\n");
+
+	/* memory2: offline, no valid_zones, no node link */
+	add(m, MEM "/memory2", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory2/state", VFS_FILE, 0644, FK_STATE, "offline\n");
+
+	/* memory10: its state is busy (sorts before memory2 as a string) */
+	add(m, MEM "/memory10", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory10/state", VFS_FILE, 0644, FK_EBUSY, "online\n");
+	add(m, MEM "/memory10/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Movable\n");
+	add(m, MEM "/memory10/node0", VFS_LINK, 0, FK_PLAIN, NULL);
+
+	add(m, "/proc", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, "/proc/meminfo", VFS_FILE, 0444, FK_PLAIN, "MemTotal:        4030000 kB\n");
+	return m;
+}
+
+enum vfs_type vfs_lookup(const struct machine *m, const char *path, unsigned int *mode)
+{
+	struct fnode *f = find(m, path);
+
+	if (!f)
+		return VFS_NONE;
+	if (mode)
+		*mode = f->mode;
+	return f->type;
+}
+
+int vfs_read(const struct machine *m, const char *path, char **out)
+{
+	struct fnode *f = find(m, path);
+
+	*out = NULL;
+	if (!f)
+		return -ENOENT;
+	if (f->type != VFS_FILE)
+		return -EISDIR; /* links point to directories here */
+	if (!(f->mode & 0444))
+		return -EACCES;
+	*out = strdup(f->content);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int state_store(struct machine *m, struct fnode *f, const char *buf)
+{
+	char dir[128];
+	bool online = !strcmp(f->content, "online\n");
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(f->path, '/') - f->path), f->path);
+	if (!strcmp(buf, "online\n") || !strcmp(buf, "online")) {
+		if (online)
+			return -EINVAL;
+		strcpy(f->content, "online\n");
+		set_zones(m, dir, "Normal\n");
+		return 0;
+	}
+	if (!strcmp(buf, "offline\n") || !strcmp(buf, "offline")) {
+		if (!online)
+			return -EINVAL;
+		strcpy(f->content, "offline\n");
+		set_zones(m, dir, "Normal Movable\n");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int vfs_write(struct machine *m, const char *path, const char *buf)
+{
+	struct fnode *f = find(m, path);
+
+	m->writes++;
+	snprintf(m->last_write, sizeof(m->last_write), "%s", buf);
+	snprintf(m->last_path, sizeof(m->last_path), "%s", path);
+	if (!f)
+		return -ENOENT;
+	if (f->type != VFS_FILE)
+		return -EISDIR;
+	if (!(f->mode & 0222))
+		return -EACCES;
+	switch (f->kind) {
+	case FK_EBUSY:
+		return -EBUSY;
+	case FK_EHWPOISON:
+		return -EHWPOISON;
+	case FK_STATE:
+		return state_store(m, f, buf);
+	case FK_PLAIN:
+		break;
+	}
+	snprintf(f->content, sizeof(f->content), "%s", buf);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int vfs_list(const struct machine *m, const char *path, char ***names)
+{
+	struct fnode *d = find(m, path);
+	size_t plen = strlen(path), n = 0;
+	char **v;
+
+	*names = NULL;
+	if (!d)
+		return -ENOENT;
+	if (d->type == VFS_FILE)
+		return -ENOTDIR;
+	v = calloc(m->n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++) {
+		const char *p = m->nodes[i].path;
+		const char *rest;
+
+		if (strncmp(p, path, plen) || p[plen] != '/' || !p[plen + 1])
+			continue;
+		rest = p + plen + 1;
+		if (strchr(rest, '/'))
+			continue;
+		v[n] = strdup(rest);
+		if (!v[n]) {
+			vfs_free_list(v);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*names = v;
+	return 0;
+}
+
+void vfs_free_list(char **names)
+{
+	if (!names)
+		return;
+	for (char **p = names; *p; p++)
+		free(*p);
+	free(names);
+}
+
+/* ---- helpers ---- */
+
+static int setup(void **state)
+{
+	*state = new_machine();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* Runs `line`, expects return 0 and the given rc, stdout and stderr. */
+static void expect_run(struct machine *m, const char *line, int rc, const char *out,
+		       const char *err)
+{
+	struct guest_result res;
+	int r = guest_shell_run(m, line, &res);
+
+	if (r)
+		fail_msg("`%s` returned %d", line, r);
+	assert_non_null(res.out);
+	assert_non_null(res.err);
+	if (strcmp(res.out, out) || strcmp(res.err, err) || res.rc != rc)
+		fail_msg("`%s`: rc %d stdout \"%s\" stderr \"%s\"; expected rc %d stdout \"%s\" "
+			 "stderr \"%s\"",
+			 line, res.rc, res.out, res.err, rc, out, err);
+	guest_result_free(&res);
+	assert_null(res.out);
+}
+
+/* Runs `line`, expects -EOPNOTSUPP with a message containing `what`. */
+static void expect_unsupported(struct machine *m, const char *line, const char *what)
+{
+	struct guest_result res;
+	int writes = m->writes;
+	int r = guest_shell_run(m, line, &res);
+
+	if (r != -EOPNOTSUPP)
+		fail_msg("`%s` returned %d, expected -EOPNOTSUPP", line, r);
+	assert_non_null(res.err);
+	if (!strstr(res.err, what))
+		fail_msg("`%s`: message \"%s\" lacks \"%s\"", line, res.err, what);
+	assert_non_null(strstr(res.err, "echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE "
+					"BLOCK..., zones [BLOCK...]"));
+	assert_string_equal(res.out, "");
+	assert_int_equal(m->writes, writes); /* nothing was written */
+	guest_result_free(&res);
+}
+
+static const char *content(struct machine *m, const char *path)
+{
+	struct fnode *f = find(m, path);
+
+	assert_non_null(f);
+	return f->content;
+}
+
+/* ---- echo ---- */
+
+static void test_echo_write(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "echo online > " MEM "/memory1/state", 0, "", "");
+	assert_string_equal(m->last_path, MEM "/memory1/state");
+	assert_string_equal(m->last_write, "online\n");
+	assert_string_equal(content(m, MEM "/memory1/state"), "online\n");
+	assert_string_equal(content(m, MEM "/memory1/valid_zones"), "Normal\n");
+
+	expect_run(m, "  echo -n 'offline' >" MEM "/memory1/state  ", 0, "", "");
+	assert_string_equal(m->last_write, "offline");
+	assert_string_equal(content(m, MEM "/memory1/state"), "offline\n");
+
+	expect_run(m, "echo \"on\"line 1>" MEM "//memory1/./state", 0, "", "");
+	assert_string_equal(m->last_path, MEM "/memory1/state");
+	assert_string_equal(m->last_write, "online\n");
+
+	expect_run(m, "echo \"a  b\" 'c\"d' e\\ f >| " MEM "/auto_online_blocks", 0, "", "");
+	assert_string_equal(content(m, MEM "/auto_online_blocks"), "a  b c\"d e f\n");
+
+	/* the redirection may come first */
+	expect_run(m, "echo > " MEM "/auto_online_blocks online_movable", 0, "", "");
+	assert_string_equal(content(m, MEM "/auto_online_blocks"), "online_movable\n");
+
+	/* an empty word still counts */
+	expect_run(m, "echo '' > " MEM "/auto_online_blocks", 0, "", "");
+	assert_string_equal(content(m, MEM "/auto_online_blocks"), "\n");
+}
+
+static void test_echo_empty_no_write(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "echo -n > " MEM "/memory1/state", 0, "", "");
+	expect_run(m, "echo -n '' > " MEM "/memory1/state", 0, "", "");
+	assert_int_equal(m->writes, 0);
+	/* the open still fails on a read-only file */
+	expect_run(m, "echo -n > " MEM "/block_size_bytes", 1, "",
+		   "sh: can't create " MEM "/block_size_bytes: Permission denied\n");
+}
+
+static void test_echo_errors(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "echo 1 > /sys/nope/x", 1, "",
+		   "sh: can't create /sys/nope/x: nonexistent directory\n");
+	expect_run(m, "echo 1 > " MEM "/block_size_bytes/x", 1, "",
+		   "sh: can't create " MEM "/block_size_bytes/x: Not a directory\n");
+	expect_run(m, "echo 1 > " MEM "/memory0", 1, "",
+		   "sh: can't create " MEM "/memory0: Is a directory\n");
+	expect_run(m, "echo 1 > " MEM "/block_size_bytes", 1, "",
+		   "sh: can't create " MEM "/block_size_bytes: Permission denied\n");
+	expect_run(m, "echo 1 > " MEM "/memory0/newfile", 1, "",
+		   "sh: can't create " MEM "/memory0/newfile: Permission denied\n");
+	assert_int_equal(m->writes, 0);
+
+	expect_run(m, "echo offline > " MEM "/memory10/state", 1, "",
+		   "sh: write error: Device or resource busy\n");
+	expect_run(m, "echo online > " MEM "/memory0/state", 1, "",
+		   "sh: write error: Invalid argument\n");
+	expect_run(m, "echo bogus > " MEM "/memory1/state", 1, "",
+		   "sh: write error: Invalid argument\n");
+	expect_run(m, "echo 0x1000 > " MEM "/soft_offline_page", 1, "",
+		   "sh: write error: Memory page has hardware error\n");
+	assert_string_equal(content(m, MEM "/memory1/state"), "offline\n");
+}
+
+static void test_echo_stdout(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "echo hello   'a  b'", 0, "hello a  b\n", "");
+	expect_run(m, "echo", 0, "\n", "");
+	expect_run(m, "echo -n x y", 0, "x y", "");
+	expect_run(m, "echo -nE x", 0, "x", "");
+	expect_run(m, "echo -x -n", 0, "-x -n\n", "");
+	expect_run(m, "echo - x", 0, "- x\n", "");
+	expect_run(m, "echo -e plain", 0, "plain\n", "");
+	expect_run(m, "echo a#b # comment", 0, "a#b\n", "");
+	expect_run(m, "echo \"x\\\"y\\z\"", 0, "x\"y\\z\n", "");
+	assert_int_equal(m->writes, 0);
+}
+
+/* ---- cat ---- */
+
+static void test_cat(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "cat " MEM "/memory0/state", 0, "online\n", "");
+	expect_run(m, "cat " MEM "/memory0/state " MEM "/memory1/valid_zones /proc/meminfo", 0,
+		   "online\nNormal Movable\nMemTotal:        4030000 kB\n", "");
+	expect_run(m, "cat " MEM "/memory0/state /sys/nope " MEM "/memory1/state", 1,
+		   "online\noffline\n", "cat: can't open '/sys/nope': No such file or directory\n");
+	expect_run(m, "cat " MEM "/memory0", 1, "", "cat: read error: Is a directory\n");
+	expect_run(m, "cat " MEM "/soft_offline_page", 1, "",
+		   "cat: can't open '" MEM "/soft_offline_page': Permission denied\n");
+	expect_run(m, "cat " MEM "/block_size_bytes/x", 1, "",
+		   "cat: can't open '" MEM "/block_size_bytes/x': Not a directory\n");
+	expect_run(m, "cat '" MEM "/memory1/state'", 0, "offline\n", "");
+}
+
+/* ---- setstate ---- */
+
+static void test_setstate(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "setstate online 1", 0,
+		   "memory1 offline [Normal Movable] state=online: ok -> online [Normal]\n", "");
+	expect_run(m, "setstate offline 0-2", 1,
+		   "memory0 online [Normal] state=offline: ok -> offline [Normal Movable]\n"
+		   "memory1 online [Normal] state=offline: ok -> offline [Normal Movable]\n"
+		   "memory2 offline [] state=offline: FAILED: Invalid argument -> offline []\n",
+		   "");
+	expect_run(
+	    m, "setstate online 10 3 2", 2,
+	    "memory10 online [Movable] state=online: FAILED: Device or resource busy -> online "
+	    "[Movable]\n"
+	    "memory3: no such block\n"
+	    "memory2 offline [] state=online: ok -> online []\n",
+	    "");
+	assert_string_equal(m->last_write, "online\n");
+}
+
+static void test_setstate_attr(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "setstate -a online 0 0", 0,
+		   "memory0 online [Normal] online=0: ok -> online [Normal]\n", "");
+	assert_string_equal(m->last_path, MEM "/memory0/online");
+	assert_string_equal(m->last_write, "0\n");
+	expect_run(
+	    m, "setstate -a removable 0 0", 1,
+	    "memory0 online [Normal] removable=0: FAILED: Permission denied -> online [Normal]\n",
+	    "");
+	expect_run(
+	    m, "setstate -a nothere 'a b' 0", 1,
+	    "memory0 online [Normal] nothere=a b: FAILED: No such file or directory -> online "
+	    "[Normal]\n",
+	    "");
+}
+
+static void test_setstate_usage(void **state)
+{
+	struct machine *m = *state;
+	static const char *const bad[] = {
+	    "setstate",
+	    "setstate online",
+	    "setstate -a",
+	    "setstate -a online 1",
+	    "setstate online 5-3",
+	    "setstate online x",
+	    "setstate online 1-",
+	    "setstate online -1",
+	    "setstate online 1,2",
+	    "setstate -a '' online 1",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_run(m, bad[i], 2, "",
+			   "setstate: usage: setstate [-a ATTR] VALUE BLOCK...\n");
+	assert_int_equal(m->writes, 0);
+}
+
+static void test_setstate_rc_cap(void **state)
+{
+	struct machine *m = *state;
+	struct guest_result res;
+	size_t lines = 0;
+
+	assert_int_equal(guest_shell_run(m, "setstate online 1000-1125", &res), 0);
+	assert_int_equal(res.rc, 125);
+	for (const char *p = res.out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 126);
+	assert_true(
+	    !strncmp(res.out, "memory1000: no such block\nmemory1001: no such block\n", 52));
+	guest_result_free(&res);
+
+	assert_int_equal(guest_shell_run(m, "setstate online 1000-1124", &res), 0);
+	assert_int_equal(res.rc, 125);
+	guest_result_free(&res);
+	assert_int_equal(guest_shell_run(m, "setstate online 1000-1123", &res), 0);
+	assert_int_equal(res.rc, 124);
+	guest_result_free(&res);
+}
+
+/* ---- zones ---- */
+
+static void test_zones(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "zones", 0,
+		   "memory0 online [Normal] node0\n"
+		   "memory1 offline [Normal Movable] node1\n"
+		   "memory2 offline [] node?\n"
+		   "memory10 online [Movable] node0\n",
+		   "");
+	expect_run(m, "zones 10 0-1", 0,
+		   "memory10 online [Movable] node0\n"
+		   "memory0 online [Normal] node0\n"
+		   "memory1 offline [Normal Movable] node1\n",
+		   "");
+	expect_run(m, "zones 1-4", 1,
+		   "memory1 offline [Normal Movable] node1\n"
+		   "memory2 offline [] node?\n"
+		   "memory3: no such block\n"
+		   "memory4: no such block\n",
+		   "");
+	expect_run(m, "zones 2-1", 2, "", "zones: usage: zones [BLOCK...]\n");
+	expect_run(m, "zones abc", 2, "", "zones: usage: zones [BLOCK...]\n");
+}
+
+/* ---- shell syntax and unsupported commands ---- */
+
+static void test_syntax(void **state)
+{
+	struct machine *m = *state;
+
+	expect_run(m, "", 0, "", "");
+	expect_run(m, "   \t ", 0, "", "");
+	expect_run(m, "# just a comment", 0, "", "");
+	expect_run(m, "echo 'abc", 2, "", "sh: syntax error: unterminated quoted string\n");
+	expect_run(m, "echo \"abc", 2, "", "sh: syntax error: unterminated quoted string\n");
+	expect_run(m, "echo x >", 2, "", "sh: syntax error: unexpected newline\n");
+	expect_run(m, "echo x >  ", 2, "", "sh: syntax error: unexpected newline\n");
+	expect_run(m, "echo x > > y", 2, "", "sh: syntax error: unexpected redirection\n");
+	assert_int_equal(m->writes, 0);
+}
+
+static void test_unsupported(void **state)
+{
+	struct machine *m = *state;
+
+	expect_unsupported(m, "ls /sys", "`ls`");
+	expect_unsupported(m, "  lsmem  ", "guest command not supported: `lsmem`: `lsmem`");
+	expect_unsupported(m, "cat " MEM "/memory0/state | head", "pipelines");
+	expect_unsupported(m, "echo online > " MEM "/memory1/state; echo x", "several commands");
+	expect_unsupported(m, "echo online > " MEM "/memory1/state && true", "&&");
+	expect_unsupported(m, "echo online >> " MEM "/memory1/state", ">>");
+	expect_unsupported(m, "echo online 2> /dev/null", "file descriptor 2");
+	expect_unsupported(m, "echo online >&2", ">&");
+	expect_unsupported(m, "echo online > a > b", "more than one redirection");
+	expect_unsupported(m, "cat " MEM "/memory*/state", "globbing");
+	expect_unsupported(m, "echo $HOME", "expansion");
+	expect_unsupported(m, "echo \"$HOME\"", "expansion");
+	expect_unsupported(m, "echo ~", "tilde");
+	expect_unsupported(m, "echo -e 'a\\tb' > " MEM "/memory1/state", "echo -e");
+	expect_unsupported(m, "cat", "standard input");
+	expect_unsupported(m, "cat -n " MEM "/memory0/state", "-n");
+	expect_unsupported(m, "cat " MEM "/memory0/state > " MEM "/memory1/state", "`cat`");
+	expect_unsupported(m, "echo online > memory1/state", "relative path");
+	expect_unsupported(m, "echo online > " MEM "/memory1/../memory1/state", "..");
+	expect_unsupported(m, "> " MEM "/memory1/state", "without a command");
+	expect_unsupported(m, "zones 99999999999", "block number");
+	expect_unsupported(m, "setstate online 0-100000", "blocks in one command");
+}
+
+static void test_invalid_args(void **state)
+{
+	struct machine *m = *state;
+	struct guest_result res = {.rc = 7};
+
+	assert_int_equal(guest_shell_run(m, NULL, &res), -EINVAL);
+	assert_null(res.out);
+	assert_null(res.err);
+	assert_int_equal(guest_shell_run(m, "echo", NULL), -EINVAL);
+	guest_result_free(NULL);
+}
+
+/* ---- linux_errno ---- */
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(linux_strerror(EPERM), "Operation not permitted");
+	assert_string_equal(linux_strerror(-EINVAL), "Invalid argument");
+	assert_string_equal(linux_strerror(EBUSY), "Device or resource busy");
+	assert_string_equal(linux_strerror(EAGAIN), "Resource temporarily unavailable");
+	assert_string_equal(linux_strerror(ENOMEM), "Cannot allocate memory");
+	assert_string_equal(linux_strerror(ERANGE), "Numerical result out of range");
+	assert_string_equal(linux_strerror(EOPNOTSUPP), "Operation not supported");
+	assert_string_equal(linux_strerror(-EHWPOISON), "Memory page has hardware error");
+	assert_string_equal(linux_strerror(ENOSPC), "No space left on device");
+	assert_string_equal(linux_strerror(E2BIG), "Argument list too long");
+	assert_true(linux_errno_known(EIO));
+	assert_false(linux_errno_known(0));
+	assert_false(linux_errno_known(41));
+	assert_false(linux_errno_known(524));
+	assert_string_equal(linux_strerror(524), "Unknown error");
+	assert_string_equal(linux_strerror(INT32_MIN), "Unknown error");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_echo_write),
+	    T(test_echo_empty_no_write),
+	    T(test_echo_errors),
+	    T(test_echo_stdout),
+	    T(test_cat),
+	    T(test_setstate),
+	    T(test_setstate_attr),
+	    T(test_setstate_usage),
+	    T(test_setstate_rc_cap),
+	    T(test_zones),
+	    T(test_syntax),
+	    T(test_unsupported),
+	    T(test_invalid_args),
+	    T(test_strerror),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
