@@ -113,6 +113,7 @@ int main(void)
 
 	ret |= run("64 TiB bare-metal host, 2 GiB blocks", 64 * TiB, false, 0);
 	ret |= run("4 TiB VM, 128 MiB blocks (end not 256 MiB aligned)", 4 * TiB + 128 * MiB, true, 0);
+	ret |= run("32 TiB VM, 128 MiB blocks (262 145 blocks)", 32 * TiB + 128 * MiB, true, 0);
 	ret |= run("4 GiB VM + 4 TiB hot-added in one add_memory, 128 MiB blocks", 4 * GiB, true,
 		   4 * TiB);
 	return ret;
