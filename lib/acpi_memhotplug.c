@@ -2,6 +2,7 @@
  * group per DIMM, added with add_memory(); eject offlines all blocks in two
  * passes and removes them, or rolls back and removes nothing. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -72,12 +73,28 @@ static int enable_device(struct machine *m, struct acpi_memory_device *dev)
 	return 0;
 }
 
+/* ACPI device names take the lowest instance number free for their _HID
+ * when the device appears, so a DIMM's name depends on plug order. */
+static unsigned int free_instance(const struct machine *m)
+{
+	unsigned int n = 0;
+
+	for (bool taken = true; taken; n += taken) {
+		taken = false;
+		for (int i = 0; i < 256; i++)
+			if (m->acpi_devices[i] && m->acpi_devices[i]->instance == n)
+				taken = true;
+	}
+	return n;
+}
+
 int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm)
 {
 	struct acpi_memory_device *dev = calloc(1, sizeof(*dev));
 
 	if (!dev)
 		return -ENOMEM;
+	dev->instance = free_instance(m);
 	dev->slot = (unsigned int)dimm->slot;
 	dev->dimm = dimm;
 	dev->start = dimm->addr;

@@ -13,6 +13,7 @@ struct json_object;
 /* Linux's binding of one ACPI memory device (PNP0C80), per DIMM slot. */
 struct acpi_memory_device {
 	unsigned int slot;
+	unsigned int instance; /* N of its ACPI name PNP0C80:NN */
 	struct pc_dimm *dimm;
 	bool bound;   /* acpi_memhotplug driver attached */
 	int group_id; /* its static memory group while bound */

@@ -423,6 +423,13 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 		snprintf(r->link, sizeof(r->link), "../../node/node%" PRIu64, v);
 		return true;
 	}
+	if (r->dir == DIR_MEMORY_BLOCK && !strcmp(name, "firmware_node") && r->ctx.block->acpi_device) {
+		/* QEMU declares the memory slots directly in \_SB. */
+		r->type = VFS_LINK;
+		snprintf(r->link, sizeof(r->link), "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0C80:%02x",
+			 r->ctx.block->acpi_device->instance);
+		return true;
+	}
 	if (r->dir == DIR_NODES && parse_index(name, "node", &v) && v < (uint64_t)k->nr_node_ids &&
 	    k->nodes[v].online) {
 		r->type = VFS_DIR;
@@ -599,6 +606,8 @@ static void list_dynamic(const struct resolved *r, struct name_list *l)
 			add_name(l, "memory%" PRIu64, id, true);
 		break;
 	case DIR_MEMORY_BLOCK:
+		if (r->ctx.block->acpi_device)
+			add_name(l, "firmware_node", 0, false);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++)
 			if (r->ctx.block->node_links & (1ULL << nid))
 				add_name(l, "node%" PRIu64, (uint64_t)nid, true);

@@ -70,7 +70,7 @@ static struct fnode *find(const struct machine *m, const char *path)
 /* valid_zones of block `dir` follows its state, as in the kernel. */
 static void set_zones(struct machine *m, const char *dir, const char *zones)
 {
-	char path[128];
+	char path[512];
 	struct fnode *f;
 
 	snprintf(path, sizeof(path), "%s/valid_zones", dir);

@@ -1,0 +1,325 @@
+/* The scenario runner (scenario-format.md): .scn files written to a
+ * temporary file, parsed with scenario_parse_file and run with
+ * scenario_run; the run JSON's status, steps and snapshots. */
+#include <unistd.h>
+
+#include "scenario.h"
+#include "scenario_run.h"
+#include "test_util.h"
+
+/* Writes text to a new temporary .scn file; path receives its name. */
+static void write_scn(char *path, size_t len, const char *text)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(path, len, "/tmp/memhp-test-run-XXXXXX.scn");
+	fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+struct run_ctx {
+	char path[64];
+	struct scenario *sc;
+	struct scenario_run run;
+	char err[1024];
+	int ret;
+};
+
+/* Parses and runs; the parse must succeed. */
+static void run_text(struct run_ctx *c, const char *text, enum kernel_version v)
+{
+	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	write_scn(c->path, sizeof(c->path), text);
+	ret = scenario_parse_file(c->path, &c->sc, c->err, sizeof(c->err));
+	if (ret)
+		fail_msg("parse failed %d: %s", ret, c->err);
+	c->ret = scenario_run(c->sc, &opts, &c->run, c->err, sizeof(c->err));
+}
+
+static void run_release(struct run_ctx *c)
+{
+	scenario_run_release(&c->run);
+	scenario_free(c->sc);
+	unlink(c->path);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no key '%s' in %s", key, json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+static int jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no key '%s' in %s", key, json_object_to_json_string(o));
+	return json_object_get_int(v);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no key '%s' in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+static struct json_object *step(struct run_ctx *c, size_t i)
+{
+	struct json_object *steps = jget(c->run.result, "steps");
+
+	assert_true(i < json_object_array_length(steps));
+	return json_object_array_get_idx(steps, i);
+}
+
+/* Successful guest reads: block_size_bytes (checklist 1) and memory0's
+ * valid_zones (checklist 12) on q35 4 GiB -> status "ok", rc 0. */
+static void test_run_ok(void **state)
+{
+	struct run_ctx c;
+	struct json_object *s;
+
+	(void)state;
+	run_text(&c,
+		 "name: runner-ok\n"
+		 "qemu: -M q35 -m 4G\n"
+		 "guest: cat /sys/devices/system/memory/block_size_bytes\n"
+		 "# a comment\n"
+		 "guest: cat /sys/devices/system/memory/memory0/valid_zones\n"
+		 "guest: cat /sys/devices/system/memory/auto_online_blocks\n",
+		 KERNEL_6_1);
+	assert_int_equal(c.ret, 0);
+	assert_non_null(c.run.result);
+	assert_non_null(c.run.machine);
+	assert_string_equal(jstr(c.run.result, "scenario"), "runner-ok");
+	assert_string_equal(jstr(c.run.result, "kernel"), "6.1");
+	assert_string_equal(jstr(c.run.result, "status"), "ok");
+	assert_int_equal(json_object_array_length(jget(c.run.result, "steps")), 3);
+
+	s = step(&c, 0);
+	assert_int_equal(jint(s, "index"), 0);
+	assert_int_equal(jint(s, "lineno"), 3);
+	assert_string_equal(jstr(s, "kind"), "guest");
+	assert_string_equal(jstr(s, "line"), "guest: cat /sys/devices/system/memory/block_size_bytes");
+	assert_int_equal(jint(s, "rc"), 0);
+	assert_string_equal(jstr(s, "stdout"), "8000000\n");
+	assert_string_equal(jstr(s, "stderr"), "");
+
+	s = step(&c, 1);
+	assert_int_equal(jint(s, "lineno"), 5);
+	assert_int_equal(jint(s, "rc"), 0);
+	assert_string_equal(jstr(s, "stdout"), "none\n");
+
+	/* checklist 25: 6.1 reads offline */
+	assert_string_equal(jstr(step(&c, 2), "stdout"), "offline\n");
+	run_release(&c);
+}
+
+/* A refused write (checklist 12: offline memory0 -> EINVAL): busybox prints
+ * "sh: write error: Invalid argument" and exits 1 -> status "step-errors";
+ * the run continues with the next step. */
+static void test_run_step_errors(void **state)
+{
+	struct run_ctx c;
+	struct json_object *s;
+
+	(void)state;
+	run_text(&c,
+		 "qemu: -M q35 -m 4G\n"
+		 "guest: echo offline > /sys/devices/system/memory/memory0/state\n"
+		 "guest: cat /sys/devices/system/memory/memory0/state\n",
+		 KERNEL_6_12);
+	assert_int_equal(c.ret, 0);
+	assert_string_equal(jstr(c.run.result, "kernel"), "6.12");
+	assert_string_equal(jstr(c.run.result, "status"), "step-errors");
+	s = step(&c, 0);
+	assert_int_equal(jint(s, "rc"), 1);
+	assert_string_equal(jstr(s, "stdout"), "");
+	assert_string_equal(jstr(s, "stderr"), "sh: write error: Invalid argument\n");
+	s = step(&c, 1);
+	assert_int_equal(jint(s, "rc"), 0);
+	assert_string_equal(jstr(s, "stdout"), "online\n");
+	run_release(&c);
+}
+
+/* host steps: a QMP error is recorded, does not stop the run, and makes the
+ * status step-errors. DIMM hot-add (dimm-acpi.md §6) then settle, guest
+ * read and a snapshot. */
+static void test_run_host_settle_snapshot(void **state)
+{
+	struct run_ctx c;
+	struct json_object *s, *resp, *err, *snaps, *snap;
+
+	(void)state;
+	run_text(&c,
+		 "name: dimm\n"
+		 "kernel-cmdline: memhp_default_state=online_movable\n"
+		 "qemu: -M q35 -m 4G,slots=4,maxmem=12G\n"
+		 "host: {\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+		 "\"memory-backend-ram\", \"id\": \"m1\", \"size\": 1073741824}}\n"
+		 "host: {\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
+		 "\"id\": \"d1\", \"memdev\": \"m1\"}}\n"
+		 "settle\n"
+		 "guest: cat /sys/devices/system/memory/memory48/valid_zones\n"
+		 "host: {\"execute\": \"device_del\", \"arguments\": {\"id\": \"nope\"}}\n"
+		 "snapshot after\n",
+		 KERNEL_6_1);
+	assert_int_equal(c.ret, 0);
+	assert_string_equal(jstr(c.run.result, "status"), "step-errors");
+
+	s = step(&c, 0);
+	assert_string_equal(jstr(s, "kind"), "host");
+	assert_int_equal(jint(s, "lineno"), 4);
+	resp = jget(s, "response");
+	assert_true(json_object_object_get_ex(resp, "return", NULL));
+	assert_true(json_object_object_get_ex(jget(step(&c, 1), "response"), "return", NULL));
+
+	s = step(&c, 2);
+	assert_string_equal(jstr(s, "kind"), "settle");
+	assert_true(json_object_get_boolean(jget(s, "settled")));
+
+	s = step(&c, 3);
+	assert_int_equal(jint(s, "rc"), 0);
+	assert_string_equal(jstr(s, "stdout"), "Movable\n");
+
+	s = step(&c, 4);
+	err = jget(jget(s, "response"), "error");
+	assert_string_equal(jstr(err, "class"), "DeviceNotFound");
+	assert_string_equal(jstr(err, "desc"), "Device 'nope' not found");
+
+	s = step(&c, 5);
+	assert_string_equal(jstr(s, "kind"), "snapshot");
+	assert_string_equal(jstr(s, "label"), "after");
+	snaps = jget(c.run.result, "snapshots");
+	assert_int_equal(json_object_array_length(snaps), 1);
+	snap = json_object_array_get_idx(snaps, 0);
+	assert_string_equal(jstr(snap, "label"), "after");
+	assert_int_equal(jint(snap, "step"), 5);
+	/* 128 MiB = 134217728 */
+	assert_int_equal(json_object_get_int64(jget(snap, "block_size_bytes")), 134217728);
+	assert_string_equal(jstr(snap, "auto_online_blocks"), "online_movable");
+	/* the final machine state: blocks 48-55 online Movable */
+	assert_string_equal(tu_blk(c.run.machine, 55, "valid_zones"), "Movable\n");
+	run_release(&c);
+}
+
+/* A malformed line: the parser reports "FILE:LINE: ..." (scenario-format.md). */
+static void test_run_malformed_line(void **state)
+{
+	char path[64], prefix[96], err[1024] = "";
+	struct scenario *sc = NULL;
+
+	(void)state;
+	write_scn(path, sizeof(path), "name: bad\nqemu: -M q35\nthis is not a scenario line\n");
+	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), -EINVAL);
+	assert_null(sc);
+	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
+	if (strncmp(err, prefix, strlen(prefix)))
+		fail_msg("error '%s' does not start with '%s'", err, prefix);
+	unlink(path);
+}
+
+/* A guest command outside the supported set (ls) is rejected before anything
+ * runs: scenario_check and scenario_run fail with "FILE:LINE: ..." naming the
+ * command; no machine, no result. */
+static void test_run_unsupported_guest_command(void **state)
+{
+	char path[64], prefix[96], err[1024] = "";
+	struct scenario *sc = NULL;
+	struct scenario_run run;
+	struct scenario_run_options opts = {.version = KERNEL_6_1};
+
+	(void)state;
+	write_scn(path, sizeof(path),
+		  "qemu: -M q35 -m 4G\n"
+		  "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
+		  "guest: ls /sys\n");
+	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
+	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
+	assert_int_equal(scenario_check(sc, err, sizeof(err)), -EINVAL);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
+		fail_msg("scenario_check error '%s' does not start with '%s' or name ls", err, prefix);
+	err[0] = '\0';
+	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
+		fail_msg("scenario_run error '%s' does not start with '%s' or name ls", err, prefix);
+	assert_null(run.machine);
+	assert_null(run.result);
+	scenario_run_release(&run);
+	scenario_free(sc);
+	unlink(path);
+}
+
+/* A bad QEMU option fails before the first step with "FILE:LINE: qemu: ..." */
+static void test_run_bad_qemu_option(void **state)
+{
+	char path[64], prefix[96], err[1024] = "";
+	struct scenario *sc = NULL;
+	struct scenario_run run;
+	struct scenario_run_options opts = {.version = KERNEL_6_1};
+
+	(void)state;
+	write_scn(path, sizeof(path),
+		  "qemu: -M q35\n"
+		  "qemu: -m 4G,slots=2,maxmem=2G\n"
+		  "guest: cat /sys/devices/system/memory/block_size_bytes\n");
+	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
+	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:2: qemu: ", path);
+	if (strncmp(err, prefix, strlen(prefix)))
+		fail_msg("error '%s' does not start with '%s'", err, prefix);
+	assert_null(run.machine);
+	assert_null(run.result);
+	scenario_free(sc);
+	unlink(path);
+}
+
+/* scenario-format.md defaults: no qemu: line -> -M pc -m 4G: blocks 0-23 and
+ * 32-39, nothing at 24 (checklist 10 on pc). */
+static void test_run_defaults_pc_4g(void **state)
+{
+	struct run_ctx c;
+
+	(void)state;
+	run_text(&c,
+		 "guest: cat /sys/devices/system/memory/memory23/valid_zones\n"
+		 "guest: cat /sys/devices/system/memory/memory39/state\n"
+		 "guest: cat /sys/devices/system/memory/memory24/state\n",
+		 KERNEL_6_1);
+	assert_int_equal(c.ret, 0);
+	assert_string_equal(jstr(step(&c, 0), "stdout"), "DMA32\n");
+	assert_string_equal(jstr(step(&c, 1), "stdout"), "online\n");
+	assert_int_equal(jint(step(&c, 2), "rc"), 1);
+	assert_string_equal(jstr(c.run.result, "status"), "step-errors");
+	assert_false(tu_block_exists(c.run.machine, 40));
+	run_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_ok),
+		cmocka_unit_test(test_run_step_errors),
+		cmocka_unit_test(test_run_host_settle_snapshot),
+		cmocka_unit_test(test_run_malformed_line),
+		cmocka_unit_test(test_run_unsupported_guest_command),
+		cmocka_unit_test(test_run_bad_qemu_option),
+		cmocka_unit_test(test_run_defaults_pc_4g),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

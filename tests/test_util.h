@@ -1,0 +1,265 @@
+/* Shared helpers for the spec-conformance unit tests (cmocka).
+ *
+ * Every expected value in the tests that use these helpers comes from the
+ * specification in /work/shared/spec (the kernel's value), never from a run
+ * of the model. */
+#ifndef MEMHP_TEST_UTIL_H
+#define MEMHP_TEST_UTIL_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "kernel.h"
+#include "machine.h"
+#include "memory_hotplug.h"
+#include "qmp.h"
+#include "sysfs.h"
+
+#define MEM  "/sys/devices/system/memory"
+#define NODE "/sys/devices/system/node"
+
+/* x86_64 with 128 MiB blocks: pfn(N) = N * 32768 (checklist preamble). */
+#define PAGES_PER_BLOCK_128M 32768ULL
+#define PFN_OF_BLOCK(n)      ((uint64_t)(n) * PAGES_PER_BLOCK_128M)
+
+/* Boots a machine from a whitespace-separated QEMU argument string (no
+ * quoting needed by the tests), a kernel command line (may be NULL) and a
+ * kernel version. Fails the test if the machine does not boot. */
+static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline,
+				      enum kernel_version version)
+{
+	char *copy = strdup(qemu_args ? qemu_args : "");
+	char *argv[128];
+	size_t argc = 0;
+	char *save = NULL;
+	struct machine *m = NULL;
+	char err[512] = "";
+	size_t bad = 0;
+	int ret;
+
+	assert_non_null(copy);
+	for (char *t = strtok_r(copy, " \t", &save); t && argc < 127; t = strtok_r(NULL, " \t", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	{
+		struct machine_config cfg = {
+			.version = version,
+			.qemu_argv = argv,
+			.qemu_argc = argc,
+			.kernel_cmdline = cmdline,
+		};
+
+		ret = machine_create(&cfg, &m, &bad, err, sizeof(err));
+	}
+	if (ret) {
+		char msg[768];
+
+		snprintf(msg, sizeof(msg), "machine_create(\"%s\") = %d (arg %zu: %s)", qemu_args, ret,
+			 bad, err);
+		free(copy);
+		fail_msg("%s", msg);
+	}
+	free(copy);
+	return m;
+}
+
+/* Like tu_boot but returns the error instead of failing (NULL on error). */
+static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmdline,
+					  enum kernel_version version, int *ret_out)
+{
+	char *copy = strdup(qemu_args ? qemu_args : "");
+	char *argv[128];
+	size_t argc = 0, bad = 0;
+	char *save = NULL;
+	struct machine *m = NULL;
+	char err[512] = "";
+	int ret;
+
+	assert_non_null(copy);
+	for (char *t = strtok_r(copy, " \t", &save); t && argc < 127; t = strtok_r(NULL, " \t", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	{
+		struct machine_config cfg = {
+			.version = version,
+			.qemu_argv = argv,
+			.qemu_argc = argc,
+			.kernel_cmdline = cmdline,
+		};
+
+		ret = machine_create(&cfg, &m, &bad, err, sizeof(err));
+	}
+	free(copy);
+	if (ret_out)
+		*ret_out = ret;
+	return ret ? NULL : m;
+}
+
+/* Reads a file into one of a few rotating static buffers (so that two reads
+ * can appear in one assertion). On error the buffer holds "<error -N>". */
+static inline const char *tu_readf(const struct machine *m, const char *fmt, ...)
+{
+	static char bufs[8][8192];
+	static unsigned int next;
+	char *buf = bufs[next++ % 8];
+	char path[512];
+	char *data = NULL;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	ret = vfs_read(m, path, &data);
+	if (ret < 0) {
+		snprintf(buf, sizeof(bufs[0]), "<error %d>", ret);
+		return buf;
+	}
+	snprintf(buf, sizeof(bufs[0]), "%s", data ? data : "");
+	free(data);
+	return buf;
+}
+
+/* memoryN/<attr> */
+static inline const char *tu_blk(const struct machine *m, uint64_t id, const char *attr)
+{
+	return tu_readf(m, MEM "/memory%llu/%s", (unsigned long long)id, attr);
+}
+
+static inline int tu_blk_write(struct machine *m, uint64_t id, const char *attr, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), MEM "/memory%llu/%s", (unsigned long long)id, attr);
+	return vfs_write(m, path, val);
+}
+
+static inline enum vfs_type tu_lookupf(const struct machine *m, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return vfs_lookup(m, path, NULL);
+}
+
+static inline bool tu_block_exists(const struct machine *m, uint64_t id)
+{
+	return tu_lookupf(m, MEM "/memory%llu", (unsigned long long)id) == VFS_DIR;
+}
+
+static inline struct zone *tu_zone(const struct machine *m, int nid, enum zone_type t)
+{
+	return &m->kernel->nodes[nid].zones[t];
+}
+
+/* A machine view around a kernel booted with kernel_boot(), so that the
+ * emulated sysfs can be read (sysfs only looks at the kernel). */
+static inline void tu_wrap_kernel(struct machine *fake, struct kernel *k)
+{
+	memset(fake, 0, sizeof(*fake));
+	fake->kernel = k;
+}
+
+/* ---- QMP ---- */
+
+/* Runs a QMP command given as JSON text; returns the reply (caller puts). */
+static inline struct json_object *tu_qmp(struct machine *m, const char *json)
+{
+	struct json_object *cmd = json_tokener_parse(json), *reply;
+
+	assert_non_null(cmd);
+	reply = qmp_execute(m, cmd);
+	json_object_put(cmd);
+	assert_non_null(reply);
+	return reply;
+}
+
+/* Runs a QMP command and asserts it returned success. */
+static inline void tu_qmp_ok(struct machine *m, const char *json)
+{
+	struct json_object *reply = tu_qmp(m, json);
+
+	if (!json_object_object_get_ex(reply, "return", NULL)) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "QMP %.400s -> %.400s", json,
+			 json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+		json_object_put(reply);
+		fail_msg("%s", msg);
+	}
+	json_object_put(reply);
+}
+
+/* Number of events named `name` (and, if device != NULL, with
+ * data.device == device) in m->events. */
+static inline int tu_count_events(const struct machine *m, const char *name, const char *device)
+{
+	size_t n = json_object_array_length(m->events);
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ev = json_object_array_get_idx(m->events, i), *v, *data, *dev;
+
+		if (!json_object_object_get_ex(ev, "event", &v) ||
+		    strcmp(json_object_get_string(v), name))
+			continue;
+		if (device) {
+			if (!json_object_object_get_ex(ev, "data", &data) ||
+			    !json_object_object_get_ex(data, "device", &dev) ||
+			    strcmp(json_object_get_string(dev), device))
+				continue;
+		}
+		count++;
+	}
+	return count;
+}
+
+/* ---- memory notifiers ---- */
+
+/* A notifier that vetoes `action` for the block starting at `start_pfn`
+ * (or every block if match_any) with `err`, and records what it saw. */
+struct tu_veto {
+	enum memory_block_state action;
+	uint64_t start_pfn;
+	bool match_any;
+	int err;
+	bool disabled;
+	unsigned int nr_calls[256]; /* by action value (the action bits are < 256) */
+	uint64_t seen_pfn[64];      /* start_pfn of every `action` call */
+	unsigned int nr_seen;
+};
+
+static inline int tu_veto_call(void *data, enum memory_block_state action,
+			       const struct memory_notify *arg)
+{
+	struct tu_veto *v = data;
+
+	if ((unsigned int)action < 256)
+		v->nr_calls[action]++;
+	if (action == v->action && v->nr_seen < 64)
+		v->seen_pfn[v->nr_seen++] = arg->start_pfn;
+	if (!v->disabled && action == v->action && (v->match_any || arg->start_pfn == v->start_pfn))
+		return v->err;
+	return 0;
+}
+
+static inline void tu_register_veto(struct kernel *k, struct tu_veto *v)
+{
+	struct memory_notifier nb = {.call = tu_veto_call, .data = v, .priority = 0};
+
+	assert_int_equal(register_memory_notifier(k, &nb), 0);
+}
+
+#endif

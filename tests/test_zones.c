@@ -1,0 +1,389 @@
+/* Conformance checklist E (zones, spans, counters under contig-zones,
+ * items 37-47): the kernel's values from conformance-checklist.md and
+ * zones-and-policies.md §2-5. pfn(N) = N * 32768. */
+#include "test_util.h"
+
+/* q35 4 GiB, 6.1 (auto-online offline), with 1 GiB at 6 GiB: blocks 48-55. */
+static struct machine *boot_plus_1g(const char *cmdline)
+{
+	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, KERNEL_6_1);
+
+	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
+	return m;
+}
+
+static int setup(void **state)
+{
+	*state = boot_plus_1g(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	machine_free(*state);
+	return 0;
+}
+
+/* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
+ * (neither zone intersects block 48, no movable_node -> kernel zone). */
+static void test_e37_default_zone_above_existing(void **state)
+{
+	struct machine *m = *state;
+
+	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
+	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
+	/* block 49 is now adjacent to Normal (not inside): still Normal by default */
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
+}
+
+/* checklist 38: with movable_node -> Movable Normal; online -> Movable */
+static void test_e38_movable_node(void **state)
+{
+	struct machine *m = boot_plus_1g("movable_node");
+
+	(void)state;
+	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable Normal\n");
+	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable\n");
+	/* online_kernel still gives Normal */
+	assert_int_equal(tu_blk_write(m, 50, "state", "online_kernel\n"), 0);
+	assert_string_equal(tu_blk(m, 50, "valid_zones"), "Normal\n");
+	/* boot blocks keep their zones (QEMU flags no boot RAM hot-pluggable) */
+	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
+	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->present_early_pages, 524288);
+	machine_free(m);
+}
+
+/* checklist 39: memory48 online_movable (Movable empty before) -> offline
+ * memory49 shows Normal Movable (adjacency does not inherit). */
+static void test_e39_adjacency_does_not_inherit(void **state)
+{
+	struct machine *m = *state;
+
+	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
+	/* so onlining 49 with the policy gives Normal */
+	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal\n");
+}
+
+/* checklist 40: 48 and 50 online_movable -> offline 49 shows Movable Normal;
+ * echo online > memory49/state -> Movable. */
+static void test_e40_inside_span_inherits(void **state)
+{
+	struct machine *m = *state;
+
+	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
+	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
+	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable\n");
+}
+
+/* zones-and-policies.md §4.2 table: block 48 Normal, block 55 Normal; now
+ * block 50 -> Normal (inside Normal span) -> Normal Movable. */
+static void test_e40_inside_normal_span(void **state)
+{
+	struct machine *m = *state;
+
+	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel\n"), 0);
+	assert_int_equal(tu_blk_write(m, 55, "state", "online_kernel\n"), 0);
+	assert_string_equal(tu_blk(m, 50, "valid_zones"), "Normal Movable\n");
+	/* Normal now spans 4 GiB .. 7 GiB: 1048576 .. 56 * 32768 = 1835008 */
+	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->start_pfn, 1048576);
+	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->spanned_pages, 1835008 - 1048576);
+}
+
+/* zones-and-policies.md §4.2 table: both spans intersect -> Normal (or
+ * Movable with movable_node). Normal over blocks 32..52, Movable over 50..54:
+ * block 51 lies in both. */
+static void test_e40_both_intersect(void **state)
+{
+	struct machine *m = *state;
+
+	assert_int_equal(tu_blk_write(m, 52, "state", "online_kernel\n"), 0); /* Normal 32..52 */
+	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
+	assert_int_equal(tu_blk_write(m, 54, "state", "online_movable\n"), 0); /* Movable 50..54 */
+	assert_string_equal(tu_blk(m, 51, "valid_zones"), "Normal Movable\n");
+	assert_int_equal(tu_blk_write(m, 51, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 51, "valid_zones"), "Normal\n");
+}
+
+/* checklist 41: Movable empty; online memory50 movable -> start = 50 * 32768 =
+ * 1638400, spanned 32768; then memory48 movable -> start 48 * 32768 = 1572864,
+ * spanned = 51 * 32768 - 1572864 = 1671168 - 1572864 = 98304. */
+static void test_e41_span_growth(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+	const struct node *n = &m->kernel->nodes[0];
+
+	assert_int_equal(mz->spanned_pages, 0);
+	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
+	assert_int_equal(mz->start_pfn, 1638400);
+	assert_int_equal(mz->spanned_pages, 32768);
+	assert_int_equal(mz->present_pages, 32768);
+	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
+	assert_int_equal(mz->start_pfn, 1572864);
+	assert_int_equal(mz->spanned_pages, 98304);
+	assert_int_equal(mz->present_pages, 65536);
+	/* node span grows the same way: [1, 1671168) -> 1671167 pages */
+	assert_int_equal(n->start_pfn, 1);
+	assert_int_equal(n->spanned_pages, 1671167);
+}
+
+/* checklist 42: Movable = blocks 48-50 all online; offline memory49 -> start
+ * 1572864, spanned 98304 unchanged; present 98304 - 32768 = 65536. */
+static void test_e42_interior_offline_keeps_span(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+
+	for (uint64_t id = 48; id <= 50; id++)
+		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	assert_int_equal(mz->start_pfn, 1572864);
+	assert_int_equal(mz->spanned_pages, 98304);
+	assert_int_equal(mz->present_pages, 98304);
+	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
+	assert_int_equal(mz->start_pfn, 1572864);
+	assert_int_equal(mz->spanned_pages, 98304);
+	assert_int_equal(mz->present_pages, 65536);
+	/* checklist 40: 49 is inside the Movable span -> Movable Normal */
+	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
+}
+
+/* checklist 43: Movable spans 48-50 with 49 offline; offline memory50 ->
+ * start 1572864, spanned 32768 (shrinks to the next online block, 48).
+ * checklist 44: then offlining memory48, the only Movable block -> start 0,
+ * spanned 0, present 0. */
+static void test_e43_e44_edge_offline_shrinks(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+	const struct node *n = &m->kernel->nodes[0];
+
+	for (uint64_t id = 48; id <= 50; id++)
+		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
+	/* checklist 43 */
+	assert_int_equal(tu_blk_write(m, 50, "state", "offline\n"), 0);
+	assert_int_equal(mz->start_pfn, 1572864);
+	assert_int_equal(mz->spanned_pages, 32768);
+	assert_int_equal(mz->present_pages, 32768);
+	/* checklist 44 */
+	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
+	assert_int_equal(mz->start_pfn, 0);
+	assert_int_equal(mz->spanned_pages, 0);
+	assert_int_equal(mz->present_pages, 0);
+	/* node span back to the boot span [1, 1572864) = 1572863 pages */
+	assert_int_equal(n->start_pfn, 1);
+	assert_int_equal(n->spanned_pages, 1572863);
+}
+
+/* zones-and-policies.md §3.2: offlining the lowest block of a span moves the
+ * start up to the next online block: 48, 49, 50 Movable, offline 48 ->
+ * start 49 * 32768 = 1605632, spanned 2 * 32768 = 65536. */
+static void test_e43_low_edge_offline_shrinks(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+
+	for (uint64_t id = 48; id <= 50; id++)
+		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
+	assert_int_equal(mz->start_pfn, 1605632);
+	assert_int_equal(mz->spanned_pages, 65536);
+	/* 48 is outside the span now: default Normal again */
+	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
+}
+
+/* checklist 45: onlining a hot-added block into Normal: Normal present
+ * +32768 (524288 -> 557056), node present +32768 (1048446 -> 1081214),
+ * managed +32768, present_early unchanged (524288). Span 524288 -> 557056. */
+static void test_e45_counters_on_online(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL);
+	const struct node *n = &m->kernel->nodes[0];
+	uint64_t managed = nz->managed_pages;
+
+	assert_int_equal(nz->present_pages, 524288);
+	assert_int_equal(n->present_pages, 1048446);
+	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
+	assert_int_equal(nz->present_pages, 557056);
+	assert_int_equal(n->present_pages, 1081214);
+	assert_int_equal(nz->managed_pages, managed + 32768);
+	assert_int_equal(nz->present_early_pages, 524288);
+	assert_int_equal(nz->start_pfn, 1048576);
+	assert_int_equal(nz->spanned_pages, 557056);
+	/* and back on offline (checklist 43: edge -> shrinks to block 47) */
+	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
+	assert_int_equal(nz->present_pages, 524288);
+	assert_int_equal(n->present_pages, 1048446);
+	assert_int_equal(nz->managed_pages, managed);
+	assert_int_equal(nz->spanned_pages, 524288);
+}
+
+/* checklist 46: offlining a boot block in Normal (memory40, q35 4 GiB) lowers
+ * present and present_early of Normal by 32768 (524288 - 32768 = 491520);
+ * re-onlining restores both. memory40 is interior: span unchanged. */
+static void test_e46_early_pages(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL);
+
+	assert_int_equal(tu_blk_write(m, 40, "state", "offline\n"), 0);
+	assert_int_equal(nz->present_pages, 491520);
+	assert_int_equal(nz->present_early_pages, 491520);
+	assert_int_equal(m->kernel->nodes[0].present_pages, 1048446 - 32768);
+	assert_int_equal(nz->start_pfn, 1048576);
+	assert_int_equal(nz->spanned_pages, 524288);
+	/* inside the Normal span -> Normal Movable, online -> Normal */
+	assert_string_equal(tu_blk(m, 40, "valid_zones"), "Normal Movable\n");
+	assert_int_equal(tu_blk_write(m, 40, "state", "online\n"), 0);
+	assert_string_equal(tu_blk(m, 40, "valid_zones"), "Normal\n");
+	assert_int_equal(nz->present_pages, 524288);
+	assert_int_equal(nz->present_early_pages, 524288);
+}
+
+/* checklist 46 with the block re-onlined Movable: early pages follow the
+ * block's sections, so Movable's present_early grows by 32768. */
+static void test_e46_early_pages_movable(void **state)
+{
+	struct machine *m = *state;
+	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL), *mz = tu_zone(m, 0, ZONE_MOVABLE);
+
+	assert_int_equal(tu_blk_write(m, 40, "state", "offline\n"), 0);
+	assert_int_equal(tu_blk_write(m, 40, "state", "online_movable\n"), 0);
+	assert_int_equal(nz->present_early_pages, 491520);
+	assert_int_equal(mz->present_pages, 32768);
+	assert_int_equal(mz->present_early_pages, 32768);
+	/* Movable span = block 40: start 40 * 32768 = 1310720 */
+	assert_int_equal(mz->start_pfn, 1310720);
+	assert_int_equal(mz->spanned_pages, 32768);
+}
+
+/* ---- checklist 47: node states ---- */
+
+static void expect_node_states_47(struct machine *m)
+{
+	const struct node *n1 = &m->kernel->nodes[1];
+
+	assert_false(n1->n_memory);
+	assert_string_equal(tu_readf(m, NODE "/possible"), "0-1\n");
+	assert_string_equal(tu_readf(m, NODE "/has_memory"), "0\n");
+	assert_string_equal(tu_readf(m, NODE "/has_normal_memory"), "0\n");
+	/* 1 GiB at 6 GiB on node 1 (blocks 48-55) */
+	assert_int_equal(add_memory(m->kernel, 1, 6 * GiB, 1 * GiB, 0), 0);
+	assert_int_equal(tu_lookupf(m, MEM "/memory48/node1"), VFS_LINK);
+	assert_int_equal(tu_lookupf(m, NODE "/node1/memory48"), VFS_LINK);
+	/* first block onlined to Movable: N_MEMORY but not N_NORMAL_MEMORY */
+	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
+	assert_true(n1->n_memory);
+	assert_false(n1->n_normal_memory);
+	assert_string_equal(tu_readf(m, NODE "/has_memory"), "0-1\n");
+	assert_string_equal(tu_readf(m, NODE "/has_normal_memory"), "0\n");
+	/* zones-and-policies.md §3.4: node 1 present 32768 */
+	assert_int_equal(n1->present_pages, 32768);
+	/* offlining that block clears N_MEMORY */
+	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
+	assert_false(n1->n_memory);
+	assert_string_equal(tu_readf(m, NODE "/has_memory"), "0\n");
+	/* zones-and-policies.md §3.4: a kernel-zone online sets both states;
+	 * offlining the last kernel pages clears both */
+	assert_int_equal(tu_blk_write(m, 49, "state", "online_kernel\n"), 0);
+	assert_true(n1->n_memory);
+	assert_true(n1->n_normal_memory);
+	assert_string_equal(tu_readf(m, NODE "/has_memory"), "0-1\n");
+	assert_string_equal(tu_readf(m, NODE "/has_normal_memory"), "0-1\n");
+	/* a Movable block next to it: offlining the Normal one clears only
+	 * N_NORMAL_MEMORY (32768 >= low 32768, but < low + Movable 32768) */
+	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), 0);
+	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
+	assert_true(n1->n_memory);
+	assert_false(n1->n_normal_memory);
+	assert_string_equal(tu_readf(m, NODE "/has_normal_memory"), "0\n");
+	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
+	assert_false(n1->n_memory);
+	/* node 0 is never affected */
+	assert_true(m->kernel->nodes[0].n_memory);
+	assert_true(m->kernel->nodes[0].n_normal_memory);
+}
+
+/* checklist 47 on a machine with a memoryless NUMA node (QEMU
+ * -numa node,nodeid=0,mem=4G -numa node,nodeid=1,mem=0). */
+static void test_e47_node_states_machine(void **state)
+{
+	int ret = 0;
+	struct machine *m = tu_try_boot("-M q35 -m 4G -numa node,nodeid=0,mem=4G "
+					"-numa node,nodeid=1,mem=0",
+					NULL, KERNEL_6_1, &ret);
+
+	(void)state;
+	if (!m) {
+		/* not accepted by the model: covered by the kernel_boot variant */
+		skip();
+		return;
+	}
+	expect_node_states_47(m);
+	machine_free(m);
+}
+
+/* checklist 47 via kernel_boot: two possible nodes, all RAM (the q35 4 GiB
+ * e820 usable ranges) on node 0. */
+static void test_e47_node_states_kernel_boot(void **state)
+{
+	struct firmware_range ram[] = {
+		{.start = 0, .end = 0x9fc00, .nid = 0},
+		{.start = 0x100000, .end = 0x7ffe0000, .nid = 0},
+		{.start = 0x100000000, .end = 0x180000000, .nid = 0},
+	};
+	struct boot_info bi = {
+		.version = KERNEL_6_1,
+		.is_vm = true,
+		.cmdline = NULL,
+		.ram = ram,
+		.nr_ram = 3,
+		.nr_nodes = 2,
+		.cpus_per_node = {1, 0},
+	};
+	struct kernel *k = NULL;
+	struct machine fake;
+
+	(void)state;
+	assert_int_equal(kernel_boot(&bi, &k), 0);
+	tu_wrap_kernel(&fake, k);
+	/* the same zones as the q35 4 GiB machine (qemu-x86-e820.md) */
+	assert_int_equal(k->nodes[0].present_pages, 1048446);
+	assert_int_equal(k->nodes[0].zones[ZONE_DMA32].present_pages, 520160);
+	assert_int_equal(k->nodes[1].present_pages, 0);
+	assert_string_equal(tu_readf(&fake, MEM "/block_size_bytes"), "8000000\n");
+	expect_node_states_47(&fake);
+	kernel_free(k);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_e37_default_zone_above_existing),
+		cmocka_unit_test(test_e38_movable_node),
+		T(test_e39_adjacency_does_not_inherit),
+		T(test_e40_inside_span_inherits),
+		T(test_e40_inside_normal_span),
+		T(test_e40_both_intersect),
+		T(test_e41_span_growth),
+		T(test_e42_interior_offline_keeps_span),
+		T(test_e43_e44_edge_offline_shrinks),
+		T(test_e43_low_edge_offline_shrinks),
+		T(test_e45_counters_on_online),
+		T(test_e46_early_pages),
+		T(test_e46_early_pages_movable),
+		cmocka_unit_test(test_e47_node_states_machine),
+		cmocka_unit_test(test_e47_node_states_kernel_boot),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
