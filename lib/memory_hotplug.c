@@ -113,10 +113,13 @@ static int online_pages(struct kernel *k, struct memory_block *b, struct zone *z
 	return 0;
 }
 
-static int memory_block_online(struct kernel *k, struct memory_block *b)
+/* PREPARE_ONLINE / FINISH_OFFLINE describe the whole block: the pages
+ * being on/offlined and, separately, its memmap (altmap) pages. */
+static struct memory_notify block_notify_arg(const struct kernel *k, const struct memory_block *b)
 {
 	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
-	struct memory_notify prep = {
+
+	return (struct memory_notify){
 		.start_pfn = start + v,
 		.nr_pages = k->pages_per_block - v,
 		.status_change_nid = NUMA_NO_NODE,
@@ -124,6 +127,12 @@ static int memory_block_online(struct kernel *k, struct memory_block *b)
 		.altmap_start_pfn = start,
 		.altmap_nr_pages = v,
 	};
+}
+
+static int memory_block_online(struct kernel *k, struct memory_block *b)
+{
+	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
+	struct memory_notify prep = block_notify_arg(k, b);
 	struct zone *z;
 	int ret;
 
@@ -210,14 +219,7 @@ static int offline_pages(struct kernel *k, struct memory_block *b, struct zone *
 static int memory_block_offline(struct kernel *k, struct memory_block *b)
 {
 	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
-	struct memory_notify fin = {
-		.start_pfn = start + v,
-		.nr_pages = k->pages_per_block - v,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-		.altmap_start_pfn = start,
-		.altmap_nr_pages = v,
-	};
+	struct memory_notify fin = block_notify_arg(k, b);
 	struct zone *z = b->zone;
 	int ret;
 
