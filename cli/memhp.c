@@ -62,7 +62,7 @@ static void print_steps(struct json_object *result)
 
 		printf("%4s | %s\n", field(s, "lineno"), field(s, "line"));
 		if (!strcmp(kind, "host") && json_object_object_get_ex(s, "response", &resp)) {
-			printf("     -> %s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+			printf("     -> %s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else if (!strcmp(kind, "guest")) {
 			print_indented("     ", field(s, "stdout"));
 			print_indented("     ! ", field(s, "stderr"));
@@ -77,7 +77,7 @@ static void print_steps(struct json_object *result)
 
 static int write_json(struct json_object *result, const char *path)
 {
-	if (json_object_to_file_ext(path, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)) {
+	if (json_object_to_file_ext(path, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)) {
 		fprintf(stderr, "memhp: cannot write %s: %s\n", path, json_util_get_last_err());
 		return -EIO;
 	}

@@ -24,12 +24,13 @@ static void emit_ost(struct machine *m, const struct pc_dimm *d, int source, int
 	char slot[16];
 
 	snprintf(slot, sizeof(slot), "%d", d->slot);
+	/* QEMU 7.2's key order on the wire. */
 	if (d->id)
 		json_object_object_add(info, "device", json_object_new_string(d->id));
-	json_object_object_add(info, "slot", json_object_new_string(slot));
-	json_object_object_add(info, "slot-type", json_object_new_string("DIMM"));
 	json_object_object_add(info, "source", json_object_new_int(source));
 	json_object_object_add(info, "status", json_object_new_int(status));
+	json_object_object_add(info, "slot", json_object_new_string(slot));
+	json_object_object_add(info, "slot-type", json_object_new_string("DIMM"));
 	json_object_object_add(data, "info", info);
 	machine_emit_event(m, "ACPI_DEVICE_OST", data);
 }

@@ -170,20 +170,23 @@ int machine_queue_work(struct machine *m, enum acpi_work_kind kind, struct pc_di
 static void eject_dimm(struct machine *m, struct pc_dimm *d)
 {
 	struct json_object *data;
+	char path[300];
 
 	if (acpi_memory_device_eject(m, d))
 		return;
 	/* _EJ0: QEMU unplugs the DIMM and reports it gone. */
 	data = json_object_new_object();
-	if (d->id)
+	if (d->id) {
 		json_object_object_add(data, "device", json_object_new_string(d->id));
-	{
-		char path[300];
-
-		snprintf(path, sizeof(path), "/machine/peripheral%s/%s", d->id ? "" : "-anon",
-			 d->id ? d->id : "device");
-		json_object_object_add(data, "path", json_object_new_string(path));
+		snprintf(path, sizeof(path), "/machine/peripheral/%s", d->id);
+	} else {
+		snprintf(path, sizeof(path), "/machine/peripheral-anon/device[%u]", d->anon_index);
 	}
+	json_object_object_add(data, "path", json_object_new_string(path));
+	/* Eject requests still queued for this DIMM have nothing left to do. */
+	for (size_t i = 0; i < m->nr_work; i++)
+		if (m->work[i].dimm == d)
+			m->work[i].dimm = NULL;
 	qemu_vm_dimm_unplug(m->vm, d);
 	machine_emit_event(m, "DEVICE_DELETED", data);
 }
@@ -196,6 +199,8 @@ int machine_run_pending(struct machine *m)
 	for (size_t i = 0; i < m->nr_work; i++, done++) {
 		struct acpi_work w = m->work[i];
 
+		if (!w.dimm)
+			continue;
 		if (w.kind == ACPI_WORK_INSERT)
 			acpi_memory_device_add(m, w.dimm);
 		else

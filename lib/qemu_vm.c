@@ -14,7 +14,6 @@
 #define AMD_HT_START       0xfd00000000ULL
 #define AMD_HT_END         0xffffffffffULL
 #define AMD_ABOVE_1TB      0x10000000000ULL
-#define PCI_HOLE64_SIZE    (32 * GiB)
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -69,17 +68,29 @@ static bool is_memory_backend(const char *type)
 	       !strcmp(type, "memory-backend-file");
 }
 
+static bool is_identifier(const char *id)
+{
+	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (; *id; id++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._", *id))
+			return false;
+	return true;
+}
+
 int qemu_vm_object_add(struct qemu_vm *vm, const char *qom_type, const char *id, uint64_t size,
 		       char *err, size_t errlen)
 {
 	struct memory_backend *b, **v;
 
 	if (!is_memory_backend(qom_type))
-		return fail(err, errlen, "Invalid parameter type for 'qom-type', expected: a memory backend (memhp models memory-backend-ram, -memfd and -file)");
-	if (qemu_vm_find_backend(vm, id))
-		return fail(err, errlen, "attempt to add duplicate property '%s' to object (type 'container')", id);
+		return fail(err, errlen, "Parameter 'qom-type' does not accept value '%s'", qom_type);
+	if (!is_identifier(id))
+		return fail(err, errlen, "Parameter 'id' expects an identifier");
 	if (!size)
-		return fail(err, errlen, "can't create backend with size 0");
+		return fail(err, errlen, "property 'size' of %s doesn't take value '0'", qom_type);
+	if (qemu_vm_find_backend(vm, id) || !strcmp(id, "pc.ram"))
+		return fail(err, errlen, "attempt to add duplicate property '%s' to object (type 'container')", id);
 	v = realloc(vm->backends, (vm->nr_backends + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -128,6 +139,13 @@ static bool slot_busy(const struct qemu_vm *vm, int slot)
 	return false;
 }
 
+/* QEMU aligns anonymous RAM to 2 MiB on an x86_64 Linux host; memfd and
+ * file backends on tmpfs only to their 4 KiB pages. */
+static uint64_t backend_alignment(const struct memory_backend *b)
+{
+	return strcmp(b->qom_type, "memory-backend-ram") ? PAGE_SIZE : 2 * MiB;
+}
+
 /* First fit from the start of the device-memory area, in address order. */
 static int find_free_addr(const struct qemu_vm *vm, uint64_t size, uint64_t align, uint64_t *addr)
 {
@@ -162,61 +180,90 @@ static uint64_t used_device_memory(const struct qemu_vm *vm)
 	return used;
 }
 
+/* pc_dimm_pre_plug: the slot. */
+static int pick_slot(struct qemu_vm *vm, int *slot, char *err, size_t errlen)
+{
+	if (*slot >= 0 && (unsigned int)*slot >= vm->slots)
+		return fail(err, errlen, "invalid slot number %d, valid range is [0-%" PRIu64 "]", *slot,
+			    (uint64_t)vm->slots - 1);
+	if (!vm->slots)
+		return fail(err, errlen, "no slots where allocated, please specify the 'slots' option");
+	if (*slot >= 0) {
+		if (slot_busy(vm, *slot))
+			return fail(err, errlen, "slot %d is busy", *slot);
+		return 0;
+	}
+	for (*slot = 0; (unsigned int)*slot < vm->slots && slot_busy(vm, *slot); (*slot)++)
+		;
+	if ((unsigned int)*slot == vm->slots)
+		return fail(err, errlen, "no free slots available");
+	return 0;
+}
+
+/* memory_device_pre_plug: space, alignment and address. */
+static int pick_addr(struct qemu_vm *vm, const struct memory_backend *b, uint64_t *addr, char *err,
+		     size_t errlen)
+{
+	uint64_t align = backend_alignment(b), total = vm->maxmem - vm->ram_size;
+
+	if (used_device_memory(vm) + b->size > total)
+		return fail(err, errlen, "not enough space, currently 0x%" PRIx64 " in use of total space for memory devices 0x%" PRIx64,
+			    used_device_memory(vm), total);
+	if (*addr % align)
+		return fail(err, errlen, "address must be aligned to 0x%" PRIx64 " bytes", align);
+	if (b->size % align)
+		return fail(err, errlen, "backend memory size must be multiple of 0x%" PRIx64, align);
+	if (!*addr) {
+		if (find_free_addr(vm, b->size, align, addr))
+			return fail(err, errlen, "could not find position in guest address space for memory device - memory fragmented due to alignments");
+		return 0;
+	}
+	if (*addr < vm->device_memory_base ||
+	    *addr + b->size > vm->device_memory_base + vm->device_memory_size)
+		return fail(err, errlen, "can't add memory device [0x%" PRIx64 ":0x%" PRIx64 "], usable range for memory devices [0x%" PRIx64 ":0x%" PRIx64 "]",
+			    *addr, b->size, vm->device_memory_base, vm->device_memory_size);
+	for (size_t i = 0; i < vm->nr_dimms; i++) {
+		const struct pc_dimm *o = vm->dimms[i];
+
+		if (*addr < o->addr + o->memdev->size && *addr + b->size > o->addr)
+			return fail(err, errlen, "address range conflicts with memory device id='%s'",
+				    o->id ? o->id : "(unnamed)");
+	}
+	return 0;
+}
+
 int qemu_vm_dimm_plug(struct qemu_vm *vm, const char *id, const char *memdev, int node,
 		      uint64_t addr, int slot, bool hotplugged, struct pc_dimm **out, char *err,
 		      size_t errlen)
 {
-	struct memory_backend *b;
-	struct pc_dimm *d, **v;
 	int nr_nodes = vm->nr_numa ? vm->nr_numa : 1;
+	struct memory_backend *b = NULL;
+	struct pc_dimm *d, **v;
+	int ret;
 
+	if (id && !is_identifier(id))
+		return fail(err, errlen, "Parameter 'id' expects an identifier");
 	if (id && qemu_vm_find_dimm(vm, id))
 		return fail(err, errlen, "Duplicate device ID '%s'", id);
-	if (!memdev)
-		return fail(err, errlen, "'memdev' property is not set");
-	b = qemu_vm_find_backend(vm, memdev);
+	if (memdev && !(b = qemu_vm_find_backend(vm, memdev))) {
+		snprintf(err, errlen, "Device '%s' not found", memdev);
+		return -ENOENT;
+	}
+	ret = pick_slot(vm, &slot, err, errlen);
+	if (ret)
+		return ret;
 	if (!b)
-		return fail(err, errlen, "Property 'pc-dimm.memdev' can't find value '%s'", memdev);
-	if (b->in_use)
-		return fail(err, errlen, "can't use already busy memdev: %s", memdev);
+		return fail(err, errlen, "'memdev' property must be set");
+	ret = pick_addr(vm, b, &addr, err, errlen);
+	if (ret)
+		return ret;
 	if (node < 0)
 		node = 0;
 	if (node >= nr_nodes)
-		return fail(err, errlen, "'DIMM property node has value %d' which exceeds the number of numa nodes: %d", node, nr_nodes);
-	if (!vm->device_memory_size)
-		return fail(err, errlen, "memory devices (e.g. for memory hotplug) are not enabled, please specify the maxmem option");
-	if (!vm->slots)
-		return fail(err, errlen, "no slots where allocated, please specify the 'slots' option");
-	if (slot >= 0 && (unsigned int)slot >= vm->slots)
-		return fail(err, errlen, "invalid slot number %d, valid range is [0-%u]", slot, vm->slots - 1);
-	if (slot >= 0 && slot_busy(vm, slot))
-		return fail(err, errlen, "slot %d is busy", slot);
-	if (slot < 0) {
-		for (slot = 0; (unsigned int)slot < vm->slots && slot_busy(vm, slot); slot++)
-			;
-		if ((unsigned int)slot == vm->slots)
-			return fail(err, errlen, "no free slots available");
-	}
-	if (used_device_memory(vm) + b->size > vm->maxmem - vm->ram_size)
-		return fail(err, errlen, "not enough space, currently 0x%" PRIx64 " in use of total space for memory devices 0x%" PRIx64,
-			    used_device_memory(vm), vm->maxmem - vm->ram_size);
-	if (addr) {
-		if (addr % PAGE_SIZE)
-			return fail(err, errlen, "address must be aligned to 0x%" PRIx64 " bytes", (uint64_t)PAGE_SIZE);
-		if (addr < vm->device_memory_base ||
-		    addr + b->size > vm->device_memory_base + vm->device_memory_size)
-			return fail(err, errlen, "can't add memory device [0x%" PRIx64 ":0x%" PRIx64 "], usable range for memory devices [0x%" PRIx64 ":0x%" PRIx64 "]",
-				    addr, b->size, vm->device_memory_base,
-				    vm->device_memory_base + vm->device_memory_size - 1);
-		for (size_t i = 0; i < vm->nr_dimms; i++) {
-			const struct pc_dimm *o = vm->dimms[i];
-
-			if (addr < o->addr + o->memdev->size && addr + b->size > o->addr)
-				return fail(err, errlen, "address range conflicts with memory device id='%s'", o->id ? o->id : "");
-		}
-	} else if (find_free_addr(vm, b->size, PAGE_SIZE, &addr)) {
-		return fail(err, errlen, "could not find position in guest address space for memory device - memory fragmented due to alignments");
-	}
+		return fail(err, errlen, "'DIMM property node has value %d' which exceeds the number of numa nodes: %d",
+			    node, nr_nodes);
+	if (b->in_use)
+		return fail(err, errlen, "can't use already busy memdev: %s", memdev);
 	v = realloc(vm->dimms, (vm->nr_dimms + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -228,6 +275,8 @@ int qemu_vm_dimm_plug(struct qemu_vm *vm, const char *id, const char *memdev, in
 		free(d);
 		return -ENOMEM;
 	}
+	if (!id)
+		d->anon_index = vm->nr_anon_devices++;
 	d->memdev = b;
 	d->slot = slot;
 	d->addr = addr;
@@ -288,8 +337,18 @@ static int build_e820(struct qemu_vm *vm)
 	r |= e820_add(vm, 0xfffc0000, 0x40000, E820_RESERVED);
 	if (vm->above_4g)
 		r |= e820_add(vm, vm->above_4g_start, vm->above_4g, E820_RAM);
-	r |= e820_add(vm, AMD_HT_START, AMD_HT_END - AMD_HT_START + 1, E820_RESERVED);
+	if (vm->amd_cpu && vm->phys_bits >= 40)
+		r |= e820_add(vm, AMD_HT_START, AMD_HT_END - AMD_HT_START + 1, E820_RESERVED);
 	return r ? -ENOMEM : 0;
+}
+
+static uint64_t max_used_gpa(const struct qemu_vm *vm)
+{
+	uint64_t end = vm->device_memory_size ? vm->device_memory_base + vm->device_memory_size
+					      : vm->above_4g_start + vm->above_4g;
+	uint64_t hole64 = vm->type == QEMU_MACHINE_Q35 ? 32 * GiB : 2 * GiB;
+
+	return align_up(end, GiB) + hole64 - 1;
 }
 
 static void layout_ram(struct qemu_vm *vm)
@@ -311,10 +370,10 @@ static void layout_ram(struct qemu_vm *vm)
 	if (vm->maxmem > vm->ram_size)
 		vm->device_memory_size = vm->maxmem - vm->ram_size + (uint64_t)vm->slots * GiB;
 	vm->device_memory_base = align_up(vm->above_4g_start + vm->above_4g, GiB);
-	/* The default CPU model is AMD: QEMU keeps guest RAM out of the
-	 * HyperTransport window below 1 TiB by moving everything above 4 GiB
-	 * to 1 TiB when the address space would reach it. */
-	if (vm->device_memory_base + vm->device_memory_size + PCI_HOLE64_SIZE > AMD_HT_START) {
+	/* AMD CPUs keep guest memory out of the HyperTransport window below
+	 * 1 TiB: when the highest address QEMU would use (the end of the 64-bit
+	 * PCI hole) reaches it, everything above 4 GiB moves to 1 TiB. */
+	if (vm->amd_cpu && max_used_gpa(vm) >= AMD_HT_START) {
 		vm->above_4g_start = AMD_ABOVE_1TB;
 		vm->device_memory_base = align_up(vm->above_4g_start + vm->above_4g, GiB);
 	}
@@ -443,12 +502,11 @@ static int parse_numa(struct parse_ctx *c, const char *v)
 		}
 		n->nodeid = (int)id;
 	}
-	if (mem && memdev) {
-		ret = fail(c->err, c->errlen, "-numa: cannot use 'mem' and 'memdev' together");
+	if (mem) {
+		/* Only machine types up to 5.0 take mem=. */
+		ret = fail(c->err, c->errlen, "Parameter -numa node,mem is not supported by this machine type");
 		goto out;
 	}
-	if (mem)
-		ret = parse_size_opt(c, "-numa mem", mem, 'M', &n->mem);
 	if (memdev) {
 		n->memdev = qemu_vm_find_backend(c->vm, memdev);
 		if (!n->memdev) {
@@ -470,9 +528,31 @@ out:
 
 static int parse_cpu(struct parse_ctx *c, const char *v)
 {
+	static const char *const intel_models[] = {"kvm64", "kvm32", "core2duo", "coreduo", "n270",
+						   "Conroe", "Penryn", "Nehalem", "Westmere",
+						   "SandyBridge", "IvyBridge", "Haswell", "Broadwell",
+						   "Skylake", "Cascadelake", "Cooperlake", "Icelake",
+						   "SapphireRapids", NULL};
+	char *bits = opt_get(v, "phys-bits");
+	unsigned int n;
+	int ret = 0;
+
 	/* "-cpu qemu64,-hypervisor" hides the hypervisor bit: bare metal. */
 	c->vm->hypervisor_bit = !strstr(v, ",-hypervisor") && !strstr(v, "hypervisor=off");
-	return 0;
+	c->vm->amd_cpu = !strstr(v, "vendor=GenuineIntel");
+	for (int i = 0; intel_models[i]; i++)
+		if (!strncmp(v, intel_models[i], strlen(intel_models[i])))
+			c->vm->amd_cpu = false;
+	if (strstr(v, "vendor=AuthenticAMD"))
+		c->vm->amd_cpu = true;
+	if (bits) {
+		if (kstrtouint(bits, &n) || n < 32 || n > 52)
+			ret = fail(c->err, c->errlen, "-cpu: invalid phys-bits '%s'", bits);
+		else
+			c->vm->phys_bits = n;
+	}
+	free(bits);
+	return ret;
 }
 
 static int parse_smp(struct parse_ctx *c, const char *v)
@@ -570,14 +650,19 @@ static int check_memory_options(struct parse_ctx *c)
 	struct qemu_vm *vm = c->vm;
 	uint64_t numa_total = 0;
 
+	vm->ram_size = align_up(vm->ram_size, 8192);
+	if (vm->slots && !vm->maxmem)
+		return fail(c->err, c->errlen, "slots specified but no max-size");
 	if (vm->maxmem && vm->maxmem < vm->ram_size)
-		return fail(c->err, c->errlen, "-m: invalid value of maxmem: maximum memory size (0x%" PRIx64 ") must be at least the initial memory size (0x%" PRIx64 ")", vm->maxmem, vm->ram_size);
-	if (vm->slots > ACPI_MAX_RAM_SLOTS)
-		return fail(c->err, c->errlen, "-m: unsupported amount of memory slots: %u", vm->slots);
+		return fail(c->err, c->errlen, "invalid value of maxmem: maximum memory size (0x%" PRIx64 ") must be at least the initial memory size (0x%" PRIx64 ")", vm->maxmem, vm->ram_size);
+	if (vm->slots && vm->maxmem == vm->ram_size)
+		return fail(c->err, c->errlen, "invalid value of maxmem: memory slots were specified but maximum memory size (0x%" PRIx64 ") is equal to the initial memory size (0x%" PRIx64 ")", vm->maxmem, vm->ram_size);
 	if (!vm->maxmem)
 		vm->maxmem = vm->ram_size;
-	if (vm->ram_size % PAGE_SIZE || vm->ram_size < 2 * MiB)
-		return fail(c->err, c->errlen, "-m: RAM size must be a multiple of 4 KiB and at least 2 MiB");
+	if (vm->maxmem > vm->ram_size && vm->slots > ACPI_MAX_RAM_SLOTS)
+		return fail(c->err, c->errlen, "unsupported amount of memory slots: %u", vm->slots);
+	if (vm->maxmem % PAGE_SIZE)
+		return fail(c->err, c->errlen, "maximum memory size must by aligned to multiple of 4096 bytes");
 	for (int i = 0; i < vm->nr_numa; i++)
 		numa_total += vm->numa[i].mem;
 	if (vm->nr_numa && numa_total != vm->ram_size)
@@ -596,6 +681,8 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 		return -ENOMEM;
 	vm->type = QEMU_MACHINE_PC;
 	vm->hypervisor_bit = true;
+	vm->amd_cpu = true;
+	vm->phys_bits = 40;
 	vm->smp = 1;
 	vm->ram_size = 128 * MiB * 32; /* the scenario default, -m 4G */
 	c.vm = vm;
@@ -621,8 +708,12 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 		ret = check_memory_options(&c);
 	if (!ret) {
 		layout_ram(vm);
-		ret = build_e820(vm);
+		if (vm->phys_bits < 64 && max_used_gpa(vm) > (1ULL << vm->phys_bits) - 1)
+			ret = fail(err, errlen, "Address space limit 0x%" PRIx64 " < 0x%" PRIx64 " phys-bits too low (%u)",
+				   (1ULL << vm->phys_bits) - 1, max_used_gpa(vm), vm->phys_bits);
 	}
+	if (!ret)
+		ret = build_e820(vm);
 	for (size_t i = 0; i < c.nr_dimm_opts && !ret; i++) {
 		*bad_arg = c.dimm_arg[i];
 		ret = plug_cold_dimm(&c, c.dimm_opts[i]);

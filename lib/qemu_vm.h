@@ -32,6 +32,7 @@ struct memory_backend {
 
 struct pc_dimm {
 	char *id; /* may be NULL */
+	unsigned int anon_index; /* device[N] of /machine/peripheral-anon without an id */
 	struct memory_backend *memdev;
 	int slot;
 	uint64_t addr;
@@ -49,6 +50,9 @@ struct numa_node_opt {
 struct qemu_vm {
 	enum qemu_machine_type type;
 	bool hypervisor_bit;
+	bool amd_cpu;            /* qemu64, the default under TCG, is AuthenticAMD */
+	unsigned int phys_bits;  /* 40 unless -cpu ...,phys-bits=N */
+	unsigned int nr_anon_devices;
 	unsigned int smp;
 	uint64_t ram_size;
 	uint64_t maxmem;
@@ -82,8 +86,10 @@ int qemu_vm_object_add(struct qemu_vm *vm, const char *qom_type, const char *id,
 		       char *err, size_t errlen);
 int qemu_vm_object_del(struct qemu_vm *vm, const char *id, char *err, size_t errlen);
 
-/* Pre-plug and plug of a pc-dimm: slot and address assignment.
- * node < 0 means the default (0); addr 0 and slot < 0 mean automatic. */
+/* Pre-plug, realize and plug of a pc-dimm: slot and address assignment,
+ * in QEMU's order of checks. node < 0 means the default (0); addr 0 and
+ * slot < 0 mean automatic. -ENOENT: memdev names no object (QMP class
+ * DeviceNotFound); -EINVAL: anything else (GenericError). */
 int qemu_vm_dimm_plug(struct qemu_vm *vm, const char *id, const char *memdev, int node,
 		      uint64_t addr, int slot, bool hotplugged, struct pc_dimm **out, char *err,
 		      size_t errlen);

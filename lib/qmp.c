@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -109,7 +110,7 @@ static struct json_object *cmd_device_add(struct machine *m, struct json_object 
 {
 	const char *driver = arg_string(args, "driver"), *id = arg_string(args, "id");
 	uint64_t node = 0, addr = 0, slot = 0;
-	int has_node, has_addr, has_slot;
+	int has_node, has_addr, has_slot, ret;
 	struct pc_dimm *d;
 	char err[256];
 
@@ -130,10 +131,10 @@ static struct json_object *cmd_device_add(struct machine *m, struct json_object 
 		return invalid_type("addr", "uint64");
 	if (has_slot < 0)
 		return invalid_type("slot", "int32");
-	if (qemu_vm_dimm_plug(m->vm, id, arg_string(args, "memdev"), has_node ? (int)node : -1,
-			      has_addr ? addr : 0, has_slot ? (int)slot : -1, true, &d, err,
-			      sizeof(err)))
-		return qmp_error("GenericError", err);
+	ret = qemu_vm_dimm_plug(m->vm, id, arg_string(args, "memdev"), has_node ? (int)node : -1,
+				has_addr ? addr : 0, has_slot ? (int)slot : -1, true, &d, err, sizeof(err));
+	if (ret)
+		return qmp_error(ret == -ENOENT ? "DeviceNotFound" : "GenericError", err);
 	if (machine_queue_work(m, ACPI_WORK_INSERT, d))
 		return qmp_error("GenericError", "out of memory");
 	return qmp_return(NULL);
@@ -152,42 +153,55 @@ static struct json_object *cmd_device_del(struct machine *m, struct json_object 
 		snprintf(desc, sizeof(desc), "Device '%s' not found", id);
 		return qmp_error("DeviceNotFound", desc);
 	}
-	if (d->unplug_requested) {
-		snprintf(desc, sizeof(desc), "Device %s is already in the process of unplug", id);
-		return qmp_error("GenericError", desc);
-	}
+	/* QEMU sends the eject request again for a DIMM already asked to go. */
 	d->unplug_requested = true;
 	if (machine_queue_work(m, ACPI_WORK_EJECT, d))
 		return qmp_error("GenericError", "out of memory");
 	return qmp_return(NULL);
 }
 
+/* Keys in the order QEMU 7.2 puts them on the wire (its dictionary's hash
+ * order), so replies compare equal as text too. */
 static struct json_object *dimm_info(const struct pc_dimm *d)
 {
 	struct json_object *o = json_object_new_object(), *data = json_object_new_object();
 	char memdev[300];
 
 	snprintf(memdev, sizeof(memdev), "/objects/%s", d->memdev->id);
-	if (d->id)
-		json_object_object_add(data, "id", json_object_new_string(d->id));
+	json_object_object_add(data, "memdev", json_object_new_string(memdev));
+	json_object_object_add(data, "hotplugged", json_object_new_boolean(d->hotplugged));
 	json_object_object_add(data, "addr", json_object_new_uint64(d->addr));
+	json_object_object_add(data, "hotpluggable", json_object_new_boolean(true));
 	json_object_object_add(data, "size", json_object_new_uint64(d->memdev->size));
 	json_object_object_add(data, "slot", json_object_new_int(d->slot));
 	json_object_object_add(data, "node", json_object_new_int(d->node));
-	json_object_object_add(data, "memdev", json_object_new_string(memdev));
-	json_object_object_add(data, "hotplugged", json_object_new_boolean(d->hotplugged));
-	json_object_object_add(data, "hotpluggable", json_object_new_boolean(true));
+	if (d->id)
+		json_object_object_add(data, "id", json_object_new_string(d->id));
 	json_object_object_add(o, "type", json_object_new_string("dimm"));
 	json_object_object_add(o, "data", data);
 	return o;
 }
 
+static int by_addr(const void *a, const void *b)
+{
+	const struct pc_dimm *x = *(const struct pc_dimm *const *)a, *y = *(const struct pc_dimm *const *)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
 struct json_object *qmp_query_memory_devices(const struct machine *m)
 {
 	struct json_object *list = json_object_new_array();
+	size_t n = m->vm->nr_dimms;
+	const struct pc_dimm **sorted = calloc(n ? n : 1, sizeof(*sorted));
 
-	for (size_t i = 0; i < m->vm->nr_dimms; i++)
-		json_object_array_add(list, dimm_info(m->vm->dimms[i]));
+	if (!sorted)
+		return list;
+	memcpy(sorted, m->vm->dimms, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), by_addr);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, dimm_info(sorted[i]));
+	free(sorted);
 	return list;
 }
 
