@@ -197,7 +197,8 @@ struct json_object *qmp_query_memory_devices(const struct machine *m)
 
 	if (!sorted)
 		return list;
-	memcpy(sorted, m->vm->dimms, n * sizeof(*sorted));
+	if (n)
+		memcpy(sorted, m->vm->dimms, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), by_addr);
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(list, dimm_info(sorted[i]));
