@@ -33,48 +33,11 @@
 
 /* Boots a machine from a whitespace-separated QEMU argument string (no
  * quoting needed by the tests), a kernel command line (may be NULL) and a
- * kernel version. Fails the test if the machine does not boot. */
-static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline,
-				      enum kernel_version version)
-{
-	char *copy = strdup(qemu_args ? qemu_args : "");
-	char *argv[128];
-	size_t argc = 0;
-	char *save = NULL;
-	struct machine *m = NULL;
-	char err[512] = "";
-	size_t bad = 0;
-	int ret;
-
-	assert_non_null(copy);
-	for (char *t = strtok_r(copy, " \t", &save); t && argc < 127; t = strtok_r(NULL, " \t", &save))
-		argv[argc++] = t;
-	argv[argc] = NULL;
-	{
-		struct machine_config cfg = {
-			.version = version,
-			.qemu_argv = argv,
-			.qemu_argc = argc,
-			.kernel_cmdline = cmdline,
-		};
-
-		ret = machine_create(&cfg, &m, &bad, err, sizeof(err));
-	}
-	if (ret) {
-		char msg[768];
-
-		snprintf(msg, sizeof(msg), "machine_create(\"%s\") = %d (arg %zu: %s)", qemu_args, ret,
-			 bad, err);
-		free(copy);
-		fail_msg("%s", msg);
-	}
-	free(copy);
-	return m;
-}
-
-/* Like tu_boot but returns the error instead of failing (NULL on error). */
-static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmdline,
-					  enum kernel_version version, int *ret_out)
+ * kernel version. Returns NULL with the errno in *ret_out (and the reason
+ * in why) if it does not boot. */
+static inline struct machine *tu_boot_why(const char *qemu_args, const char *cmdline,
+					  enum kernel_version version, int *ret_out, char *why,
+					  size_t whylen)
 {
 	char *copy = strdup(qemu_args ? qemu_args : "");
 	char *argv[128];
@@ -82,26 +45,43 @@ static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmd
 	char *save = NULL;
 	struct machine *m = NULL;
 	char err[512] = "";
+	struct machine_config cfg = {.version = version, .kernel_cmdline = cmdline};
 	int ret;
 
 	assert_non_null(copy);
 	for (char *t = strtok_r(copy, " \t", &save); t && argc < 127; t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
-	{
-		struct machine_config cfg = {
-			.version = version,
-			.qemu_argv = argv,
-			.qemu_argc = argc,
-			.kernel_cmdline = cmdline,
-		};
-
-		ret = machine_create(&cfg, &m, &bad, err, sizeof(err));
-	}
+	cfg.qemu_argv = argv;
+	cfg.qemu_argc = argc;
+	ret = machine_create(&cfg, &m, &bad, err, sizeof(err));
+	if (ret && why)
+		snprintf(why, whylen, "machine_create(\"%s\") = %d (arg %zu: %s)", qemu_args, ret, bad,
+			 err);
 	free(copy);
 	if (ret_out)
 		*ret_out = ret;
 	return ret ? NULL : m;
+}
+
+/* Like tu_boot_why, failing the test if the machine does not boot. */
+static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline,
+				      enum kernel_version version)
+{
+	char why[768];
+	int ret;
+	struct machine *m = tu_boot_why(qemu_args, cmdline, version, &ret, why, sizeof(why));
+
+	if (!m)
+		fail_msg("%s", why);
+	return m;
+}
+
+/* Like tu_boot but returns the error instead of failing (NULL on error). */
+static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmdline,
+					  enum kernel_version version, int *ret_out)
+{
+	return tu_boot_why(qemu_args, cmdline, version, ret_out, NULL, 0);
 }
 
 /* Reads a file into one of a few rotating static buffers (so that two reads
