@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "linux_errno.h"
+#include "strbuf.h"
 #include "sysfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
@@ -32,126 +33,24 @@
 #define MAX_BLOCK_ID	       0xffffffffUL
 #define MAX_BLOCKS_PER_COMMAND 65536UL
 
-/* ---- growable strings ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom; /* sticky: an allocation failed, the content is incomplete */
-};
-
-static bool sb_reserve(struct sbuf *b, size_t n)
-{
-	size_t cap;
-	char *t;
-
-	if (b->oom)
-		return false;
-	if (n > SIZE_MAX - b->len - 1) {
-		b->oom = true;
-		return false;
-	}
-	if (b->len + n + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 64;
-	while (cap < b->len + n + 1) {
-		if (cap > SIZE_MAX / 2) {
-			cap = b->len + n + 1;
-			break;
-		}
-		cap *= 2;
-	}
-	t = realloc(b->s, cap);
-	if (!t) {
-		b->oom = true;
-		return false;
-	}
-	b->s = t;
-	b->cap = cap;
-	return true;
-}
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (!sb_reserve(b, n))
-		return;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if (!sb_reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* The string (never NULL, possibly ""), handed over to the caller; NULL
  * if an allocation failed. */
-static char *sb_take(struct sbuf *b)
+static char *sb_take(struct strbuf *b)
 {
 	char *s;
 
-	sb_reserve(b, 0);
-	if (b->oom) {
-		free(b->s);
-		*b = (struct sbuf){0};
-		return NULL;
-	}
-	s = b->s;
-	s[b->len] = '\0'; /* still unterminated if nothing was ever added */
-	*b = (struct sbuf){0};
-	return s;
-}
-
-static void sb_free(struct sbuf *b)
-{
-	free(b->s);
-	*b = (struct sbuf){0};
+	return strbuf_detach(b, &s) ? NULL : s;
 }
 
 __attribute__((format(printf, 1, 2))) static char *str_printf(const char *fmt, ...)
 {
+	struct strbuf sb = {0};
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
+	return sb_take(&sb);
 }
 
 /* strerror() of the guest's C library (glibc texts, "Unknown error N"). */
@@ -168,30 +67,18 @@ static const char *errtext(int err, char buf[static 32])
 struct sh {
 	struct machine *m;
 	const char *line; /* trimmed command line, for messages */
-	struct sbuf out, err;
+	struct strbuf out, err;
 	int rc;
-	struct sbuf why; /* why the command is outside the model */
+	struct strbuf why; /* why the command is outside the model */
 };
 
 __attribute__((format(printf, 2, 3))) static int unsupported(struct sh *sh, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	strbuf_vaddf(&sh->why, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	s = malloc((size_t)n + 1);
-	if (!s)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_puts(&sh->why, s);
-	free(s);
 	return sh->why.oom ? -ENOMEM : -EOPNOTSUPP;
 }
 
@@ -220,7 +107,7 @@ static int words_push(struct words *w, char *s)
 	return 0;
 }
 
-static int push_word(struct words *words, struct sbuf *w)
+static int push_word(struct words *words, struct strbuf *w)
 {
 	char *s = sb_take(w);
 
@@ -277,7 +164,7 @@ static const char *operator_name(char c)
 /* Reads one word at *pp into w (quotes removed), stopping at a blank, the end
  * or an unquoted `>`. *quoted tells whether any part of it was quoted or
  * escaped. Returns 0, -ENOMEM, -EOPNOTSUPP or PARSE_SYNTAX (*msg set). */
-static int read_word(struct sh *sh, const char **pp, struct sbuf *w, bool *quoted, const char **msg)
+static int read_word(struct sh *sh, const char **pp, struct strbuf *w, bool *quoted, const char **msg)
 {
 	const char *p = *pp;
 
@@ -292,7 +179,7 @@ static int read_word(struct sh *sh, const char **pp, struct sbuf *w, bool *quote
 				*msg = "unterminated quoted string";
 				return PARSE_SYNTAX;
 			}
-			sb_add(w, p + 1, (size_t)(q - p - 1));
+			strbuf_addn(w, p + 1, (size_t)(q - p - 1));
 			*quoted = true;
 			p = q + 1;
 		} else if (c == '"') {
@@ -307,10 +194,10 @@ static int read_word(struct sh *sh, const char **pp, struct sbuf *w, bool *quote
 				if (*p == '\\' && p[1] == '\n') {
 					p += 2;
 				} else if (*p == '\\' && p[1] && strchr("$`\"\\", p[1])) {
-					sb_putc(w, p[1]);
+					strbuf_addch(w, p[1]);
 					p += 2;
 				} else {
-					sb_putc(w, *p++);
+					strbuf_addch(w, *p++);
 				}
 			}
 			*quoted = true;
@@ -319,19 +206,19 @@ static int read_word(struct sh *sh, const char **pp, struct sbuf *w, bool *quote
 			if (p[1] == '\n') {
 				p += 2;
 			} else if (p[1]) {
-				sb_putc(w, p[1]);
+				strbuf_addch(w, p[1]);
 				*quoted = true;
 				p += 2;
 			} else {
 				/* A lone trailing backslash is kept as it is. */
-				sb_putc(w, *p++);
+				strbuf_addch(w, *p++);
 			}
 		} else if (strchr("|&;<()$`*?[\n", c)) {
 			return unsupported(sh, "%s", operator_name(c));
 		} else if (c == '~' && w->len == 0 && !*quoted) {
 			return unsupported(sh, "tilde expansion");
 		} else {
-			sb_putc(w, *p++);
+			strbuf_addch(w, *p++);
 		}
 	}
 	*pp = p;
@@ -351,7 +238,7 @@ static bool all_digits(const char *s)
 static int parse(struct sh *sh, const char *line, struct cmd *cmd, const char **msg)
 {
 	const char *p = line;
-	struct sbuf w = {0};
+	struct strbuf w = {0};
 	bool quoted;
 	int r;
 
@@ -373,12 +260,12 @@ static int parse(struct sh *sh, const char *line, struct cmd *cmd, const char **
 		}
 
 		/* `>` right after a word: an io number (`1>`) or the end of an argument. */
-		if (w.len && !quoted && all_digits(w.s)) {
-			if (strcmp(w.s, "1")) {
-				r = unsupported(sh, "redirection of file descriptor %s", w.s);
+		if (w.len && !quoted && all_digits(w.buf)) {
+			if (strcmp(w.buf, "1")) {
+				r = unsupported(sh, "redirection of file descriptor %s", w.buf);
 				goto out;
 			}
-			sb_free(&w);
+			strbuf_release(&w);
 		} else if (w.len || quoted) {
 			r = push_word(&cmd->argv, &w);
 			if (r)
@@ -421,7 +308,7 @@ static int parse(struct sh *sh, const char *line, struct cmd *cmd, const char **
 		}
 	}
 out:
-	sb_free(&w);
+	strbuf_release(&w);
 	return r;
 }
 
@@ -432,7 +319,7 @@ out:
  * and trailing slashes are outside the model. */
 static int norm_path(struct sh *sh, const char *path, char **out)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	const char *p = path;
 	size_t len = strlen(path);
 
@@ -456,15 +343,15 @@ static int norm_path(struct sh *sh, const char *path, char **out)
 			continue;
 		}
 		if (e - p == 2 && p[0] == '.' && p[1] == '.') {
-			sb_free(&b);
+			strbuf_release(&b);
 			return unsupported(sh, "path with `..` '%s'", path);
 		}
-		sb_putc(&b, '/');
-		sb_add(&b, p, (size_t)(e - p));
+		strbuf_addch(&b, '/');
+		strbuf_addn(&b, p, (size_t)(e - p));
 		p = e;
 	}
 	if (!b.len)
-		sb_putc(&b, '/');
+		strbuf_addch(&b, '/');
 	*out = sb_take(&b);
 	return *out ? 0 : -ENOMEM;
 }
@@ -512,7 +399,7 @@ static int parent_errno(const struct machine *m, const char *path)
  * echo. Assumption to check against the real guest: rc 1, not 2. */
 static void cant_create(struct sh *sh, const char *path, const char *why)
 {
-	sb_printf(&sh->err, "sh: can't create %s: %s\n", path, why);
+	strbuf_addf(&sh->err, "sh: can't create %s: %s\n", path, why);
 	sh->rc = 1;
 }
 
@@ -581,7 +468,7 @@ static int echo_to_file(struct sh *sh, const char *path, const char *text)
 		cant_create(sh, path, linux_strerror(r));
 		break;
 	default:
-		sb_printf(&sh->err, "sh: write error: %s\n", errtext(r, ebuf));
+		strbuf_addf(&sh->err, "sh: write error: %s\n", errtext(r, ebuf));
 		sh->rc = 1;
 		break;
 	}
@@ -595,7 +482,7 @@ out:
  * `-`) are options; -n drops the newline, -e enables backslash escapes. */
 static int cmd_echo(struct sh *sh, char **argv, const char *redir)
 {
-	struct sbuf text = {0};
+	struct strbuf text = {0};
 	char *buf;
 	bool nflag = false, eflag = false;
 	size_t i = 1;
@@ -626,11 +513,11 @@ static int cmd_echo(struct sh *sh, char **argv, const char *redir)
 
 	for (size_t j = i; argv[j]; j++) {
 		if (j > i)
-			sb_putc(&text, ' ');
-		sb_puts(&text, argv[j]);
+			strbuf_addch(&text, ' ');
+		strbuf_add(&text, argv[j]);
 	}
 	if (!nflag)
-		sb_putc(&text, '\n');
+		strbuf_addch(&text, '\n');
 	buf = sb_take(&text);
 	if (!buf)
 		return -ENOMEM;
@@ -638,7 +525,7 @@ static int cmd_echo(struct sh *sh, char **argv, const char *redir)
 	if (redir) {
 		r = echo_to_file(sh, redir, buf);
 	} else {
-		sb_puts(&sh->out, buf);
+		strbuf_add(&sh->out, buf);
 		r = 0;
 	}
 	free(buf);
@@ -675,7 +562,7 @@ static int cmd_cat(struct sh *sh, char **argv)
 
 		r = vfs_read(sh->m, norm[i], &buf);
 		if (r >= 0) {
-			sb_puts(&sh->out, buf ? buf : "");
+			strbuf_add(&sh->out, buf ? buf : "");
 			free(buf);
 			continue;
 		}
@@ -687,16 +574,16 @@ static int cmd_cat(struct sh *sh, char **argv)
 			r = parent_errno(sh->m, norm[i]);
 			if (r < 0)
 				goto out;
-			sb_printf(&sh->err, "cat: can't open '%s': %s\n", path,
+			strbuf_addf(&sh->err, "cat: can't open '%s': %s\n", path,
 				  r == ENOTDIR ? "Not a directory" : "No such file or directory");
 			break;
 		case -ENOTDIR:
 		case -EACCES:
-			sb_printf(&sh->err, "cat: can't open '%s': %s\n", path, linux_strerror(r));
+			strbuf_addf(&sh->err, "cat: can't open '%s': %s\n", path, linux_strerror(r));
 			break;
 		default:
 			/* Open succeeded, read() failed: a directory, or show() failed. */
-			sb_printf(&sh->err, "cat: read error: %s\n", errtext(r, ebuf));
+			strbuf_addf(&sh->err, "cat: read error: %s\n", errtext(r, ebuf));
 			break;
 		}
 		sh->rc = 1;
@@ -860,7 +747,7 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	if (!dir)
 		return -ENOMEM;
 	if (!block_exists(sh->m, dir)) {
-		sb_printf(&sh->out, "memory%lu: no such block\n", id);
+		strbuf_addf(&sh->out, "memory%lu: no such block\n", id);
 		free(dir);
 		return 0;
 	}
@@ -877,15 +764,15 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	if (r)
 		goto out;
 
-	sb_printf(&sh->out, "memory%lu %s [%s] %s=%s: ", id, before.state, before.zones, attr,
+	strbuf_addf(&sh->out, "memory%lu %s [%s] %s=%s: ", id, before.state, before.zones, attr,
 		  value);
 	if (w >= 0) {
-		sb_puts(&sh->out, "ok");
+		strbuf_add(&sh->out, "ok");
 		*failed = false;
 	} else {
-		sb_printf(&sh->out, "FAILED: %s", errtext(w, ebuf));
+		strbuf_addf(&sh->out, "FAILED: %s", errtext(w, ebuf));
 	}
-	sb_printf(&sh->out, " -> %s [%s]\n", after.state, after.zones);
+	strbuf_addf(&sh->out, " -> %s [%s]\n", after.state, after.zones);
 out:
 	free_status(&before);
 	free_status(&after);
@@ -938,7 +825,7 @@ out:
 	return r;
 
 usage:
-	sb_puts(&sh->err, "setstate: usage: setstate [-a ATTR] VALUE BLOCK...\n");
+	strbuf_add(&sh->err, "setstate: usage: setstate [-a ATTR] VALUE BLOCK...\n");
 	sh->rc = 2;
 	return 0;
 }
@@ -961,7 +848,7 @@ static int zones_one(struct sh *sh, unsigned long id)
 	if (!dir)
 		return -ENOMEM;
 	if (!block_exists(sh->m, dir)) {
-		sb_printf(&sh->out, "memory%lu: no such block\n", id);
+		strbuf_addf(&sh->out, "memory%lu: no such block\n", id);
 		sh->rc = 1;
 		free(dir);
 		return 0;
@@ -980,7 +867,7 @@ static int zones_one(struct sh *sh, unsigned long id)
 			}
 		}
 	}
-	sb_printf(&sh->out, "memory%lu %s [%s] %s\n", id, st.state, st.zones, node);
+	strbuf_addf(&sh->out, "memory%lu %s [%s] %s\n", id, st.state, st.zones, node);
 	r = 0;
 out:
 	if (names)
@@ -1012,7 +899,7 @@ static int list_blocks(struct sh *sh, unsigned long **ids, size_t *nr)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0 || !names) {
-		sb_printf(&sh->err, "zones: %s: %s\n", MEMORY_DIR,
+		strbuf_addf(&sh->err, "zones: %s: %s\n", MEMORY_DIR,
 			  errtext(r < 0 ? r : -ENOENT, ebuf));
 		sh->rc = 1;
 		if (names)
@@ -1058,7 +945,7 @@ static int cmd_zones(struct sh *sh, char **argv)
 
 	r = parse_blocks(sh, argv + 1, &rg, &nr);
 	if (r == -EINVAL) {
-		sb_puts(&sh->err, "zones: usage: zones [BLOCK...]\n");
+		strbuf_add(&sh->err, "zones: usage: zones [BLOCK...]\n");
 		sh->rc = 2;
 		return 0;
 	}
@@ -1084,7 +971,7 @@ static int run(struct sh *sh)
 
 	r = parse(sh, sh->line, &cmd, &msg);
 	if (r == PARSE_SYNTAX) {
-		sb_printf(&sh->err, "sh: syntax error: %s\n", msg);
+		strbuf_addf(&sh->err, "sh: syntax error: %s\n", msg);
 		sh->rc = 2;
 		r = 0;
 		goto out;
@@ -1150,10 +1037,10 @@ int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result 
 	r = run(&sh);
 	if (r == -EOPNOTSUPP) {
 		/* Nothing of the guest's output counts: the command did not run. */
-		sb_free(&sh.out);
-		sb_free(&sh.err);
-		sb_printf(&sh.err, "guest command not supported: `%s`: %s; supported commands: %s",
-			  line, sh.why.s ? sh.why.s : "unknown", SUPPORTED_COMMANDS);
+		strbuf_release(&sh.out);
+		strbuf_release(&sh.err);
+		strbuf_addf(&sh.err, "guest command not supported: `%s`: %s; supported commands: %s",
+			  line, sh.why.buf ? sh.why.buf : "unknown", SUPPORTED_COMMANDS);
 		sh.rc = RC_UNSUPPORTED;
 	}
 	if (r == 0 || r == -EOPNOTSUPP) {
@@ -1165,9 +1052,9 @@ int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result 
 			r = -ENOMEM;
 		}
 	}
-	sb_free(&sh.out);
-	sb_free(&sh.err);
-	sb_free(&sh.why);
+	strbuf_release(&sh.out);
+	strbuf_release(&sh.err);
+	strbuf_release(&sh.why);
 	free(line);
 	return r;
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,30 +29,50 @@ static bool grow(struct strbuf *sb, size_t extra)
 	return true;
 }
 
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0)
+		sb->oom = true;
+	else if (grow(sb, (size_t)n)) {
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, again);
+		sb->len += (size_t)n;
+	}
+	va_end(again);
+}
+
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	strbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !grow(sb, (size_t)n))
+}
+
+void strbuf_addn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (n > SIZE_MAX / 2 || !grow(sb, n)) {
+		sb->oom = true;
 		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
+	}
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
 }
 
 void strbuf_add(struct strbuf *sb, const char *s)
 {
-	size_t n = strlen(s);
+	strbuf_addn(sb, s, strlen(s));
+}
 
-	if (!grow(sb, n))
-		return;
-	memcpy(sb->buf + sb->len, s, n + 1);
-	sb->len += n;
+void strbuf_addch(struct strbuf *sb, char c)
+{
+	strbuf_addn(sb, &c, 1);
 }
 
 int strbuf_detach(struct strbuf *sb, char **out)

@@ -2,6 +2,7 @@
 #ifndef MEMHP_STRBUF_H
 #define MEMHP_STRBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,7 +13,10 @@ struct strbuf {
 };
 
 __attribute__((format(printf, 2, 3))) void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+__attribute__((format(printf, 2, 0))) void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_add(struct strbuf *sb, const char *s);
+void strbuf_addn(struct strbuf *sb, const char *s, size_t n);
+void strbuf_addch(struct strbuf *sb, char c);
 /* Hands the string over (never NULL unless out of memory); -ENOMEM. */
 int strbuf_detach(struct strbuf *sb, char **out);
 void strbuf_release(struct strbuf *sb);
