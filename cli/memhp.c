@@ -8,22 +8,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "layout.h"
 #include "memhp/memhp.h"
 
-#define EXIT_USAGE 2
+/* The script that fetches Debian's kernel and builds the initramfs; the
+ * environment can point elsewhere (an installed copy). */
+const char *kernel_script(void)
+{
+	const char *env = getenv("MEMHP_GUEST_KERNEL");
+
+	return env && *env ? env : MEMHP_SOURCE_DIR "/scripts/guest-kernel.sh";
+}
+
+void print_progress(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "memhp: %s\n", msg);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage:\n"
-		   "  memhp run [--kernel 6.1|6.12] FILE [--sysroot-out DIR] [--json FILE] [--quiet]\n"
+		   "  memhp run [--backend model|qemu] [--kernel 6.1|6.12] FILE [--sysroot-out DIR]\n"
+		   "            [--json FILE] [--console-log FILE] [--quiet]\n"
+		   "  memhp diff A.json B.json\n"
+		   "  memhp conform [--kernel 6.1|6.12] [--out DIR] FILE...\n"
+		   "  memhp conform --against DIR [--kernel 6.1|6.12] FILE...\n"
+		   "  memhp conform --record DIR [--kernel 6.1|6.12] FILE...\n"
 		   "\n"
-		   "Runs a scenario file (.scn) on the model of a QEMU x86 machine and its Linux\n"
-		   "guest, prints each step and the final memory layout.\n"
-		   "  --kernel        behaviour profile where 6.1 and 6.12 differ (default 6.12)\n"
+		   "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
+		   "Linux guest (or, --backend qemu, on Debian's cloud kernel booted in QEMU),\n"
+		   "prints each step and the final memory layout.\n"
+		   "  --kernel        kernel: behaviour profile of the model, or the Debian kernel\n"
+		   "                  QEMU boots (default 6.12)\n"
 		   "  --sysroot-out   write DIR/LABEL/{sys,proc} for every snapshot\n"
 		   "  --json          write the whole run as JSON\n"
-		   "  --quiet         print only the final layout\n");
+		   "  --console-log   keep the real guest's console there (qemu backend)\n"
+		   "  --quiet         print only the final layout\n"
+		   "diff: compares two run JSON files on the fields scenario-format.md lists;\n"
+		   "  exit 0 only when they agree.\n"
+		   "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"
+		   "  --kernel) and diffs them; --out keeps the JSON of both sides. --against DIR\n"
+		   "  compares the model with runs recorded earlier as DIR/NAME.KERNEL.json;\n"
+		   "  --record DIR (re-)records them from the real kernels.\n"
+		   "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n");
 }
 
 static void print_indented(const char *prefix, const char *text)
@@ -75,7 +104,7 @@ static void print_steps(struct json_object *result)
 	}
 }
 
-static int write_json(struct json_object *result, const char *path)
+int write_json(struct json_object *result, const char *path)
 {
 	if (json_object_to_file_ext(path, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)) {
 		fprintf(stderr, "memhp: cannot write %s: %s\n", path, json_util_get_last_err());
@@ -88,24 +117,38 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
+		{"backend", required_argument, NULL, 'b'},
 		{"sysroot-out", required_argument, NULL, 's'},
 		{"json", required_argument, NULL, 'j'},
+		{"console-log", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct memhp_run_options ro = {.kernel = MEMHP_KERNEL_6_12};
+	struct memhp_run_options ro = {.kernel = MEMHP_KERNEL_6_12,
+				       .kernel_script = kernel_script(),
+				       .progress = print_progress};
 	const char *json_out = NULL, *status;
 	struct memhp_run *run;
 	bool quiet = false;
 	char err[1024] = "";
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "k:s:j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:b:s:j:c:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (memhp_kernel_from_string(optarg, &ro.kernel)) {
 				fprintf(stderr, "memhp run: --kernel: expected 6.1 or 6.12, got '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			if (!strcmp(optarg, "model")) {
+				ro.backend = MEMHP_BACKEND_MODEL;
+			} else if (!strcmp(optarg, "qemu")) {
+				ro.backend = MEMHP_BACKEND_QEMU;
+			} else {
+				fprintf(stderr, "memhp run: --backend: expected model or qemu, got '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -115,8 +158,12 @@ static int cmd_run(int argc, char **argv)
 		case 'j':
 			json_out = optarg;
 			break;
+		case 'c':
+			ro.console_log = optarg;
+			break;
 		case 'q':
 			quiet = true;
+			ro.progress = NULL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -140,10 +187,12 @@ static int cmd_run(int argc, char **argv)
 	status = field(memhp_run_result(run), "status");
 	if (!strcmp(status, "error"))
 		fprintf(stderr, "memhp run: %s\n", err);
-	printf("%sfinal memory layout (status: %s):\n", quiet ? "" : "\n", status);
+	printf("%s%s memory layout (status: %s):\n", quiet ? "" : "\n",
+	       ro.backend == MEMHP_BACKEND_QEMU ? "last snapshot's" : "final", status);
 	ret = print_layout(run, stdout);
-	if (!ret && json_out)
-		ret = write_json(memhp_run_result(run), json_out);
+	/* The JSON of a failed run says how far it got and why. */
+	if (json_out && write_json(memhp_run_result(run), json_out))
+		ret = -EIO;
 	ret = ret || !strcmp(status, "error") ? 1 : 0;
 	memhp_run_free(run);
 	return ret;
@@ -157,6 +206,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "conform"))
+		return cmd_conform(argc - 1, argv + 1);
 	fprintf(stderr, "memhp: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

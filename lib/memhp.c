@@ -1,15 +1,21 @@
 /* The public API: a thin layer over the scenario runner. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "machine.h"
 #include "memhp/memhp.h"
+#include "qemu_backend.h"
+#include "run_diff.h"
 #include "scenario.h"
 #include "scenario_run.h"
+#include "strbuf.h"
 
 struct memhp_run {
-	struct scenario_run run;
+	struct scenario_run run; /* the QEMU backend fills only run.result */
 };
 
 int memhp_kernel_from_string(const char *s, enum memhp_kernel *out)
@@ -21,6 +27,25 @@ int memhp_kernel_from_string(const char *s, enum memhp_kernel *out)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options *opts,
+		       struct memhp_run *r, char *err, size_t errlen)
+{
+	struct qemu_backend_options qo = {
+		.version = opts->kernel == MEMHP_KERNEL_6_1 ? KERNEL_6_1 : KERNEL_6_12,
+		.sysroot_out = opts->sysroot_out,
+		.console_log = opts->console_log,
+		.kernel_script = opts->kernel_script,
+		.progress = opts->progress,
+		.ctx = opts->progress_ctx,
+	};
+
+	if (!opts->kernel_script) {
+		snprintf(err, errlen, "the QEMU backend needs scripts/guest-kernel.sh");
+		return -EINVAL;
+	}
+	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
 }
 
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
@@ -42,7 +67,10 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 		scenario_free(sc);
 		return -ENOMEM;
 	}
-	ret = scenario_run(sc, &ro, &r->run, err, errlen);
+	if (opts->backend == MEMHP_BACKEND_QEMU)
+		ret = run_on_qemu(sc, opts, r, err, errlen);
+	else
+		ret = scenario_run(sc, &ro, &r->run, err, errlen);
 	scenario_free(sc);
 	if (ret && !r->run.result) {
 		free(r);
@@ -66,13 +94,54 @@ struct json_object *memhp_run_result(const struct memhp_run *run)
 	return run->run.result;
 }
 
+/* The blocks of the last snapshot, for runs without a model machine. */
+static int for_each_snapshot_block(struct json_object *result,
+				   int (*fn)(const struct memhp_block_info *b, void *arg), void *arg)
+{
+	struct json_object *snaps, *snap, *blocks, *v;
+	uint64_t block_size = 0;
+	size_t n;
+
+	if (!json_object_object_get_ex(result, "snapshots", &snaps) ||
+	    !(n = json_object_array_length(snaps)))
+		return 0;
+	snap = json_object_array_get_idx(snaps, n - 1);
+	if (json_object_object_get_ex(snap, "block_size_bytes", &v))
+		block_size = (uint64_t)json_object_get_int64(v);
+	if (!json_object_object_get_ex(snap, "blocks", &blocks))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(blocks); i++) {
+		struct json_object *b = json_object_array_get_idx(blocks, i), *zone = NULL;
+		struct memhp_block_info info = {0};
+		int ret;
+
+		if (json_object_object_get_ex(b, "id", &v))
+			info.id = (uint64_t)json_object_get_int64(v);
+		if (json_object_object_get_ex(b, "node", &v))
+			info.node = json_object_get_int(v);
+		info.state = json_object_object_get_ex(b, "state", &v) ? json_object_get_string(v)
+								       : "";
+		json_object_object_get_ex(b, "zone", &zone);
+		info.zone = zone ? json_object_get_string(zone) : NULL;
+		info.start = info.id * block_size;
+		info.size = block_size;
+		ret = fn(&info, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int memhp_run_for_each_block(const struct memhp_run *run,
 			     int (*fn)(const struct memhp_block_info *b, void *arg), void *arg)
 {
-	const struct kernel *k = run->run.machine->kernel;
+	const struct kernel *k;
 	const struct memory_block *b;
 	uint64_t id;
 
+	if (!run->run.machine)
+		return for_each_snapshot_block(run->run.result, fn, arg);
+	k = run->run.machine->kernel;
 	idtree_for_each(&k->blocks, id, b)
 	{
 		struct memhp_block_info info = {
@@ -89,4 +158,18 @@ int memhp_run_for_each_block(const struct memhp_run *run,
 			return ret;
 	}
 	return 0;
+}
+
+int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object *b,
+		   const char *name_b, char **report)
+{
+	struct strbuf sb = {0};
+	int n = run_diff(a, b, name_a, name_b, &sb);
+
+	*report = NULL;
+	if (n < 0 || strbuf_detach(&sb, report)) {
+		strbuf_release(&sb);
+		return n < 0 ? n : -ENOMEM;
+	}
+	return n;
 }

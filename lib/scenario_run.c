@@ -207,6 +207,7 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	json_object_object_add(run->result, "scenario", json_object_new_string(sc->name));
 	json_object_object_add(run->result, "kernel",
 			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
+	json_object_object_add(run->result, "backend", json_object_new_string("model"));
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
 		struct json_object *o = json_object_new_object();
 

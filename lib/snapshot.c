@@ -35,28 +35,46 @@ static struct json_object *string_or_null(char *s)
 	return o;
 }
 
-static struct json_object *block_json(const struct machine *m, const struct memory_block *b)
+const char *const snapshot_param_names[] = {"online_policy", "auto_movable_ratio",
+					   "auto_movable_numa_aware", "memmap_on_memory", NULL};
+
+struct json_object *snapshot_block_json(const struct snapshot_block *b)
 {
 	struct json_object *o = json_object_new_object();
-	char path[128];
-	char *state, *zones;
+	const char *state = b->state, *zones = b->valid_zones;
 
-	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/state", (unsigned long long)b->id);
-	state = read_value(m, path);
-	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/valid_zones", (unsigned long long)b->id);
-	zones = read_value(m, path);
 	json_object_object_add(o, "id", json_object_new_uint64(b->id));
 	json_object_object_add(o, "state", json_object_new_string(state ? state : ""));
-	json_object_object_add(o, "online", json_object_new_int(b->state != MEM_OFFLINE));
-	json_object_object_add(o, "phys_index", json_object_new_uint64(b->id));
-	json_object_object_add(o, "removable", json_object_new_int(1));
-	json_object_object_add(o, "node", json_object_new_int(b->nid));
+	json_object_object_add(o, "online", json_object_new_int(b->online));
+	json_object_object_add(o, "phys_index", json_object_new_int64(b->phys_index));
+	json_object_object_add(o, "removable", json_object_new_int(b->removable));
+	json_object_object_add(o, "node", json_object_new_int(b->node));
 	json_object_object_add(o, "valid_zones", json_object_new_string(zones ? zones : ""));
 	/* The zone as user space can tell it: valid_zones of an online block. */
 	json_object_object_add(o, "zone",
 			       state && zones && !strcmp(state, "online") && strcmp(zones, "none")
 				       ? json_object_new_string(zones)
 				       : NULL);
+	return o;
+}
+
+static struct json_object *block_json(const struct machine *m, const struct memory_block *b)
+{
+	struct snapshot_block sb = {
+		.id = b->id,
+		.online = b->state != MEM_OFFLINE,
+		.phys_index = (int64_t)b->id,
+		.removable = 1,
+		.node = b->nid,
+	};
+	struct json_object *o;
+	char path[128], *state, *zones;
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/state", (unsigned long long)b->id);
+	sb.state = state = read_value(m, path);
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/valid_zones", (unsigned long long)b->id);
+	sb.valid_zones = zones = read_value(m, path);
+	o = snapshot_block_json(&sb);
 	free(state);
 	free(zones);
 	return o;
@@ -81,7 +99,12 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 								 : NULL);
 			json_object_object_add(o, "spanned", json_object_new_uint64(z->spanned_pages));
 			json_object_object_add(o, "present", json_object_new_uint64(z->present_pages));
-			json_object_object_add(o, "managed", json_object_new_uint64(z->managed_pages));
+			/* Boot memory loses pages to firmware and memblock
+			 * reservations the model does not know: no number then. */
+			json_object_object_add(o, "managed",
+					       z->present_early_pages
+						       ? NULL
+						       : json_object_new_uint64(z->managed_pages));
 			json_object_array_add(list, o);
 		}
 	}
@@ -90,14 +113,14 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 
 static struct json_object *params_json(const struct machine *m)
 {
-	static const char *const names[] = {"online_policy", "auto_movable_ratio",
-					    "auto_movable_numa_aware", "memmap_on_memory"};
 	struct json_object *o = json_object_new_object();
 	char path[128];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s", names[i]);
-		json_object_object_add(o, names[i], string_or_null(read_value(m, path)));
+	for (size_t i = 0; snapshot_param_names[i]; i++) {
+		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s",
+			 snapshot_param_names[i]);
+		json_object_object_add(o, snapshot_param_names[i],
+				       string_or_null(read_value(m, path)));
 	}
 	return o;
 }
@@ -125,7 +148,7 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 
 /* ---- sysroot trees ---- */
 
-static int mkdir_p(char *path)
+int sysroot_mkdir_p(char *path)
 {
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
@@ -142,7 +165,7 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
-static int write_file(const char *path, const char *content, unsigned int mode)
+int sysroot_write_file(const char *path, const char *content, unsigned int mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	size_t len = strlen(content), off = 0;
@@ -189,7 +212,7 @@ static int copy_node(struct tree_walk *w, const char *vpath)
 	snprintf(host, sizeof(host), "%s%s", w->root, vpath);
 	switch (vfs_lookup(w->m, vpath, &mode)) {
 	case VFS_DIR:
-		ret = mkdir_p(host);
+		ret = sysroot_mkdir_p(host);
 		if (!ret)
 			ret = vfs_list(w->m, vpath, &names);
 		for (char **n = names; !ret && n && *n; n++) {
@@ -214,7 +237,7 @@ static int copy_node(struct tree_walk *w, const char *vpath)
 			ret = content ? 0 : -ENOMEM;
 		}
 		if (!ret)
-			ret = write_file(host, content, mode);
+			ret = sysroot_write_file(host, content, mode);
 		free(content);
 		break;
 	case VFS_NONE:

@@ -4,6 +4,7 @@
 #define MEMHP_SNAPSHOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct machine;
 struct json_object;
@@ -11,7 +12,24 @@ struct json_object;
 /* The snapshot object of the run JSON (scenario-format.md). */
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step);
 
+/* One block of a snapshot as user space reads it from memoryN/. */
+struct snapshot_block {
+	uint64_t id;
+	const char *state, *valid_zones; /* without newline; NULL if unreadable */
+	int online, removable, node;	 /* node -1: no nodeK link */
+	int64_t phys_index;
+};
+struct json_object *snapshot_block_json(const struct snapshot_block *b);
+
+/* The memory_hotplug module parameters a snapshot records, NULL-terminated. */
+extern const char *const snapshot_param_names[];
+
 /* Writes DIR/sys/... and DIR/proc/... 0 or -errno; err names the path. */
 int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen);
+
+/* mkdir -p; path is restored before returning. 0 or -errno. */
+int sysroot_mkdir_p(char *path);
+/* Creates or truncates path with content, then sets mode. 0 or -errno. */
+int sysroot_write_file(const char *path, const char *content, unsigned int mode);
 
 #endif

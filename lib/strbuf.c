@@ -95,3 +95,15 @@ void strbuf_release(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 	sb->oom = false;
 }
+
+void strbuf_consume(struct strbuf *sb, size_t n)
+{
+	if (n >= sb->len) {
+		sb->len = 0;
+	} else {
+		memmove(sb->buf, sb->buf + n, sb->len - n);
+		sb->len -= n;
+	}
+	if (sb->buf)
+		sb->buf[sb->len] = '\0';
+}

@@ -19,6 +19,8 @@ void strbuf_addn(struct strbuf *sb, const char *s, size_t n);
 void strbuf_addch(struct strbuf *sb, char c);
 /* Hands the string over (never NULL unless out of memory); -ENOMEM. */
 int strbuf_detach(struct strbuf *sb, char **out);
+/* Drops the first n bytes (a consumed protocol message). */
+void strbuf_consume(struct strbuf *sb, size_t n);
 void strbuf_release(struct strbuf *sb);
 
 #endif

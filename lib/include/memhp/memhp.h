@@ -22,17 +22,30 @@ enum memhp_kernel {
 /* "6.1" or "6.12" -> profile; -EINVAL otherwise. */
 int memhp_kernel_from_string(const char *s, enum memhp_kernel *out);
 
-struct memhp_run_options {
-	enum memhp_kernel kernel;
-	const char *sysroot_out; /* write a sysroot per snapshot there, or NULL */
+enum memhp_backend {
+	MEMHP_BACKEND_MODEL, /* libmemhp's model of the machine and kernel */
+	MEMHP_BACKEND_QEMU,  /* Debian's cloud kernel in qemu-system-x86_64 */
 };
 
-/* One scenario run on the model. */
+struct memhp_run_options {
+	enum memhp_kernel kernel;
+	enum memhp_backend backend;
+	const char *sysroot_out; /* write a sysroot per snapshot there, or NULL */
+	/* QEMU backend only: */
+	const char *kernel_script; /* scripts/guest-kernel.sh (required) */
+	const char *console_log;   /* keep the guest console there, or NULL */
+	void (*progress)(void *ctx, const char *msg); /* or NULL */
+	void *progress_ctx;
+};
+
+/* One scenario run on either backend. */
 struct memhp_run;
 
 /* Parses and runs a .scn file. A malformed file or one the model cannot
  * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
- * nothing. */
+ * nothing. A run that started always yields *out, with status "error"
+ * and the reason in err when it could not finish (QEMU backend: no
+ * kernel, QEMU missing, guest died, ...). */
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
 		   char *err, size_t errlen);
 void memhp_run_free(struct memhp_run *run);
@@ -49,10 +62,17 @@ struct memhp_block_info {
 	int node;
 };
 
-/* Calls fn for every memory block in ascending order; stops at a non-zero
- * return and passes it on. */
+/* Calls fn for every memory block in ascending order (the QEMU backend:
+ * as its last snapshot showed them); stops at a non-zero return and passes
+ * it on. */
 int memhp_run_for_each_block(const struct memhp_run *run,
 			     int (*fn)(const struct memhp_block_info *b, void *arg), void *arg);
+
+/* Compares two run JSON objects on the fields scenario-format.md lists;
+ * one line per difference into *report (malloc'd). Returns the number of
+ * differences or -errno. */
+int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object *b,
+		   const char *name_b, char **report);
 
 #ifdef __cplusplus
 }

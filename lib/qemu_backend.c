@@ -1,0 +1,859 @@
+#include "qemu_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "guest_channel.h"
+#include "qmp_client.h"
+#include "scenario.h"
+#include "strbuf.h"
+#include "sysfs_capture.h"
+#include "unix_io.h"
+
+/* Time limits when the scenario does not set them. A TCG boot of a cloud
+ * kernel takes a few seconds; the margins are for loaded CI machines. */
+#define DEFAULT_BOOT_TIMEOUT	 120.0
+#define DEFAULT_GUEST_TIMEOUT	 60.0
+#define DEFAULT_SETTLE_TIMEOUT	 60.0
+#define DEFAULT_SETTLE_QUIET	 1.0
+#define QMP_TIMEOUT		 30.0
+#define SNAPSHOT_TIMEOUT	 300.0
+#define CONSOLE_TAIL_LINES	 30
+#define MAX_PENDING_DEVICES	 64
+
+/* ACPI _OST status 0x84 for an eject request: still being processed. */
+#define ACPI_OST_EJECT_IN_PROGRESS 0x84
+
+/* A DIMM plug or unplug the guest has not answered yet. */
+struct pending_device {
+	char id[128];
+	bool unplug;
+};
+
+struct qemu_session {
+	const struct scenario *sc;
+	const struct qemu_backend_options *opts;
+	char dir[64]; /* sockets, console and QEMU's own messages */
+	char kernel[4096], initrd[4096], release[128], package[256];
+	pid_t pid;
+	struct qmp_client qmp;
+	struct guest_channel guest;
+	struct pending_device pending[MAX_PENDING_DEVICES];
+	size_t nr_pending;
+	struct json_object *result, *steps, *snapshots;
+	bool step_errors;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static void progress(struct qemu_session *s,
+							    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!s->opts->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->opts->progress(s->opts->ctx, msg);
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct qemu_session *s, int ret,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, s->errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static void path_in(const struct qemu_session *s, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", s->dir, name);
+}
+
+/* The last lines of a file, for messages about a guest or QEMU that died. */
+static char *file_tail(const char *path, int lines)
+{
+	struct strbuf sb = {0};
+	char buf[4096], *out = NULL;
+	FILE *f = fopen(path, "r");
+	size_t n, start;
+	int seen = 0;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_addn(&sb, buf, n);
+	fclose(f);
+	if (!sb.len || sb.oom) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	start = sb.len;
+	while (start > 0 && seen <= lines)
+		if (sb.buf[--start] == '\n' && start + 1 < sb.len)
+			seen++;
+	if (seen > lines)
+		start++;
+	out = strdup(sb.buf + start);
+	strbuf_release(&sb);
+	return out;
+}
+
+/* ---- preparing the kernel and initramfs ---- */
+
+static void take_value(const char *line, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+
+	if (!strncmp(line, key, k) && line[k] == '=')
+		snprintf(out, len, "%.*s", (int)strcspn(line + k + 1, "\n"), line + k + 1);
+}
+
+static int prepare_kernel(struct qemu_session *s)
+{
+	const char *version = s->opts->version == KERNEL_6_1 ? "6.1" : "6.12";
+	char log[128], cmd[8192], line[4096];
+	FILE *p;
+	int status;
+
+	path_in(s, "prepare.log", log, sizeof(log));
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", s->opts->kernel_script, version, log);
+	progress(s, "preparing the %s kernel and initramfs", version);
+	p = popen(cmd, "r");
+	if (!p)
+		return fail(s, -errno, "cannot run %s: %s", s->opts->kernel_script,
+			    strerror(errno));
+	while (fgets(line, sizeof(line), p)) {
+		take_value(line, "KERNEL", s->kernel, sizeof(s->kernel));
+		take_value(line, "INITRD", s->initrd, sizeof(s->initrd));
+		take_value(line, "RELEASE", s->release, sizeof(s->release));
+		take_value(line, "PACKAGE", s->package, sizeof(s->package));
+	}
+	status = pclose(p);
+	if (status != 0 || !s->kernel[0] || !s->initrd[0]) {
+		char *why = file_tail(log, 3);
+		int ret = fail(s, -ENOENT, "no %s kernel: %s", version,
+			       why ? why : "scripts/guest-kernel.sh failed");
+
+		free(why);
+		return ret;
+	}
+	return 0;
+}
+
+/* ---- QEMU's command line and process ---- */
+
+static bool has_option(const struct scenario *sc, const char *a, const char *b)
+{
+	for (size_t i = 0; i < sc->qemu_argc; i++)
+		if (!strcmp(sc->qemu_argv[i], a) || (b && !strcmp(sc->qemu_argv[i], b)))
+			return true;
+	return false;
+}
+
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	while (path && *path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, prog);
+		if (!access(buf, X_OK))
+			return true;
+		path += len + (path[len] == ':');
+	}
+	return false;
+}
+
+static int build_argv(struct qemu_session *s, const char *qemu, char ***out)
+{
+	const struct scenario *sc = s->sc;
+	size_t max = sc->qemu_argc + 40, n = 0;
+	char **argv = calloc(max, sizeof(*argv));
+	char buf[8192];
+
+	if (!argv)
+		return -ENOMEM;
+#define ARG(x) (argv[n++] = strdup(x))
+	ARG(qemu);
+	ARG("-accel");
+	ARG("tcg");
+	ARG("-nodefaults");
+	ARG("-display");
+	ARG("none");
+	ARG("-no-reboot");
+	ARG("-kernel");
+	ARG(s->kernel);
+	ARG("-initrd");
+	ARG(s->initrd);
+	/* nokaslr: the kernel image always lands in the same block, so which
+	 * boot blocks can be offlined does not change from run to run. */
+	snprintf(buf, sizeof(buf), "console=ttyS0 nokaslr panic=-1 %s", sc->kernel_cmdline);
+	ARG("-append");
+	ARG(buf);
+	ARG("-serial");
+	snprintf(buf, sizeof(buf), "file:%s/console.log", s->dir);
+	ARG(buf);
+	ARG("-chardev");
+	snprintf(buf, sizeof(buf), "socket,id=memhp-guest,path=%s/guest.sock,server=on,wait=off",
+		 s->dir);
+	ARG(buf);
+	ARG("-serial");
+	ARG("chardev:memhp-guest");
+	ARG("-qmp");
+	snprintf(buf, sizeof(buf), "unix:%s/qmp.sock,server=on,wait=off", s->dir);
+	ARG(buf);
+	/* scenario-format.md's defaults, where QEMU's own differ. */
+	if (!has_option(sc, "-M", "-machine")) {
+		ARG("-M");
+		ARG("pc");
+	}
+	if (!has_option(sc, "-m", NULL)) {
+		ARG("-m");
+		ARG("4G");
+	}
+	for (size_t i = 0; i < sc->qemu_argc; i++)
+		ARG(sc->qemu_argv[i]);
+#undef ARG
+	for (size_t i = 0; i < n; i++) {
+		if (!argv[i]) {
+			for (size_t j = 0; j < n; j++)
+				free(argv[j]);
+			free(argv);
+			return -ENOMEM;
+		}
+	}
+	*out = argv;
+	return 0;
+}
+
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+static int start_qemu(struct qemu_session *s)
+{
+	const char *qemu = s->opts->qemu ? s->opts->qemu : "qemu-system-x86_64";
+	char log[128], **argv = NULL;
+	pid_t parent = getpid();
+	int ret;
+
+	if (!on_path(qemu))
+		return fail(s, -ENOENT, "%s not found (Debian package qemu-system-x86)", qemu);
+	ret = build_argv(s, qemu, &argv);
+	if (ret)
+		return fail(s, ret, "out of memory");
+	path_in(s, "qemu.log", log, sizeof(log));
+	s->pid = fork();
+	if (s->pid < 0) {
+		free_argv(argv);
+		return fail(s, -errno, "fork: %s", strerror(errno));
+	}
+	if (s->pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int null = open("/dev/null", O_RDONLY);
+
+		/* QEMU must not outlive memhp, whatever ends memhp. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		if (fd < 0 || null < 0)
+			_exit(127);
+		dup2(null, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	free_argv(argv);
+	return 0;
+}
+
+/* True when QEMU has exited; its status is reaped. */
+static bool qemu_exited(struct qemu_session *s)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return true;
+	if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		s->pid = 0;
+		return true;
+	}
+	return false;
+}
+
+static void stop_qemu(struct qemu_session *s)
+{
+	struct json_object *reply = NULL;
+	double deadline;
+
+	if (s->pid <= 0)
+		return;
+	if (s->qmp.fd > 0 &&
+	    !qmp_client_execute(&s->qmp, "{\"execute\": \"quit\"}", monotonic_seconds() + 5,
+				&reply))
+		json_object_put(reply);
+	deadline = monotonic_seconds() + 10;
+	while (!qemu_exited(s) && monotonic_seconds() < deadline)
+		usleep(20000);
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+	}
+}
+
+/* Why QEMU or the guest went away, from QEMU's messages or the console. */
+static int died(struct qemu_session *s, const char *what)
+{
+	char path[128], *tail;
+	int ret;
+
+	path_in(s, "qemu.log", path, sizeof(path));
+	tail = file_tail(path, 5);
+	if (tail && *tail) {
+		ret = fail(s, -ECHILD, "%s: QEMU exited: %s", what, tail);
+	} else {
+		free(tail);
+		path_in(s, "console.log", path, sizeof(path));
+		tail = file_tail(path, CONSOLE_TAIL_LINES);
+		ret = fail(s, -ECHILD, "%s: the guest died; its console ended with:\n%s", what,
+			   tail ? tail : "(nothing)");
+	}
+	free(tail);
+	return ret;
+}
+
+static int boot(struct qemu_session *s)
+{
+	double boot_timeout = s->sc->boot_timeout > 0 ? s->sc->boot_timeout : DEFAULT_BOOT_TIMEOUT;
+	double deadline = monotonic_seconds() + boot_timeout;
+	char path[128];
+	int ret;
+
+	ret = start_qemu(s);
+	if (ret)
+		return ret;
+	progress(s, "booting %s under QEMU (TCG)", s->release);
+	path_in(s, "qmp.sock", path, sizeof(path));
+	ret = qmp_client_open(&s->qmp, path, monotonic_seconds() + 30, s->err, s->errlen);
+	if (ret)
+		return qemu_exited(s) ? died(s, "starting QEMU") : ret;
+	path_in(s, "guest.sock", path, sizeof(path));
+	ret = guest_channel_open(&s->guest, path, monotonic_seconds() + 30);
+	if (ret)
+		return fail(s, ret, "guest serial socket %s: %s", path, strerror(-ret));
+	ret = guest_channel_wait_ready(&s->guest, deadline);
+	if (ret == -ETIMEDOUT)
+		return qemu_exited(s) ? died(s, "boot")
+				      : fail(s, ret, "the guest did not come up within %g s",
+					     boot_timeout);
+	if (ret)
+		return died(s, "boot");
+	progress(s, "guest %s is up", s->guest.release);
+	return 0;
+}
+
+/* ---- steps ---- */
+
+static const char *step_kind_name(enum scenario_step_kind kind)
+{
+	switch (kind) {
+	case STEP_HOST:
+		return "host";
+	case STEP_GUEST:
+		return "guest";
+	case STEP_SETTLE:
+		return "settle";
+	case STEP_SNAPSHOT:
+		return "snapshot";
+	case STEP_SLEEP:
+		return "sleep";
+	}
+	return "?";
+}
+
+static const char *json_string_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Remembers a successful DIMM device_add or device_del for settle. */
+static void note_pending(struct qemu_session *s, const char *command)
+{
+	struct json_object *cmd = json_tokener_parse(command), *args;
+	const char *exec, *id, *driver;
+	bool unplug;
+
+	exec = cmd ? json_string_member(cmd, "execute") : NULL;
+	if (!exec || !json_object_object_get_ex(cmd, "arguments", &args))
+		goto out;
+	id = json_string_member(args, "id");
+	driver = json_string_member(args, "driver");
+	unplug = !strcmp(exec, "device_del");
+	if (!id || s->nr_pending == MAX_PENDING_DEVICES)
+		goto out;
+	if (unplug || (!strcmp(exec, "device_add") && driver && !strcmp(driver, "pc-dimm"))) {
+		struct pending_device *p = &s->pending[s->nr_pending++];
+
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		p->unplug = unplug;
+	}
+out:
+	json_object_put(cmd);
+}
+
+static int run_host(struct qemu_session *s, const struct scenario_step *st,
+		    struct json_object *o)
+{
+	struct json_object *reply = NULL;
+	int ret;
+
+	ret = qmp_client_execute(&s->qmp, st->arg, monotonic_seconds() + QMP_TIMEOUT, &reply);
+	if (ret)
+		return qemu_exited(s) ? died(s, "QMP")
+				      : fail(s, ret, "QMP command failed: %s", strerror(-ret));
+	json_object_object_del(reply, "id");
+	if (json_object_object_get_ex(reply, "error", NULL))
+		s->step_errors = true;
+	else
+		note_pending(s, st->arg);
+	json_object_object_add(o, "response", reply);
+	return 0;
+}
+
+static double guest_timeout(const struct qemu_session *s, const struct scenario_step *st)
+{
+	if (st->seconds > 0)
+		return st->seconds;
+	return s->sc->guest_timeout > 0 ? s->sc->guest_timeout : DEFAULT_GUEST_TIMEOUT;
+}
+
+/* -ETIMEDOUT is a step error; a lost guest ends the run. */
+static int guest_command(struct qemu_session *s, const char *cmd, double timeout,
+			 struct guest_reply *reply)
+{
+	int ret = guest_channel_run(&s->guest, cmd, monotonic_seconds() + timeout, reply);
+
+	if (ret == -ETIMEDOUT && qemu_exited(s))
+		return died(s, cmd);
+	if (ret && ret != -ETIMEDOUT)
+		return died(s, cmd);
+	return ret;
+}
+
+static int run_guest(struct qemu_session *s, const struct scenario_step *st,
+		     struct json_object *o)
+{
+	struct guest_reply reply;
+	double timeout = guest_timeout(s, st);
+	int ret = guest_command(s, st->arg, timeout, &reply);
+
+	if (ret == -ETIMEDOUT) {
+		char msg[128];
+
+		s->step_errors = true;
+		snprintf(msg, sizeof(msg), "timed out after %g s", timeout);
+		json_object_object_add(o, "rc", NULL);
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (reply.rc)
+		s->step_errors = true;
+	json_object_object_add(o, "rc", json_object_new_int(reply.rc));
+	json_object_object_add(o, "stdout", json_object_new_string(reply.out));
+	json_object_object_add(o, "stderr", json_object_new_string(reply.err));
+	guest_reply_free(&reply);
+	return 0;
+}
+
+/* ---- settle ---- */
+
+static bool event_ends(const struct pending_device *p, struct json_object *ev)
+{
+	const char *name = json_string_member(ev, "event"), *dev;
+	struct json_object *data, *info, *v;
+	int64_t source = -1, status = -1;
+
+	if (!name || !json_object_object_get_ex(ev, "data", &data))
+		return false;
+	if (!strcmp(name, "DEVICE_DELETED")) {
+		dev = json_string_member(data, "device");
+		return p->unplug && dev && !strcmp(dev, p->id);
+	}
+	if (strcmp(name, "ACPI_DEVICE_OST") || !json_object_object_get_ex(data, "info", &info))
+		return false;
+	dev = json_string_member(info, "device");
+	if (!dev || strcmp(dev, p->id))
+		return false;
+	if (json_object_object_get_ex(info, "source", &v))
+		source = json_object_get_int64(v);
+	if (json_object_object_get_ex(info, "status", &v))
+		status = json_object_get_int64(v);
+	/* Insertion: any _OST answers it (a failed add reports 0 too, see
+	 * dimm-acpi.md). Eject: success ends with DEVICE_DELETED, failure
+	 * with a final non-zero _OST status. */
+	return p->unplug ? source == 3 && status != 0 && status != ACPI_OST_EJECT_IN_PROGRESS
+			 : source == 1;
+}
+
+static void resolve_pending(struct qemu_session *s, struct json_object *events, size_t from)
+{
+	size_t n = json_object_array_length(events);
+
+	for (size_t i = from; i < n; i++) {
+		struct json_object *ev = json_object_array_get_idx(events, i);
+
+		for (size_t k = 0; k < s->nr_pending;) {
+			if (event_ends(&s->pending[k], ev))
+				s->pending[k] = s->pending[--s->nr_pending];
+			else
+				k++;
+		}
+	}
+}
+
+/* Virtio-mem devices whose size is not yet their requested size, as a
+ * note; NULL when none (or no QMP answer). */
+static char *virtio_mem_busy(struct qemu_session *s, double deadline)
+{
+	struct json_object *reply = NULL, *list;
+	struct strbuf sb = {0};
+	char *out = NULL;
+
+	if (qmp_client_execute(&s->qmp, "{\"execute\": \"query-memory-devices\"}", deadline,
+			       &reply))
+		return NULL;
+	if (!json_object_object_get_ex(reply, "return", &list))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *dev = json_object_array_get_idx(list, i), *data, *v;
+		const char *type = json_string_member(dev, "type"), *id;
+		int64_t size = -1, req = -1;
+
+		if (!type || strcmp(type, "virtio-mem") ||
+		    !json_object_object_get_ex(dev, "data", &data))
+			continue;
+		id = json_string_member(data, "id");
+		if (json_object_object_get_ex(data, "size", &v))
+			size = json_object_get_int64(v);
+		if (json_object_object_get_ex(data, "requested-size", &v))
+			req = json_object_get_int64(v);
+		if (size != req)
+			strbuf_addf(&sb, "%svirtio-mem %s: size %lld, requested-size %lld",
+				    sb.len ? "; " : "", id ? id : "?", (long long)size,
+				    (long long)req);
+	}
+	if (sb.len)
+		strbuf_detach(&sb, &out);
+out:
+	strbuf_release(&sb);
+	json_object_put(reply);
+	return out;
+}
+
+/* Blocks in going-offline as a note, NULL when none. */
+static int offlining_busy(struct qemu_session *s, char **why)
+{
+	struct guest_reply reply;
+	int ret;
+
+	*why = NULL;
+	ret = guest_command(s, "grep -l going-offline /sys/devices/system/memory/memory*/state",
+			    DEFAULT_GUEST_TIMEOUT, &reply);
+	if (ret == -ETIMEDOUT) {
+		*why = strdup("the guest does not answer");
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (reply.rc == 0 && reply.out[0]) {
+		reply.out[strcspn(reply.out, "\n")] = '\0';
+		*why = strdup(reply.out);
+	}
+	guest_reply_free(&reply);
+	return 0;
+}
+
+static void add_event_notes(struct json_object *notes, struct json_object *events)
+{
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		struct json_object *ev = json_object_array_get_idx(events, i);
+		struct strbuf sb = {0};
+		char *line = NULL;
+
+		/* Timestamps differ on every run; the model has none. */
+		json_object_object_del(ev, "timestamp");
+		strbuf_addf(&sb, "event %s",
+			    json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		if (!strbuf_detach(&sb, &line))
+			json_object_array_add(notes, json_object_new_string(line));
+		free(line);
+	}
+}
+
+static int run_settle(struct qemu_session *s, const struct scenario_step *st,
+		      struct json_object *o)
+{
+	double timeout = st->timeout > 0 ? st->timeout
+				: st->seconds > 0 ? st->seconds
+						  : DEFAULT_SETTLE_TIMEOUT;
+	double quiet = st->quiet > 0 ? st->quiet : DEFAULT_SETTLE_QUIET;
+	double now = monotonic_seconds(), deadline = now + timeout, last_change = now;
+	struct json_object *notes = json_object_new_array(), *events = json_object_new_array();
+	char *why = NULL;
+	bool settled = false;
+	int ret = 0;
+
+	while (!ret) {
+		struct json_object *fresh;
+		size_t before = json_object_array_length(events);
+
+		ret = qmp_client_pump(&s->qmp, monotonic_seconds() + 0.2);
+		if (ret) {
+			ret = died(s, "settle");
+			break;
+		}
+		fresh = qmp_client_take_events(&s->qmp);
+		for (size_t i = 0; i < json_object_array_length(fresh); i++)
+			json_object_array_add(events,
+					      json_object_get(json_object_array_get_idx(fresh, i)));
+		json_object_put(fresh);
+		now = monotonic_seconds();
+		if (json_object_array_length(events) != before) {
+			resolve_pending(s, events, before);
+			last_change = now;
+		}
+		free(why);
+		why = NULL;
+		if (s->nr_pending && asprintf(&why, "waiting for the guest to %s %s",
+					      s->pending[0].unplug ? "eject" : "add",
+					      s->pending[0].id) < 0)
+			why = NULL;
+		if (!why)
+			why = virtio_mem_busy(s, now + QMP_TIMEOUT);
+		if (!why && now - last_change >= quiet) {
+			ret = offlining_busy(s, &why);
+			if (!ret && !why) {
+				settled = true;
+				break;
+			}
+		}
+		if (monotonic_seconds() >= deadline)
+			break;
+	}
+	add_event_notes(notes, events);
+	if (!settled && why) {
+		char *line = NULL;
+
+		if (asprintf(&line, "not settled after %g s: %s", timeout, why) > 0)
+			json_object_array_add(notes, json_object_new_string(line));
+		free(line);
+	}
+	free(why);
+	json_object_put(events);
+	json_object_object_add(o, "settled", json_object_new_boolean(settled));
+	json_object_object_add(o, "notes", notes);
+	return ret;
+}
+
+static int run_snapshot(struct qemu_session *s, const struct scenario_step *st, int index,
+			struct json_object *o)
+{
+	struct sysfs_capture cap;
+	struct guest_reply reply;
+	struct json_object *devices = NULL, *qmp_reply = NULL;
+	int ret;
+
+	json_object_object_add(o, "label", json_object_new_string(st->arg));
+	ret = guest_command(s, "memhp-snapshot", SNAPSHOT_TIMEOUT, &reply);
+	if (ret == -ETIMEDOUT)
+		return fail(s, ret, "snapshot %s: the guest did not answer within %g s", st->arg,
+			    SNAPSHOT_TIMEOUT);
+	if (ret)
+		return ret;
+	ret = sysfs_capture_parse(reply.out, &cap);
+	guest_reply_free(&reply);
+	if (ret)
+		return fail(s, ret, "snapshot %s: unreadable capture from the guest", st->arg);
+	ret = qmp_client_execute(&s->qmp, "{\"execute\": \"query-memory-devices\"}",
+				 monotonic_seconds() + QMP_TIMEOUT, &qmp_reply);
+	if (!ret && json_object_object_get_ex(qmp_reply, "return", &devices))
+		json_object_get(devices);
+	json_object_put(qmp_reply);
+	json_object_array_add(s->snapshots,
+			      sysfs_capture_snapshot(&cap, st->arg, index,
+						     devices ? devices : json_object_new_array()));
+	if (s->opts->sysroot_out) {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/%s", s->opts->sysroot_out, st->arg);
+		ret = sysfs_capture_write(&cap, dir, s->err, s->errlen);
+	} else {
+		ret = 0;
+	}
+	sysfs_capture_release(&cap);
+	return ret;
+}
+
+static int run_sleep(struct qemu_session *s, const struct scenario_step *st)
+{
+	double deadline = monotonic_seconds() + st->seconds;
+
+	/* Events that arrive meanwhile stay queued for the next settle. */
+	while (monotonic_seconds() < deadline)
+		if (qmp_client_pump(&s->qmp, deadline))
+			return died(s, "sleep");
+	return 0;
+}
+
+static int run_step(struct qemu_session *s, const struct scenario_step *st, int index,
+		    struct json_object *o)
+{
+	json_object_object_add(o, "index", json_object_new_int(index));
+	json_object_object_add(o, "lineno", json_object_new_int(st->lineno));
+	json_object_object_add(o, "line", json_object_new_string(st->line));
+	json_object_object_add(o, "kind", json_object_new_string(step_kind_name(st->kind)));
+	progress(s, "line %d: %s", st->lineno, st->line);
+	switch (st->kind) {
+	case STEP_HOST:
+		return run_host(s, st, o);
+	case STEP_GUEST:
+		return run_guest(s, st, o);
+	case STEP_SETTLE:
+		return run_settle(s, st, o);
+	case STEP_SNAPSHOT:
+		return run_snapshot(s, st, index, o);
+	case STEP_SLEEP:
+		return run_sleep(s, st);
+	}
+	return 0;
+}
+
+/* ---- the run ---- */
+
+static void remove_dir(const char *dir)
+{
+	static const char *const names[] = {"qmp.sock", "guest.sock", "console.log", "qemu.log",
+					    "prepare.log"};
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void keep_console(struct qemu_session *s)
+{
+	char path[128], buf[65536];
+	FILE *in, *out;
+	size_t n;
+
+	if (!s->opts->console_log)
+		return;
+	path_in(s, "console.log", path, sizeof(path));
+	in = fopen(path, "r");
+	out = fopen(s->opts->console_log, "w");
+	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
+static void finish_result(struct qemu_session *s, int ret)
+{
+	struct json_object *r = s->result;
+
+	json_object_object_add(r, "kernel_release",
+			       s->release[0] ? json_object_new_string(s->release) : NULL);
+	json_object_object_add(r, "kernel_package",
+			       s->package[0] ? json_object_new_string(s->package) : NULL);
+	json_object_object_add(r, "status",
+			       json_object_new_string(ret ? "error"
+						      : s->step_errors ? "step-errors"
+								       : "ok"));
+	if (ret)
+		json_object_object_add(r, "error", json_object_new_string(s->err));
+	json_object_object_add(r, "steps", s->steps);
+	json_object_object_add(r, "snapshots", s->snapshots);
+}
+
+int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_options *opts,
+		     struct json_object **result, char *err, size_t errlen)
+{
+	struct qemu_session s = {
+		.sc = sc, .opts = opts, .err = err, .errlen = errlen,
+		.qmp = {.fd = -1}, .guest = {.fd = -1},
+	};
+	int ret = 0;
+
+	err[0] = '\0';
+	s.result = json_object_new_object();
+	s.steps = json_object_new_array();
+	s.snapshots = json_object_new_array();
+	json_object_object_add(s.result, "scenario", json_object_new_string(sc->name));
+	json_object_object_add(s.result, "kernel",
+			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
+	json_object_object_add(s.result, "backend", json_object_new_string("qemu"));
+
+	snprintf(s.dir, sizeof(s.dir), "/tmp/memhp-qemu-XXXXXX");
+	if (!mkdtemp(s.dir))
+		ret = fail(&s, -errno, "cannot create a directory in /tmp: %s", strerror(errno));
+	if (!ret)
+		ret = prepare_kernel(&s);
+	if (!ret)
+		ret = boot(&s);
+	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
+		struct json_object *o = json_object_new_object();
+
+		ret = run_step(&s, &sc->steps[i], (int)i, o);
+		json_object_array_add(s.steps, o);
+	}
+	stop_qemu(&s);
+	qmp_client_close(&s.qmp);
+	guest_channel_close(&s.guest);
+	if (s.dir[0] && strcmp(s.dir, "/tmp/memhp-qemu-XXXXXX")) {
+		keep_console(&s);
+		remove_dir(s.dir);
+	}
+	finish_result(&s, ret);
+	*result = s.result;
+	return ret;
+}

@@ -1,0 +1,41 @@
+/* A sysfs/procfs tree captured from a real guest (guest/memhp-snapshot):
+ * turned back into a sysroot directory and into the snapshot JSON of
+ * scenario-format.md, the same shapes the model produces. */
+#ifndef MEMHP_SYSFS_CAPTURE_H
+#define MEMHP_SYSFS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+
+struct sysfs_entry {
+	char *path;
+	char *content; /* a readable file */
+	char *target;  /* a symlink */
+	bool unreadable;
+};
+
+struct sysfs_capture {
+	struct sysfs_entry *entries; /* sorted by path */
+	size_t nr_entries;
+};
+
+/* Parses the stream memhp-snapshot prints. 0, -EPROTO or -ENOMEM. */
+int sysfs_capture_parse(const char *stream, struct sysfs_capture *cap);
+const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, const char *path);
+
+/* Writes the tree under dir. 0 or -errno; err names the path. */
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err,
+			size_t errlen);
+
+/* The snapshot JSON object; takes the reference to memory_devices. */
+struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,
+					   int step, struct json_object *memory_devices);
+
+/* /proc/zoneinfo text as the snapshot's "zoneinfo" array (model or real). */
+struct json_object *zoneinfo_parse(const char *text);
+
+void sysfs_capture_release(struct sysfs_capture *cap);
+
+#endif
