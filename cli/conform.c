@@ -194,6 +194,7 @@ static void conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 		printf("ok   %s [%s]\n", scn, kernel_names[k]);
 	}
 out:
+	fflush(stdout); /* a long recording shows its progress */
 	free(report);
 	json_object_put(model);
 	json_object_put(real);

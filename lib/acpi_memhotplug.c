@@ -15,24 +15,37 @@
 #define ACPI_OST_FAILURE          0x01
 #define ACPI_OST_EJECT_NOT_SUPPORTED 0x80
 #define ACPI_OST_DEVICE_IN_USE    0x82
+#define ACPI_OST_EJECT_IN_PROGRESS 0x84
 #define ACPI_OST_SOURCE_INSERT    1
 #define ACPI_OST_SOURCE_EJECT     3
 
-static void emit_ost(struct machine *m, const struct pc_dimm *d, int source, int status)
+/* QEMU names the DIMM only while it still exists: the final _OST of a
+ * successful eject arrives after DEVICE_DELETED and carries just the slot. */
+static void emit_slot_ost(struct machine *m, const char *id, int slot, int source, int status)
 {
 	struct json_object *info = json_object_new_object(), *data = json_object_new_object();
-	char slot[16];
+	char slot_name[16];
 
-	snprintf(slot, sizeof(slot), "%d", d->slot);
+	snprintf(slot_name, sizeof(slot_name), "%d", slot);
 	/* QEMU 7.2's key order on the wire. */
-	if (d->id)
-		json_object_object_add(info, "device", json_object_new_string(d->id));
+	if (id)
+		json_object_object_add(info, "device", json_object_new_string(id));
 	json_object_object_add(info, "source", json_object_new_int(source));
 	json_object_object_add(info, "status", json_object_new_int(status));
-	json_object_object_add(info, "slot", json_object_new_string(slot));
+	json_object_object_add(info, "slot", json_object_new_string(slot_name));
 	json_object_object_add(info, "slot-type", json_object_new_string("DIMM"));
 	json_object_object_add(data, "info", info);
 	machine_emit_event(m, "ACPI_DEVICE_OST", data);
+}
+
+static void emit_ost(struct machine *m, const struct pc_dimm *d, int source, int status)
+{
+	emit_slot_ost(m, d->id, d->slot, source, status);
+}
+
+void acpi_memory_device_ejected(struct machine *m, int slot)
+{
+	emit_slot_ost(m, NULL, slot, ACPI_OST_SOURCE_EJECT, ACPI_OST_SUCCESS);
 }
 
 static int node_of_dimm(const struct machine *m, const struct pc_dimm *d)
@@ -184,6 +197,8 @@ int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm)
 	struct acpi_memory_device *dev = m->acpi_devices[dimm->slot];
 	int ret = 0;
 
+	/* Linux acknowledges the request before it starts offlining. */
+	emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT, ACPI_OST_EJECT_IN_PROGRESS);
 	if (dev && dev->bound) {
 		ret = try_to_offline(m, dev);
 		if (ret) {
@@ -195,7 +210,6 @@ int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm)
 		remove_memory(m->kernel, dev->start, dev->size);
 		memory_group_unregister(&m->kernel->groups, dev->group_id);
 	}
-	emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT, ACPI_OST_SUCCESS);
 	m->acpi_devices[dimm->slot] = NULL;
 	free(dev);
 	return 0;

@@ -171,6 +171,7 @@ static void eject_dimm(struct machine *m, struct pc_dimm *d)
 {
 	struct json_object *data;
 	char path[300];
+	int slot;
 
 	if (acpi_memory_device_eject(m, d))
 		return;
@@ -187,8 +188,10 @@ static void eject_dimm(struct machine *m, struct pc_dimm *d)
 	for (size_t i = 0; i < m->nr_work; i++)
 		if (m->work[i].dimm == d)
 			m->work[i].dimm = NULL;
+	slot = d->slot;
 	qemu_vm_dimm_unplug(m->vm, d);
 	machine_emit_event(m, "DEVICE_DELETED", data);
+	acpi_memory_device_ejected(m, slot);
 }
 
 int machine_run_pending(struct machine *m)

@@ -65,5 +65,7 @@ int machine_queue_work(struct machine *m, enum acpi_work_kind kind, struct pc_di
 int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm);
 /* The eject request: 0, or the errno whose _OST status QEMU sees. */
 int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm);
+/* The _OST Linux sends once _EJ0 removed the DIMM from slot. */
+void acpi_memory_device_ejected(struct machine *m, int slot);
 
 #endif

@@ -327,7 +327,13 @@ static void test_dimm_eject_failure_rollback(void **state)
 		assert_string_equal(tu_blk(m, id, "valid_zones"), id == 51 ? "Movable\n" : "Normal\n");
 	}
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
+	/* Linux first answers "eject in progress" (0x84, observed on 6.1 and
+	 * 6.12 under QEMU 7.2), then the failure. */
 	info = ost_info(m, 3, 0);
+	assert_non_null(info);
+	assert_true(json_object_object_get_ex(info, "status", &v));
+	assert_int_equal(json_object_get_int(v), 0x84);
+	info = ost_info(m, 3, 1);
 	assert_non_null(info);
 	assert_true(json_object_object_get_ex(info, "status", &v));
 	assert_int_equal(json_object_get_int(v), 130);
@@ -351,6 +357,49 @@ static void test_dimm_eject_failure_rollback(void **state)
 /* dimm-acpi.md §1.3 / checklist 130: a cold-plugged 1 GiB -device pc-dimm on
  * q35 4 GiB is placed at 6 GiB ("hotplugged": false), absent from e820; its
  * blocks 48-55 exist after boot, offline with memhp_default_state=offline. */
+/* The events of a successful eject, as QEMU 7.2 reported them with the
+ * 6.1 and 6.12 kernels (tests/conformance/dimm-eject-online): _OST "eject
+ * in progress" naming the DIMM, DEVICE_DELETED, then _OST success that
+ * names only the slot, because the DIMM is gone by then. */
+static void test_dimm_eject_event_order(void **state)
+{
+	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G",
+				    "memhp_default_state=online_movable", KERNEL_6_12);
+	struct json_object *ev, *v, *data, *info;
+	static const char *const names[] = {"ACPI_DEVICE_OST", "DEVICE_DELETED",
+					    "ACPI_DEVICE_OST"};
+
+	(void)state;
+	add_dimm(m, "m1", "d1", 1 * GiB);
+	machine_run_pending(m);
+	json_object_put(m->events);
+	m->events = json_object_new_array();
+	del_dimm(m, "d1");
+	machine_run_pending(m);
+	assert_int_equal(json_object_array_length(m->events), 3);
+	for (size_t i = 0; i < 3; i++) {
+		ev = json_object_array_get_idx(m->events, i);
+		assert_true(json_object_object_get_ex(ev, "event", &v));
+		assert_string_equal(json_object_get_string(v), names[i]);
+	}
+	info = ost_info(m, 3, 0);
+	assert_true(json_object_object_get_ex(info, "status", &v));
+	assert_int_equal(json_object_get_int(v), 0x84);
+	assert_true(json_object_object_get_ex(info, "device", &v));
+	assert_string_equal(json_object_get_string(v), "d1");
+	info = ost_info(m, 3, 1);
+	assert_true(json_object_object_get_ex(info, "status", &v));
+	assert_int_equal(json_object_get_int(v), 0);
+	assert_false(json_object_object_get_ex(info, "device", NULL));
+	assert_true(json_object_object_get_ex(info, "slot", &v));
+	assert_string_equal(json_object_get_string(v), "0");
+	ev = json_object_array_get_idx(m->events, 1);
+	assert_true(json_object_object_get_ex(ev, "data", &data));
+	assert_true(json_object_object_get_ex(data, "device", &v));
+	assert_string_equal(json_object_get_string(v), "d1");
+	machine_free(m);
+}
+
 static void test_dimm_cold_plugged_offline(void **state)
 {
 	static const enum kernel_version versions[] = {KERNEL_6_1, KERNEL_6_12};
@@ -496,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_dimm_worked_example_q35),
 		cmocka_unit_test(test_dimm_q35_1g_offline_default),
 		cmocka_unit_test(test_dimm_eject_failure_rollback),
+		cmocka_unit_test(test_dimm_eject_event_order),
 		cmocka_unit_test(test_dimm_cold_plugged_offline),
 		cmocka_unit_test(test_dimm_cold_plugged_follows_auto_online),
 		cmocka_unit_test_setup_teardown(test_dimm_firmware_node_link, setup_cold_dimm,
