@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages memhp builds and tests with are installed:
 # installs the missing ones when run as root, otherwise names them and fails.
+# --qemu: also what the real-kernel backend needs (QEMU; the kernels and
+# busybox-static are fetched by scripts/guest-kernel.sh, not installed).
 set -euo pipefail
 
 need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-dev util-linux)
+if [ "${1:-}" = "--qemu" ]; then
+	need+=(qemu-system-x86 xz-utils gzip dpkg apt)
+fi
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
