@@ -309,6 +309,19 @@ static bool qemu_exited(struct qemu_session *s)
 	return false;
 }
 
+/* After a connection broke: gives QEMU a moment to finish exiting. */
+static bool qemu_gone(struct qemu_session *s)
+{
+	double deadline = monotonic_seconds() + 2;
+
+	while (!qemu_exited(s)) {
+		if (monotonic_seconds() >= deadline)
+			return false;
+		usleep(20000);
+	}
+	return true;
+}
+
 static void stop_qemu(struct qemu_session *s)
 {
 	struct json_object *reply = NULL;
@@ -351,6 +364,22 @@ static int died(struct qemu_session *s, const char *what)
 	return ret;
 }
 
+/* QEMU creates its sockets while it starts; one that refuses its options
+ * exits instead, which must not cost the whole connect time-out. */
+static int wait_for_socket(struct qemu_session *s, const char *path, double deadline)
+{
+	struct stat st;
+
+	while (stat(path, &st)) {
+		if (qemu_exited(s))
+			return died(s, "starting QEMU");
+		if (monotonic_seconds() >= deadline)
+			return fail(s, -ETIMEDOUT, "QEMU did not create %s", path);
+		usleep(20000);
+	}
+	return 0;
+}
+
 static int boot(struct qemu_session *s)
 {
 	double boot_timeout = s->sc->boot_timeout > 0 ? s->sc->boot_timeout : DEFAULT_BOOT_TIMEOUT;
@@ -363,9 +392,12 @@ static int boot(struct qemu_session *s)
 		return ret;
 	progress(s, "booting %s under QEMU (TCG)", s->release);
 	path_in(s, "qmp.sock", path, sizeof(path));
+	ret = wait_for_socket(s, path, monotonic_seconds() + 30);
+	if (ret)
+		return ret;
 	ret = qmp_client_open(&s->qmp, path, monotonic_seconds() + 30, s->err, s->errlen);
 	if (ret)
-		return qemu_exited(s) ? died(s, "starting QEMU") : ret;
+		return qemu_gone(s) ? died(s, "starting QEMU") : ret;
 	path_in(s, "guest.sock", path, sizeof(path));
 	ret = guest_channel_open(&s->guest, path, monotonic_seconds() + 30);
 	if (ret)
@@ -442,7 +474,7 @@ static int run_host(struct qemu_session *s, const struct scenario_step *st,
 
 	ret = qmp_client_execute(&s->qmp, st->arg, monotonic_seconds() + QMP_TIMEOUT, &reply);
 	if (ret)
-		return qemu_exited(s) ? died(s, "QMP")
+		return qemu_gone(s) ? died(s, "QMP")
 				      : fail(s, ret, "QMP command failed: %s", strerror(-ret));
 	json_object_object_del(reply, "id");
 	if (json_object_object_get_ex(reply, "error", NULL))

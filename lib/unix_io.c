@@ -76,7 +76,8 @@ long read_some(int fd, struct strbuf *sb, double deadline)
 int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		/* A peer that went away is an error to report, not SIGPIPE. */
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -17,7 +17,7 @@ int unix_connect(const char *path, double deadline);
  * Returns the byte count, 0 at end of file, -ETIMEDOUT or -errno. */
 long read_some(int fd, struct strbuf *sb, double deadline);
 
-/* Writes all of buf; -errno on failure. */
+/* Sends all of buf on a socket; -errno on failure (-EPIPE, never SIGPIPE). */
 int write_all(int fd, const char *buf, size_t len);
 
 #endif
