@@ -424,9 +424,12 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 		return true;
 	}
 	if (r->dir == DIR_MEMORY_BLOCK && !strcmp(name, "firmware_node") && r->ctx.block->acpi_device) {
-		/* QEMU declares the memory slots directly in \_SB. */
+		/* QEMU 7.2 puts the memory slots in a PNP0A06 container, the
+		 * fifth one Linux enumerates (PNP0A06:04, observed on pc and
+		 * q35 with 6.1 and 6.12). */
 		r->type = VFS_LINK;
-		snprintf(r->link, sizeof(r->link), "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0C80:%02x",
+		snprintf(r->link, sizeof(r->link),
+			 "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0A06:04/PNP0C80:%02x",
 			 r->ctx.block->acpi_device->instance);
 		return true;
 	}

@@ -84,6 +84,21 @@ static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmd
 	return tu_boot_why(qemu_args, cmdline, version, ret_out, NULL, 0);
 }
 
+/* A symlink's target in a static buffer; "<error -N>" on error. */
+static inline const char *tu_readlink(const struct machine *m, const char *path)
+{
+	static char buf[512];
+	char *target = NULL;
+	int ret = vfs_readlink(m, path, &target);
+
+	if (ret < 0)
+		snprintf(buf, sizeof(buf), "<error %d>", ret);
+	else
+		snprintf(buf, sizeof(buf), "%s", target ? target : "");
+	free(target);
+	return buf;
+}
+
 /* Reads a file into one of a few rotating static buffers (so that two reads
  * can appear in one assertion). On error the buffer holds "<error -N>". */
 static inline const char *tu_readf(const struct machine *m, const char *fmt, ...)
