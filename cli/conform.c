@@ -11,8 +11,8 @@
 #include "commands.h"
 #include "memhp/memhp.h"
 
-static const char *const kernel_names[] = {[MEMHP_KERNEL_6_1] = "6.1",
-					   [MEMHP_KERNEL_6_12] = "6.12"};
+static const char *const kernel_names[] = {
+    [MEMHP_KERNEL_6_1] = "6.1", [MEMHP_KERNEL_6_12] = "6.12"};
 
 static struct json_object *load_json(const char *path)
 {
@@ -93,8 +93,8 @@ static void json_path(const char *dir, const char *scn, const char *tag, char *o
 static void worse(struct conform *c, int code)
 {
 	/* bad input > real run failed > differences */
-	static const int rank[] = {[0] = 0, [EXIT_DIFFER] = 1, [EXIT_REAL_RUN] = 2,
-				   [EXIT_USAGE] = 3};
+	static const int rank[] = {
+	    [0] = 0, [EXIT_DIFFER] = 1, [EXIT_REAL_RUN] = 2, [EXIT_USAGE] = 3};
 
 	if (rank[code] > rank[c->worst])
 		c->worst = code;
@@ -103,10 +103,10 @@ static void worse(struct conform *c, int code)
 static struct json_object *real_run(struct conform *c, const char *scn, enum memhp_kernel k)
 {
 	struct memhp_run_options ro = {
-		.kernel = k,
-		.backend = MEMHP_BACKEND_QEMU,
-		.kernel_script = kernel_script(),
-		.progress = c->quiet ? NULL : print_progress,
+	    .kernel = k,
+	    .backend = MEMHP_BACKEND_QEMU,
+	    .kernel_script = kernel_script(),
+	    .progress = c->quiet ? NULL : print_progress,
 	};
 	struct json_object *result;
 	struct memhp_run *run;
@@ -203,12 +203,9 @@ out:
 int cmd_conform(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"kernel", required_argument, NULL, 'k'},
-		{"against", required_argument, NULL, 'a'},
-		{"record", required_argument, NULL, 'r'},
-		{"out", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0},
+	    {"kernel", required_argument, NULL, 'k'}, {"against", required_argument, NULL, 'a'},
+	    {"record", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},	      {0},
 	};
 	struct conform c = {.mode = CONFORM_LIVE};
 	bool kernels[2] = {true, true};
@@ -220,7 +217,9 @@ int cmd_conform(int argc, char **argv)
 		switch (opt) {
 		case 'k':
 			if (memhp_kernel_from_string(optarg, &k)) {
-				fprintf(stderr, "memhp conform: --kernel: expected 6.1 or 6.12, got '%s'\n", optarg);
+				fprintf(stderr,
+					"memhp conform: --kernel: expected 6.1 or 6.12, got '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			kernels[MEMHP_KERNEL_6_1] = k == MEMHP_KERNEL_6_1;
@@ -230,17 +229,21 @@ int cmd_conform(int argc, char **argv)
 		case 'r':
 		case 'o':
 			if (c.dir) {
-				fprintf(stderr, "memhp conform: one of --against, --record, --out\n");
+				fprintf(stderr,
+					"memhp conform: one of --against, --record, --out\n");
 				return EXIT_USAGE;
 			}
 			c.dir = optarg;
-			c.mode = opt == 'a' ? CONFORM_AGAINST : opt == 'r' ? CONFORM_RECORD : CONFORM_LIVE;
+			c.mode = opt == 'a'   ? CONFORM_AGAINST
+				 : opt == 'r' ? CONFORM_RECORD
+					      : CONFORM_LIVE;
 			break;
 		case 'q':
 			c.quiet = true;
 			break;
 		default:
-			fprintf(stderr, "Usage: memhp conform [--kernel 6.1|6.12] [--against DIR | --record DIR | --out DIR] FILE...\n");
+			fprintf(stderr, "Usage: memhp conform [--kernel 6.1|6.12] [--against DIR | "
+					"--record DIR | --out DIR] FILE...\n");
 			return EXIT_USAGE;
 		}
 	}

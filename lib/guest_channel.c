@@ -32,8 +32,11 @@ static int fill(struct guest_channel *gc, double deadline)
 int guest_channel_wait_ready(struct guest_channel *gc, double deadline)
 {
 	for (;;) {
-		char *tag = gc->in.buf ? strstr(gc->in.buf, READY_TAG) : NULL;
-		char *nl = tag ? strchr(tag, '\n') : NULL;
+		/* memmem: boot noise on the line may hold NUL bytes. */
+		char *tag = gc->in.buf
+				? memmem(gc->in.buf, gc->in.len, READY_TAG, strlen(READY_TAG))
+				: NULL;
+		char *nl = tag ? memchr(tag, '\n', gc->in.len - (size_t)(tag - gc->in.buf)) : NULL;
 
 		if (nl) {
 			size_t len = (size_t)(nl - tag) - strlen(READY_TAG);
@@ -65,7 +68,7 @@ static int take_result(struct guest_channel *gc, struct guest_reply *reply)
 		return 0;
 	if (strncmp(p, RESULT_TAG, strlen(RESULT_TAG))) {
 		/* Line noise before a result (a UART glitch): skip to the tag. */
-		char *tag = strstr(p, RESULT_TAG);
+		char *tag = memmem(p, gc->in.len, RESULT_TAG, strlen(RESULT_TAG));
 
 		if (!tag)
 			return 0;

@@ -25,14 +25,14 @@
 
 /* Time limits when the scenario does not set them. A TCG boot of a cloud
  * kernel takes a few seconds; the margins are for loaded CI machines. */
-#define DEFAULT_BOOT_TIMEOUT	 120.0
-#define DEFAULT_GUEST_TIMEOUT	 60.0
-#define DEFAULT_SETTLE_TIMEOUT	 60.0
-#define DEFAULT_SETTLE_QUIET	 1.0
-#define QMP_TIMEOUT		 30.0
-#define SNAPSHOT_TIMEOUT	 300.0
-#define CONSOLE_TAIL_LINES	 30
-#define MAX_PENDING_DEVICES	 64
+#define DEFAULT_BOOT_TIMEOUT   120.0
+#define DEFAULT_GUEST_TIMEOUT  60.0
+#define DEFAULT_SETTLE_TIMEOUT 60.0
+#define DEFAULT_SETTLE_QUIET   1.0
+#define QMP_TIMEOUT	       30.0
+#define SNAPSHOT_TIMEOUT       300.0
+#define CONSOLE_TAIL_LINES     30
+#define MAX_PENDING_DEVICES    64
 
 /* ACPI _OST status 0x84 for an eject request: still being processed. */
 #define ACPI_OST_EJECT_IN_PROGRESS 0x84
@@ -59,8 +59,8 @@ struct qemu_session {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3))) static void progress(struct qemu_session *s,
-							    const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void progress(struct qemu_session *s, const char *fmt,
+							   ...)
 {
 	char msg[512];
 	va_list ap;
@@ -329,9 +329,8 @@ static void stop_qemu(struct qemu_session *s)
 
 	if (s->pid <= 0)
 		return;
-	if (s->qmp.fd > 0 &&
-	    !qmp_client_execute(&s->qmp, "{\"execute\": \"quit\"}", monotonic_seconds() + 5,
-				&reply))
+	if (s->qmp.fd > 0 && !qmp_client_execute(&s->qmp, "{\"execute\": \"quit\"}",
+						 monotonic_seconds() + 5, &reply))
 		json_object_put(reply);
 	deadline = monotonic_seconds() + 10;
 	while (!qemu_exited(s) && monotonic_seconds() < deadline)
@@ -404,9 +403,9 @@ static int boot(struct qemu_session *s)
 		return fail(s, ret, "guest serial socket %s: %s", path, strerror(-ret));
 	ret = guest_channel_wait_ready(&s->guest, deadline);
 	if (ret == -ETIMEDOUT)
-		return qemu_exited(s) ? died(s, "boot")
-				      : fail(s, ret, "the guest did not come up within %g s",
-					     boot_timeout);
+		return qemu_exited(s)
+			   ? died(s, "boot")
+			   : fail(s, ret, "the guest did not come up within %g s", boot_timeout);
 	if (ret)
 		return died(s, "boot");
 	progress(s, "guest %s is up", s->guest.release);
@@ -466,8 +465,7 @@ out:
 	json_object_put(cmd);
 }
 
-static int run_host(struct qemu_session *s, const struct scenario_step *st,
-		    struct json_object *o)
+static int run_host(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
 {
 	struct json_object *reply = NULL;
 	int ret;
@@ -475,7 +473,7 @@ static int run_host(struct qemu_session *s, const struct scenario_step *st,
 	ret = qmp_client_execute(&s->qmp, st->arg, monotonic_seconds() + QMP_TIMEOUT, &reply);
 	if (ret)
 		return qemu_gone(s) ? died(s, "QMP")
-				      : fail(s, ret, "QMP command failed: %s", strerror(-ret));
+				    : fail(s, ret, "QMP command failed: %s", strerror(-ret));
 	json_object_object_del(reply, "id");
 	if (json_object_object_get_ex(reply, "error", NULL))
 		s->step_errors = true;
@@ -505,8 +503,7 @@ static int guest_command(struct qemu_session *s, const char *cmd, double timeout
 	return ret;
 }
 
-static int run_guest(struct qemu_session *s, const struct scenario_step *st,
-		     struct json_object *o)
+static int run_guest(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
 {
 	struct guest_reply reply;
 	double timeout = guest_timeout(s, st);
@@ -657,12 +654,11 @@ static void add_event_notes(struct json_object *notes, struct json_object *event
 	}
 }
 
-static int run_settle(struct qemu_session *s, const struct scenario_step *st,
-		      struct json_object *o)
+static int run_settle(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
 {
-	double timeout = st->timeout > 0 ? st->timeout
-				: st->seconds > 0 ? st->seconds
-						  : DEFAULT_SETTLE_TIMEOUT;
+	double timeout = st->timeout > 0   ? st->timeout
+			 : st->seconds > 0 ? st->seconds
+					   : DEFAULT_SETTLE_TIMEOUT;
 	double quiet = st->quiet > 0 ? st->quiet : DEFAULT_SETTLE_QUIET;
 	double now = monotonic_seconds(), deadline = now + timeout, last_change = now;
 	struct json_object *notes = json_object_new_array(), *events = json_object_new_array();
@@ -691,9 +687,9 @@ static int run_settle(struct qemu_session *s, const struct scenario_step *st,
 		}
 		free(why);
 		why = NULL;
-		if (s->nr_pending && asprintf(&why, "waiting for the guest to %s %s",
-					      s->pending[0].unplug ? "eject" : "add",
-					      s->pending[0].id) < 0)
+		if (s->nr_pending &&
+		    asprintf(&why, "waiting for the guest to %s %s",
+			     s->pending[0].unplug ? "eject" : "add", s->pending[0].id) < 0)
 			why = NULL;
 		if (!why)
 			why = virtio_mem_busy(s, now + QMP_TIMEOUT);
@@ -838,7 +834,7 @@ static void finish_result(struct qemu_session *s, int ret)
 	json_object_object_add(r, "kernel_package",
 			       s->package[0] ? json_object_new_string(s->package) : NULL);
 	json_object_object_add(r, "status",
-			       json_object_new_string(ret ? "error"
+			       json_object_new_string(ret	       ? "error"
 						      : s->step_errors ? "step-errors"
 								       : "ok"));
 	if (ret)
@@ -851,8 +847,12 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 		     struct json_object **result, char *err, size_t errlen)
 {
 	struct qemu_session s = {
-		.sc = sc, .opts = opts, .err = err, .errlen = errlen,
-		.qmp = {.fd = -1}, .guest = {.fd = -1},
+	    .sc = sc,
+	    .opts = opts,
+	    .err = err,
+	    .errlen = errlen,
+	    .qmp = {.fd = -1},
+	    .guest = {.fd = -1},
 	};
 	int ret = 0;
 
@@ -861,8 +861,9 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	s.steps = json_object_new_array();
 	s.snapshots = json_object_new_array();
 	json_object_object_add(s.result, "scenario", json_object_new_string(sc->name));
-	json_object_object_add(s.result, "kernel",
-			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
+	json_object_object_add(
+	    s.result, "kernel",
+	    json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
 	json_object_object_add(s.result, "backend", json_object_new_string("qemu"));
 
 	snprintf(s.dir, sizeof(s.dir), "/tmp/memhp-qemu-XXXXXX");

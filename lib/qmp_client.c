@@ -75,7 +75,8 @@ int qmp_client_open(struct qmp_client *c, const char *path, double deadline, cha
 	if (!ret && !json_object_object_get_ex(greeting, "QMP", NULL))
 		ret = -EPROTO;
 	if (!ret)
-		ret = qmp_client_execute(c, "{\"execute\": \"qmp_capabilities\"}", deadline, &reply);
+		ret =
+		    qmp_client_execute(c, "{\"execute\": \"qmp_capabilities\"}", deadline, &reply);
 	if (!ret && !json_object_object_get_ex(reply, "return", NULL))
 		ret = -EPROTO;
 	if (ret)

@@ -167,9 +167,13 @@ int sysroot_mkdir_p(char *path)
 
 int sysroot_write_file(const char *path, const char *content, unsigned int mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	size_t len = strlen(content), off = 0;
-	int ret = 0;
+	int ret = 0, fd;
+
+	/* A tree written before left its files read-only: replace, don't reopen. */
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	if (fd < 0)
 		return -errno;

@@ -113,8 +113,7 @@ const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, co
 	return bsearch(&key, cap->entries, cap->nr_entries, sizeof(key), cmp_entry);
 }
 
-int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err,
-			size_t errlen)
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < cap->nr_entries; i++) {
 		const struct sysfs_entry *e = &cap->entries[i];
@@ -306,8 +305,7 @@ struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, cons
 			       string_or_null(value_of(cap, MEMORY_DIR "/auto_online_blocks")));
 	json_object_object_add(o, "params", params_json(cap));
 	json_object_object_add(o, "blocks", blocks_json(cap));
-	json_object_object_add(o, "zoneinfo",
-			       zoneinfo_parse(zi && zi->content ? zi->content : ""));
+	json_object_object_add(o, "zoneinfo", zoneinfo_parse(zi && zi->content ? zi->content : ""));
 	json_object_object_add(o, "memory_devices", memory_devices);
 	return o;
 }

@@ -26,8 +26,7 @@ int sysfs_capture_parse(const char *stream, struct sysfs_capture *cap);
 const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, const char *path);
 
 /* Writes the tree under dir. 0 or -errno; err names the path. */
-int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err,
-			size_t errlen);
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen);
 
 /* The snapshot JSON object; takes the reference to memory_devices. */
 struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,
