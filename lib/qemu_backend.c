@@ -19,6 +19,7 @@
 #include "guest_channel.h"
 #include "qmp_client.h"
 #include "scenario.h"
+#include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
 #include "unix_io.h"
@@ -414,23 +415,6 @@ static int boot(struct qemu_session *s)
 
 /* ---- steps ---- */
 
-static const char *step_kind_name(enum scenario_step_kind kind)
-{
-	switch (kind) {
-	case STEP_HOST:
-		return "host";
-	case STEP_GUEST:
-		return "guest";
-	case STEP_SETTLE:
-		return "settle";
-	case STEP_SNAPSHOT:
-		return "snapshot";
-	case STEP_SLEEP:
-		return "sleep";
-	}
-	return "?";
-}
-
 static const char *json_string_member(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -771,10 +755,6 @@ static int run_sleep(struct qemu_session *s, const struct scenario_step *st)
 static int run_step(struct qemu_session *s, const struct scenario_step *st, int index,
 		    struct json_object *o)
 {
-	json_object_object_add(o, "index", json_object_new_int(index));
-	json_object_object_add(o, "lineno", json_object_new_int(st->lineno));
-	json_object_object_add(o, "line", json_object_new_string(st->line));
-	json_object_object_add(o, "kind", json_object_new_string(step_kind_name(st->kind)));
 	progress(s, "line %d: %s", st->lineno, st->line);
 	switch (st->kind) {
 	case STEP_HOST:
@@ -874,7 +854,7 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	if (!ret)
 		ret = boot(&s);
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = run_step_json(&sc->steps[i], (int)i);
 
 		ret = run_step(&s, &sc->steps[i], (int)i, o);
 		json_object_array_add(s.steps, o);

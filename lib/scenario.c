@@ -753,3 +753,20 @@ void scenario_free(struct scenario *sc)
 	free(sc->kernel_cmdline);
 	free(sc);
 }
+
+const char *scenario_step_kind_name(enum scenario_step_kind kind)
+{
+	switch (kind) {
+	case STEP_HOST:
+		return "host";
+	case STEP_GUEST:
+		return "guest";
+	case STEP_SETTLE:
+		return "settle";
+	case STEP_SNAPSHOT:
+		return "snapshot";
+	case STEP_SLEEP:
+		return "sleep";
+	}
+	return "?";
+}

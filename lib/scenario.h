@@ -43,4 +43,7 @@ int scenario_parse_string(const char *path, const char *text, struct scenario **
 			  size_t errlen);
 void scenario_free(struct scenario *sc);
 
+/* "host", "guest", "settle", "snapshot" or "sleep", as the run JSON says. */
+const char *scenario_step_kind_name(enum scenario_step_kind kind);
+
 #endif

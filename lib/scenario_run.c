@@ -15,23 +15,6 @@
 
 static const char *const guest_commands[] = {"echo", "cat", "setstate", "zones", NULL};
 
-static const char *step_kind_name(enum scenario_step_kind k)
-{
-	switch (k) {
-	case STEP_HOST:
-		return "host";
-	case STEP_GUEST:
-		return "guest";
-	case STEP_SETTLE:
-		return "settle";
-	case STEP_SNAPSHOT:
-		return "snapshot";
-	case STEP_SLEEP:
-		return "sleep";
-	}
-	return "?";
-}
-
 static bool guest_command_supported(const char *cmd)
 {
 	size_t n = strcspn(cmd, " \t");
@@ -165,10 +148,6 @@ static int run_snapshot(struct run_state *rs, const struct scenario_step *s, int
 static int run_step(struct run_state *rs, const struct scenario_step *s, int index,
 		    struct json_object *o)
 {
-	json_object_object_add(o, "index", json_object_new_int(index));
-	json_object_object_add(o, "lineno", json_object_new_int(s->lineno));
-	json_object_object_add(o, "line", json_object_new_string(s->line));
-	json_object_object_add(o, "kind", json_object_new_string(step_kind_name(s->kind)));
 	switch (s->kind) {
 	case STEP_HOST:
 		return run_host(rs, s, o);
@@ -209,7 +188,7 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
 	json_object_object_add(run->result, "backend", json_object_new_string("model"));
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = run_step_json(&sc->steps[i], (int)i);
 
 		ret = run_step(&rs, &sc->steps[i], (int)i, o);
 		json_object_array_add(steps, o);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "machine.h"
+#include "scenario.h"
 #include "qmp.h"
 #include "sysfs.h"
 
@@ -27,11 +28,41 @@ static char *read_value(const struct machine *m, const char *path)
 	return v;
 }
 
-static struct json_object *string_or_null(char *s)
+struct json_object *json_string_take(char *s)
 {
 	struct json_object *o = s ? json_object_new_string(s) : NULL;
 
 	free(s);
+	return o;
+}
+
+struct json_object *run_step_json(const struct scenario_step *st, int index)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "index", json_object_new_int(index));
+	json_object_object_add(o, "lineno", json_object_new_int(st->lineno));
+	json_object_object_add(o, "line", json_object_new_string(st->line));
+	json_object_object_add(o, "kind", json_object_new_string(scenario_step_kind_name(st->kind)));
+	return o;
+}
+
+struct json_object *snapshot_params_json(char *(*read)(const void *ctx, const char *path),
+					 const void *ctx)
+{
+	struct json_object *o = json_object_new_object();
+	char path[128];
+
+	for (size_t i = 0; snapshot_param_names[i]; i++) {
+		char *v;
+
+		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s",
+			 snapshot_param_names[i]);
+		v = read(ctx, path);
+		json_object_object_add(o, snapshot_param_names[i],
+				       v ? json_object_new_string(v) : NULL);
+		free(v);
+	}
 	return o;
 }
 
@@ -111,18 +142,9 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 	return list;
 }
 
-static struct json_object *params_json(const struct machine *m)
+static char *read_machine_value(const void *ctx, const char *path)
 {
-	struct json_object *o = json_object_new_object();
-	char path[128];
-
-	for (size_t i = 0; snapshot_param_names[i]; i++) {
-		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s",
-			 snapshot_param_names[i]);
-		json_object_object_add(o, snapshot_param_names[i],
-				       string_or_null(read_value(m, path)));
-	}
-	return o;
+	return read_value(ctx, path);
 }
 
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step)
@@ -136,8 +158,8 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 	json_object_object_add(o, "step", json_object_new_int(step));
 	json_object_object_add(o, "block_size_bytes", json_object_new_uint64(k->block_size));
 	json_object_object_add(o, "auto_online_blocks",
-			       string_or_null(read_value(m, MEMORY_DIR "/auto_online_blocks")));
-	json_object_object_add(o, "params", params_json(m));
+			       json_string_take(read_value(m, MEMORY_DIR "/auto_online_blocks")));
+	json_object_object_add(o, "params", snapshot_params_json(read_machine_value, m));
 	idtree_for_each(&k->blocks, id, b)
 		json_object_array_add(blocks, block_json(m, b));
 	json_object_object_add(o, "blocks", blocks);

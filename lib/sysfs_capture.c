@@ -151,13 +151,6 @@ static char *value_of(const struct sysfs_capture *cap, const char *path)
 	return v;
 }
 
-static struct json_object *string_or_null(char *s)
-{
-	struct json_object *o = s ? json_object_new_string(s) : NULL;
-
-	free(s);
-	return o;
-}
 
 static int64_t number_of(const struct sysfs_capture *cap, const char *path, int base)
 {
@@ -276,18 +269,9 @@ struct json_object *zoneinfo_parse(const char *text)
 	return list;
 }
 
-static struct json_object *params_json(const struct sysfs_capture *cap)
+static char *read_captured_value(const void *ctx, const char *path)
 {
-	struct json_object *o = json_object_new_object();
-	char path[128];
-
-	for (size_t i = 0; snapshot_param_names[i]; i++) {
-		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s",
-			 snapshot_param_names[i]);
-		json_object_object_add(o, snapshot_param_names[i],
-				       string_or_null(value_of(cap, path)));
-	}
-	return o;
+	return value_of(ctx, path);
 }
 
 struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,
@@ -302,8 +286,8 @@ struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, cons
 	json_object_object_add(o, "block_size_bytes",
 			       bsize < 0 ? NULL : json_object_new_int64(bsize));
 	json_object_object_add(o, "auto_online_blocks",
-			       string_or_null(value_of(cap, MEMORY_DIR "/auto_online_blocks")));
-	json_object_object_add(o, "params", params_json(cap));
+			       json_string_take(value_of(cap, MEMORY_DIR "/auto_online_blocks")));
+	json_object_object_add(o, "params", snapshot_params_json(read_captured_value, cap));
 	json_object_object_add(o, "blocks", blocks_json(cap));
 	json_object_object_add(o, "zoneinfo", zoneinfo_parse(zi && zi->content ? zi->content : ""));
 	json_object_object_add(o, "memory_devices", memory_devices);

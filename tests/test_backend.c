@@ -867,15 +867,21 @@ static int serve_guest(int fd)
 	return 0;
 }
 
+/* A fake guest serving serve, connected and past its greeting. */
+static void start_fake_guest(int (*serve)(int fd), struct guest_channel *gc)
+{
+	fake_start(serve);
+	assert_int_equal(guest_channel_open(gc, peer.path, now() + 2), 0);
+	assert_int_equal(guest_channel_wait_ready(gc, now() + 2), 0);
+}
+
 static void test_guest_channel(void **state)
 {
 	struct guest_channel gc;
 	struct guest_reply r;
 
 	(void)state;
-	fake_start(serve_guest);
-	assert_int_equal(guest_channel_open(&gc, peer.path, now() + 2), 0);
-	assert_int_equal(guest_channel_wait_ready(&gc, now() + 2), 0);
+	start_fake_guest(serve_guest, &gc);
 	assert_string_equal(gc.release, "6.12.0-test");
 
 	assert_int_equal(guest_channel_run(&gc, "cat /tmp/blob", now() + 2, &r), 0);
@@ -950,9 +956,7 @@ static void test_guest_channel_ready(void **state)
 	struct guest_reply r;
 
 	(void)state;
-	fake_start(serve_guest_boot_noise);
-	assert_int_equal(guest_channel_open(&gc, peer.path, now() + 2), 0);
-	assert_int_equal(guest_channel_wait_ready(&gc, now() + 2), 0);
+	start_fake_guest(serve_guest_boot_noise, &gc);
 	assert_string_equal(gc.release, "6.1.0-28-amd64");
 	assert_int_equal(guest_channel_run(&gc, "true", now() + 2, &r), 0);
 	assert_int_equal(r.rc, 0);
@@ -993,9 +997,7 @@ static void test_guest_channel_nul_noise(void **state)
 	int ret;
 
 	(void)state;
-	fake_start(serve_guest_nul_noise);
-	assert_int_equal(guest_channel_open(&gc, peer.path, now() + 2), 0);
-	assert_int_equal(guest_channel_wait_ready(&gc, now() + 2), 0);
+	start_fake_guest(serve_guest_nul_noise, &gc);
 	ret = guest_channel_run(&gc, "echo ok", now() + 0.3, &r);
 	guest_channel_close(&gc);
 	assert_int_equal(fake_finish(), 0);
@@ -1057,9 +1059,7 @@ static int serve_guest_then_quit(int fd)
 static void test_guest_channel_dead_peer(void **state)
 {
 	(void)state;
-	fake_start(serve_guest_then_quit);
-	assert_int_equal(guest_channel_open(&dead_gc, peer.path, now() + 2), 0);
-	assert_int_equal(guest_channel_wait_ready(&dead_gc, now() + 2), 0);
+	start_fake_guest(serve_guest_then_quit, &dead_gc);
 	assert_int_equal(fake_finish(), 0);
 	assert_exited_zero(in_child(run_on_dead_guest), "guest_channel_run on a closed socket");
 	guest_channel_close(&dead_gc);
