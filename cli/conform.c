@@ -73,7 +73,8 @@ enum conform_mode {
 
 struct conform {
 	enum conform_mode mode;
-	const char *dir; /* --against / --record / --out */
+	const char *dir;   /* --against / --record / --out */
+	const char *known; /* --known: DIR/NAME.KERNEL.txt lists accepted differences */
 	bool quiet;
 	int worst;
 };
@@ -154,6 +155,36 @@ static struct json_object *model_run(struct conform *c, const char *scn, enum me
 	return result;
 }
 
+/* True when --known has a list for this scenario and kernel that is
+ * exactly this report: a difference that is understood and tracked, not a
+ * new one. Any change, also a fix, makes the list stale and fails. */
+static FILE *open_known_list(const struct conform *c, const char *scn, enum memhp_kernel k)
+{
+	char path[4096];
+
+	if (!c->known)
+		return NULL;
+	json_path(c->known, scn, kernel_names[k], path, sizeof(path));
+	memcpy(path + strlen(path) - 4, "txt", 4); /* .json -> .txt */
+	return fopen(path, "r");
+}
+
+static bool known_differences(const struct conform *c, const char *scn, enum memhp_kernel k,
+			      const char *report)
+{
+	FILE *f = open_known_list(c, scn, k);
+	char *listed = NULL;
+	size_t len = 0;
+	bool same;
+
+	if (!f)
+		return false;
+	same = getdelim(&listed, &len, '\0', f) >= 0 && !strcmp(listed, report);
+	fclose(f);
+	free(listed);
+	return same;
+}
+
 static const char *status_of(struct json_object *run, const char **error)
 {
 	struct json_object *v;
@@ -167,6 +198,7 @@ static void conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 	struct json_object *model = model_run(c, scn, k), *real = NULL;
 	const char *error = NULL;
 	char name[32], *report = NULL;
+	FILE *known;
 	int n;
 
 	if (!model) {
@@ -185,10 +217,18 @@ static void conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 	if (n < 0) {
 		printf("FAIL %s [%s]: cannot compare: %s\n", scn, kernel_names[k], strerror(-n));
 		worse(c, EXIT_USAGE);
+	} else if (n && known_differences(c, scn, k, report)) {
+		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn, kernel_names[k], n,
+		       n == 1 ? "" : "s", c->known);
 	} else if (n) {
 		printf("DIFF %s [%s]: %d difference%s\n", scn, kernel_names[k], n,
 		       n == 1 ? "" : "s");
 		print_report(report);
+		worse(c, EXIT_DIFFER);
+	} else if ((known = open_known_list(c, scn, k))) {
+		fclose(known);
+		printf("STALE %s [%s]: no differences, but %s still lists some\n", scn,
+		       kernel_names[k], c->known);
 		worse(c, EXIT_DIFFER);
 	} else {
 		printf("ok   %s [%s]\n", scn, kernel_names[k]);
@@ -203,15 +243,19 @@ out:
 int cmd_conform(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"kernel", required_argument, NULL, 'k'}, {"against", required_argument, NULL, 'a'},
-	    {"record", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
-	    {"quiet", no_argument, NULL, 'q'},	      {0},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"against", required_argument, NULL, 'a'},
+	    {"record", required_argument, NULL, 'r'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"known", required_argument, NULL, 'K'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {0},
 	};
 	struct conform c = {.mode = CONFORM_LIVE};
 	bool kernels[2] = {true, true};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "k:a:r:o:q", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:a:r:o:K:q", opts, NULL)) != -1) {
 		enum memhp_kernel k;
 
 		switch (opt) {
@@ -237,6 +281,9 @@ int cmd_conform(int argc, char **argv)
 			c.mode = opt == 'a'   ? CONFORM_AGAINST
 				 : opt == 'r' ? CONFORM_RECORD
 					      : CONFORM_LIVE;
+			break;
+		case 'K':
+			c.known = optarg;
 			break;
 		case 'q':
 			c.quiet = true;

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		   "            [--json FILE] [--console-log FILE] [--quiet]\n"
 		   "  memhp diff A.json B.json\n"
 		   "  memhp conform [--kernel 6.1|6.12] [--out DIR] FILE...\n"
-		   "  memhp conform --against DIR [--kernel 6.1|6.12] FILE...\n"
+		   "  memhp conform --against DIR [--known DIR] [--kernel 6.1|6.12] FILE...\n"
 		   "  memhp conform --record DIR [--kernel 6.1|6.12] FILE...\n"
 		   "\n"
 		   "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
@@ -51,7 +51,8 @@ static void usage(FILE *f)
 		   "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"
 		   "  --kernel) and diffs them; --out keeps the JSON of both sides. --against DIR\n"
 		   "  compares the model with runs recorded earlier as DIR/NAME.KERNEL.json;\n"
-		   "  --record DIR (re-)records them from the real kernels.\n"
+		   "  --record DIR (re-)records them from the real kernels. --known DIR accepts\n"
+		   "  differences that are exactly those listed in DIR/NAME.KERNEL.txt.\n"
 		   "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n");
 }
 
