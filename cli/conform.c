@@ -193,7 +193,8 @@ static const char *status_of(struct json_object *run, const char **error)
 	return json_object_object_get_ex(run, "status", &v) ? json_object_get_string(v) : "?";
 }
 
-static void conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
+/* false when the scenario itself is unusable (already reported) */
+static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 {
 	struct json_object *model = model_run(c, scn, k), *real = NULL;
 	const char *error = NULL;
@@ -203,7 +204,7 @@ static void conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 
 	if (!model) {
 		worse(c, EXIT_USAGE);
-		return;
+		return false;
 	}
 	real = real_run(c, scn, k);
 	if (!real || !strcmp(status_of(real, &error), "error")) {
@@ -238,6 +239,7 @@ out:
 	free(report);
 	json_object_put(model);
 	json_object_put(real);
+	return true;
 }
 
 int cmd_conform(int argc, char **argv)
@@ -300,7 +302,7 @@ int cmd_conform(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		for (int k = 0; k < 2; k++)
-			if (kernels[k])
-				conform_one(&c, argv[i], (enum memhp_kernel)k);
+			if (kernels[k] && !conform_one(&c, argv[i], (enum memhp_kernel)k))
+				break;
 	return c.worst;
 }
