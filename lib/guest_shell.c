@@ -672,6 +672,13 @@ static char *block_dir(unsigned long id)
 	return str_printf(MEMORY_DIR "/memory%lu", id);
 }
 
+static bool block_attr_exists(const struct machine *m, const char *path)
+{
+	unsigned int mode = 0;
+
+	return vfs_lookup(m, path, &mode) != VFS_NONE;
+}
+
 static bool block_exists(const struct machine *m, const char *dir)
 {
 	unsigned int mode = 0;
@@ -759,7 +766,9 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	r = read_status(sh->m, dir, &before);
 	if (r)
 		goto out;
-	w = vfs_write(sh->m, path, buf);
+	/* The write opens ATTR for writing: sysfs cannot create a file, so a
+	 * missing one fails the open with EACCES, as "can't create" does. */
+	w = block_attr_exists(sh->m, path) ? vfs_write(sh->m, path, buf) : -EACCES;
 	r = read_status(sh->m, dir, &after);
 	if (r)
 		goto out;
