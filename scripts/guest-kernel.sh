@@ -22,6 +22,16 @@ guest=$here/../guest
 cache=${MEMHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memhp}
 mkdir -p "$cache/debs" "$cache/unpacked" || die "cannot create the cache $cache"
 
+# Several runs may prepare at once (meson runs live tests in parallel):
+# one at a time in the cache, and every temporary name is this run's own.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$cache/.lock"
+	flock 9 || die "cannot lock $cache/.lock"
+fi
+stage=
+trap 'rm -rf "$stage" "$cache/unpacked/.tmp.$$" "$cache/initramfs.tmp.$$"' EXIT
+trap 'exit 1' INT TERM HUP
+
 for tool in dpkg-deb xz gzip; do
 	command -v $tool >/dev/null 2>&1 || die "'$tool' is missing (Debian packages: dpkg xz-utils gzip)"
 done
@@ -29,6 +39,10 @@ done
 # The newest cached package for this version, or the one apt offers.
 pick_package() {
 	if [ -n "${MEMHP_KERNEL_PACKAGE:-}" ]; then
+		# One variable serves both versions: a 6.1 package must not boot
+		# as "6.12" or the other way round.
+		echo "$MEMHP_KERNEL_PACKAGE" | grep -Eq "$pattern" ||
+			die "MEMHP_KERNEL_PACKAGE=$MEMHP_KERNEL_PACKAGE is not a $version package"
 		echo "$MEMHP_KERNEL_PACKAGE"
 		return
 	fi
@@ -46,12 +60,16 @@ unpack() {
 	[ -d "$dir" ] && return 0
 	deb=$(ls "$cache/debs/$1"_*.deb 2>/dev/null | head -n 1 || true)
 	if [ -z "$deb" ]; then
-		(cd "$cache/debs" && apt-get download "$1" >/dev/null 2>"$cache/debs/apt.log") ||
-			die "apt-get download $1 failed (see $cache/debs/apt.log; run 'apt-get update' first?)"
+		(cd "$cache/debs" && apt-get download "$1" >/dev/null 2>"$cache/debs/apt-$1.log") ||
+			die "apt-get download $1 failed (see $cache/debs/apt-$1.log; run 'apt-get update' first?)"
 		deb=$(ls "$cache/debs/$1"_*.deb | head -n 1)
 	fi
-	dpkg-deb -x "$deb" "$dir.tmp" || die "cannot unpack $deb"
-	mv "$dir.tmp" "$dir"
+	tmp=$cache/unpacked/.tmp.$$
+	if ! dpkg-deb -x "$deb" "$tmp"; then
+		rm -f "$deb" # a broken download must not fail every later run
+		die "cannot unpack $deb (removed; the next run downloads it again)"
+	fi
+	mv "$tmp" "$dir"
 }
 
 pkg=$(pick_package)
@@ -66,7 +84,6 @@ moddir=$kdir/lib/modules/$release
 
 # The initramfs is rebuilt every time: it is small and follows guest/.
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/tmp" \
 	"$stage/etc/memhp" "$stage/lib/modules"
 cp "$busybox" "$stage/bin/busybox"
@@ -91,7 +108,12 @@ module_deps() {
 add_module() {
 	grep -qx "$1.ko" "$stage/etc/memhp/modules" 2>/dev/null && return 0
 	path=$(find_module "$1")
-	[ -n "$path" ] || return 0
+	if [ -z "$path" ]; then
+		# Built in (virtio on 6.12), or a compression this script does not know.
+		grep -q "/$1.ko\$" "$moddir/modules.builtin" 2>/dev/null ||
+			echo "guest-kernel: warning: module $1 not found in $moddir" >&2
+		return 0
+	fi
 	for dep in $(module_deps "$path"); do
 		add_module "$dep"
 	done
@@ -108,9 +130,10 @@ for m in virtio_pci virtio_mem; do
 done
 
 out=$cache/initramfs-$release.cpio.gz
-(cd "$stage" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 >"$out.tmp") ||
-	die "cannot build the initramfs"
-mv "$out.tmp" "$out"
+(cd "$stage" && find . | "$busybox" cpio -o -H newc 2>"$stage.cpio.log" | gzip -1 >"$cache/initramfs.tmp.$$") ||
+	die "cannot build the initramfs: $(cat "$stage.cpio.log")"
+rm -f "$stage.cpio.log"
+mv "$cache/initramfs.tmp.$$" "$out"
 
 echo "KERNEL=$vmlinuz"
 echo "INITRD=$out"
