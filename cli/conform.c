@@ -101,6 +101,14 @@ static void worse(struct conform *c, int code)
 		c->worst = code;
 }
 
+static bool run_failed(struct json_object *run)
+{
+	struct json_object *v;
+
+	return !json_object_object_get_ex(run, "status", &v) ||
+	       !strcmp(json_object_get_string(v), "error");
+}
+
 static struct json_object *real_run(struct conform *c, const char *scn, enum memhp_kernel k)
 {
 	struct memhp_run_options ro = {
@@ -123,7 +131,8 @@ static struct json_object *real_run(struct conform *c, const char *scn, enum mem
 	}
 	result = json_object_get(memhp_run_result(run));
 	memhp_run_free(run);
-	if (c->dir) {
+	/* A failed run never replaces a good recording. */
+	if (c->dir && !(c->mode == CONFORM_RECORD && run_failed(result))) {
 		json_path(c->dir, scn, kernel_names[k], path, sizeof(path));
 		if (write_json(result, path))
 			worse(c, EXIT_USAGE);

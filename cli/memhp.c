@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "layout.h"
@@ -105,10 +106,19 @@ static void print_steps(struct json_object *result)
 	}
 }
 
+/* Written next to path and renamed: a reader never sees half a file. */
 int write_json(struct json_object *result, const char *path)
 {
-	if (json_object_to_file_ext(path, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", path, json_util_get_last_err());
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_object_to_file_ext(tmp, result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, json_util_get_last_err());
+		return -EIO;
+	}
+	if (rename(tmp, path)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
 		return -EIO;
 	}
 	return 0;
@@ -176,6 +186,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ro.console_log && ro.backend != MEMHP_BACKEND_QEMU) {
+		fprintf(stderr, "memhp run: --console-log needs --backend qemu\n");
 		return EXIT_USAGE;
 	}
 	ret = memhp_run_file(argv[optind], &ro, &run, err, sizeof(err));

@@ -8,16 +8,10 @@
 
 #include <json-c/json.h>
 
+#include "acpi_ost.h"
 #include "machine.h"
 #include "memory_hotplug.h"
 
-#define ACPI_OST_SUCCESS          0x00
-#define ACPI_OST_FAILURE          0x01
-#define ACPI_OST_EJECT_NOT_SUPPORTED 0x80
-#define ACPI_OST_DEVICE_IN_USE    0x82
-#define ACPI_OST_EJECT_IN_PROGRESS 0x84
-#define ACPI_OST_SOURCE_INSERT    1
-#define ACPI_OST_SOURCE_EJECT     3
 
 /* QEMU names the DIMM only while it still exists: the final _OST of a
  * successful eject arrives after DEVICE_DELETED and carries just the slot. */
@@ -45,7 +39,7 @@ static void emit_ost(struct machine *m, const struct pc_dimm *d, int source, int
 
 void acpi_memory_device_ejected(struct machine *m, int slot)
 {
-	emit_slot_ost(m, NULL, slot, ACPI_OST_SOURCE_EJECT, ACPI_OST_SUCCESS);
+	emit_slot_ost(m, NULL, slot, ACPI_NOTIFY_EJECT_REQUEST, ACPI_OST_SC_SUCCESS);
 }
 
 static int node_of_dimm(const struct machine *m, const struct pc_dimm *d)
@@ -119,7 +113,7 @@ int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm)
 	 * successful insertion (_OST status 0). */
 	enable_device(m, dev);
 	if (dimm->hotplugged)
-		emit_ost(m, dimm, ACPI_OST_SOURCE_INSERT, ACPI_OST_SUCCESS);
+		emit_ost(m, dimm, ACPI_NOTIFY_DEVICE_CHECK, ACPI_OST_SC_SUCCESS);
 	return 0;
 }
 
@@ -198,13 +192,13 @@ int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm)
 	int ret = 0;
 
 	/* Linux acknowledges the request before it starts offlining. */
-	emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT, ACPI_OST_EJECT_IN_PROGRESS);
+	emit_ost(m, dimm, ACPI_NOTIFY_EJECT_REQUEST, ACPI_OST_SC_EJECT_IN_PROGRESS);
 	if (dev && dev->bound) {
 		ret = try_to_offline(m, dev);
 		if (ret) {
 			dimm->unplug_requested = false;
-			emit_ost(m, dimm, ACPI_OST_SOURCE_EJECT,
-				 ret == -EBUSY ? ACPI_OST_DEVICE_IN_USE : ACPI_OST_FAILURE);
+			emit_ost(m, dimm, ACPI_NOTIFY_EJECT_REQUEST,
+				 ret == -EBUSY ? ACPI_OST_SC_DEVICE_BUSY : ACPI_OST_SC_NON_SPECIFIC_FAILURE);
 			return ret;
 		}
 		remove_memory(m->kernel, dev->start, dev->size);

@@ -12,6 +12,8 @@
 #define READY_TAG  "@@MEMHP READY "
 #define RESULT_TAG "@@MEMHP RC "
 #define END_TAG	   "@@MEMHP END\n"
+/* Far above any snapshot; a larger length is a garbled header. */
+#define MAX_OUTPUT (64u << 20)
 
 int guest_channel_open(struct guest_channel *gc, const char *path, double deadline)
 {
@@ -80,6 +82,8 @@ static int take_result(struct guest_channel *gc, struct guest_reply *reply)
 		return 0;
 	if (sscanf(p + strlen(RESULT_TAG), "%d %" SCNu64 " %" SCNu64, &rc, &outlen, &errlen) != 3)
 		return -EPROTO;
+	if (outlen > MAX_OUTPUT || errlen > MAX_OUTPUT)
+		return -EPROTO;
 	head = (size_t)(nl - p) + 1;
 	need = head + outlen + errlen + strlen(END_TAG);
 	if (gc->in.len < need)
@@ -118,7 +122,7 @@ int guest_channel_run(struct guest_channel *gc, const char *cmdline, double dead
 		ret = wait_result(gc, deadline, &stale);
 		guest_reply_free(&stale);
 		if (ret)
-			return ret;
+			return ret == -ETIMEDOUT ? -EBUSY : ret;
 		gc->busy = false;
 	}
 	if (strchr(cmdline, '\n'))

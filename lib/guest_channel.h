@@ -27,7 +27,8 @@ int guest_channel_open(struct guest_channel *gc, const char *path, double deadli
 int guest_channel_wait_ready(struct guest_channel *gc, double deadline);
 
 /* Runs one command line in the guest. -ETIMEDOUT leaves the command running:
- * the next call first waits for, and drops, its result. */
+ * the next call first waits for, and drops, its result, and returns -EBUSY
+ * without running anything if that result does not come in time. */
 int guest_channel_run(struct guest_channel *gc, const char *cmdline, double deadline,
 		      struct guest_reply *reply);
 void guest_reply_free(struct guest_reply *reply);

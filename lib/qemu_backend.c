@@ -1,5 +1,6 @@
 #include "qemu_backend.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "acpi_ost.h"
 #include "guest_channel.h"
 #include "qmp_client.h"
 #include "scenario.h"
@@ -35,9 +37,6 @@
 #define CONSOLE_TAIL_LINES     30
 #define MAX_PENDING_DEVICES    64
 
-/* ACPI _OST status 0x84 for an eject request: still being processed. */
-#define ACPI_OST_EJECT_IN_PROGRESS 0x84
-
 /* A DIMM plug or unplug the guest has not answered yet. */
 struct pending_device {
 	char id[128];
@@ -48,8 +47,10 @@ struct qemu_session {
 	const struct scenario *sc;
 	const struct qemu_backend_options *opts;
 	char dir[64]; /* sockets, console and QEMU's own messages */
+	bool have_dir;
 	char kernel[4096], initrd[4096], release[128], package[256];
 	pid_t pid;
+	int exit_status; /* QEMU's wait status once it has exited */
 	struct qmp_client qmp;
 	struct guest_channel guest;
 	struct pending_device pending[MAX_PENDING_DEVICES];
@@ -129,17 +130,44 @@ static void take_value(const char *line, const char *key, char *out, size_t len)
 		snprintf(out, len, "%.*s", (int)strcspn(line + k + 1, "\n"), line + k + 1);
 }
 
+/* Runs the preparation script without a shell (its path may hold any
+ * character): stdout comes back through a pipe, stderr goes to log. */
+static FILE *spawn_script(const char *script, const char *version, const char *log, pid_t *pid)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return NULL;
+	*pid = fork();
+	if (*pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return NULL;
+	}
+	if (*pid == 0) {
+		int err = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (err < 0 || dup2(fds[1], 1) < 0 || dup2(err, 2) < 0)
+			_exit(127);
+		execl(script, script, version, (char *)NULL);
+		dprintf(2, "cannot run %s: %s\n", script, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	return fdopen(fds[0], "r");
+}
+
 static int prepare_kernel(struct qemu_session *s)
 {
 	const char *version = s->opts->version == KERNEL_6_1 ? "6.1" : "6.12";
-	char log[128], cmd[8192], line[4096];
+	char log[128], line[4096];
+	int status = -1;
+	pid_t pid;
 	FILE *p;
-	int status;
 
 	path_in(s, "prepare.log", log, sizeof(log));
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", s->opts->kernel_script, version, log);
 	progress(s, "preparing the %s kernel and initramfs", version);
-	p = popen(cmd, "r");
+	p = spawn_script(s->opts->kernel_script, version, log, &pid);
 	if (!p)
 		return fail(s, -errno, "cannot run %s: %s", s->opts->kernel_script,
 			    strerror(errno));
@@ -149,7 +177,9 @@ static int prepare_kernel(struct qemu_session *s)
 		take_value(line, "RELEASE", s->release, sizeof(s->release));
 		take_value(line, "PACKAGE", s->package, sizeof(s->package));
 	}
-	status = pclose(p);
+	fclose(p);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 	if (status != 0 || !s->kernel[0] || !s->initrd[0]) {
 		char *why = file_tail(log, 3);
 		int ret = fail(s, -ENOENT, "no %s kernel: %s", version,
@@ -198,7 +228,7 @@ static int build_argv(struct qemu_session *s, const char *qemu, char ***out)
 
 	if (!argv)
 		return -ENOMEM;
-#define ARG(x) (argv[n++] = strdup(x))
+#define ARG(x) (assert(n + 1 < max), argv[n++] = strdup(x))
 	ARG(qemu);
 	ARG("-accel");
 	ARG("tcg");
@@ -290,6 +320,7 @@ static int start_qemu(struct qemu_session *s)
 		dup2(fd, 1);
 		dup2(fd, 2);
 		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	free_argv(argv);
@@ -305,6 +336,7 @@ static bool qemu_exited(struct qemu_session *s)
 		return true;
 	if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
 		s->pid = 0;
+		s->exit_status = status;
 		return true;
 	}
 	return false;
@@ -330,9 +362,11 @@ static void stop_qemu(struct qemu_session *s)
 
 	if (s->pid <= 0)
 		return;
-	if (s->qmp.fd > 0 && !qmp_client_execute(&s->qmp, "{\"execute\": \"quit\"}",
-						 monotonic_seconds() + 5, &reply))
+	if (s->qmp.fd >= 0 && !qmp_client_execute(&s->qmp, "{\"execute\": \"quit\"}",
+						  monotonic_seconds() + 5, &reply))
 		json_object_put(reply);
+	else
+		kill(s->pid, SIGTERM); /* no QMP to ask */
 	deadline = monotonic_seconds() + 10;
 	while (!qemu_exited(s) && monotonic_seconds() < deadline)
 		usleep(20000);
@@ -346,15 +380,22 @@ static void stop_qemu(struct qemu_session *s)
 /* Why QEMU or the guest went away, from QEMU's messages or the console. */
 static int died(struct qemu_session *s, const char *what)
 {
+	int st = s->exit_status;
 	char path[128], *tail;
 	int ret;
 
-	path_in(s, "qemu.log", path, sizeof(path));
-	tail = file_tail(path, 5);
-	if (tail && *tail) {
-		ret = fail(s, -ECHILD, "%s: QEMU exited: %s", what, tail);
+	/* QEMU failing says so on stderr; a guest that panicked or powered off
+	 * ends QEMU normally (-no-reboot) and only its console tells why. */
+	if (s->pid <= 0 && (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st)))) {
+		path_in(s, "qemu.log", path, sizeof(path));
+		tail = file_tail(path, 5);
+		if (WIFSIGNALED(st))
+			ret = fail(s, -ECHILD, "%s: QEMU was killed by signal %d: %s", what,
+				   WTERMSIG(st), tail ? tail : "(no message)");
+		else
+			ret = fail(s, -ECHILD, "%s: QEMU exited with status %d: %s", what,
+				   WEXITSTATUS(st), tail ? tail : "(no message)");
 	} else {
-		free(tail);
 		path_in(s, "console.log", path, sizeof(path));
 		tail = file_tail(path, CONSOLE_TAIL_LINES);
 		ret = fail(s, -ECHILD, "%s: the guest died; its console ended with:\n%s", what,
@@ -380,6 +421,24 @@ static int wait_for_socket(struct qemu_session *s, const char *path, double dead
 	return 0;
 }
 
+/* Short connection attempts with a look at QEMU in between: a QEMU that
+ * created its socket and then exited must not cost the whole time-out. */
+static int open_qmp(struct qemu_session *s, const char *path, double deadline)
+{
+	for (;;) {
+		int ret =
+		    qmp_client_open(&s->qmp, path, monotonic_seconds() + 1, s->err, s->errlen);
+
+		if (!ret)
+			return 0;
+		qmp_client_close(&s->qmp);
+		if (qemu_gone(s))
+			return died(s, "starting QEMU");
+		if (monotonic_seconds() >= deadline)
+			return ret;
+	}
+}
+
 static int boot(struct qemu_session *s)
 {
 	double boot_timeout = s->sc->boot_timeout > 0 ? s->sc->boot_timeout : DEFAULT_BOOT_TIMEOUT;
@@ -395,13 +454,15 @@ static int boot(struct qemu_session *s)
 	ret = wait_for_socket(s, path, monotonic_seconds() + 30);
 	if (ret)
 		return ret;
-	ret = qmp_client_open(&s->qmp, path, monotonic_seconds() + 30, s->err, s->errlen);
+	ret = open_qmp(s, path, monotonic_seconds() + 30);
 	if (ret)
-		return qemu_gone(s) ? died(s, "starting QEMU") : ret;
+		return ret;
 	path_in(s, "guest.sock", path, sizeof(path));
-	ret = guest_channel_open(&s->guest, path, monotonic_seconds() + 30);
+	ret = guest_channel_open(&s->guest, path, monotonic_seconds() + 5);
 	if (ret)
-		return fail(s, ret, "guest serial socket %s: %s", path, strerror(-ret));
+		return qemu_gone(s)
+			   ? died(s, "starting QEMU")
+			   : fail(s, ret, "guest serial socket %s: %s", path, strerror(-ret));
 	ret = guest_channel_wait_ready(&s->guest, deadline);
 	if (ret == -ETIMEDOUT)
 		return qemu_exited(s)
@@ -456,8 +517,9 @@ static int run_host(struct qemu_session *s, const struct scenario_step *st, stru
 
 	ret = qmp_client_execute(&s->qmp, st->arg, monotonic_seconds() + QMP_TIMEOUT, &reply);
 	if (ret)
-		return qemu_gone(s) ? died(s, "QMP")
-				    : fail(s, ret, "QMP command failed: %s", strerror(-ret));
+		return qemu_gone(s)
+			   ? died(s, "QMP")
+			   : fail(s, ret, "line %d: no QMP reply: %s", st->lineno, strerror(-ret));
 	json_object_object_del(reply, "id");
 	if (json_object_object_get_ex(reply, "error", NULL))
 		s->step_errors = true;
@@ -480,11 +542,14 @@ static int guest_command(struct qemu_session *s, const char *cmd, double timeout
 {
 	int ret = guest_channel_run(&s->guest, cmd, monotonic_seconds() + timeout, reply);
 
-	if (ret == -ETIMEDOUT && qemu_exited(s))
+	if (!ret || ret == -EBUSY)
+		return ret;
+	if (ret == -ECONNRESET || qemu_exited(s))
 		return died(s, cmd);
-	if (ret && ret != -ETIMEDOUT)
-		return died(s, cmd);
-	return ret;
+	if (ret == -ETIMEDOUT)
+		return ret;
+	return fail(s, ret, "guest command '%s': %s", cmd,
+		    ret == -EPROTO ? "garbled answer from the guest" : strerror(-ret));
 }
 
 static int run_guest(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
@@ -493,11 +558,15 @@ static int run_guest(struct qemu_session *s, const struct scenario_step *st, str
 	double timeout = guest_timeout(s, st);
 	int ret = guest_command(s, st->arg, timeout, &reply);
 
-	if (ret == -ETIMEDOUT) {
+	if (ret == -ETIMEDOUT || ret == -EBUSY) {
 		char msg[128];
 
 		s->step_errors = true;
-		snprintf(msg, sizeof(msg), "timed out after %g s", timeout);
+		if (ret == -EBUSY)
+			snprintf(msg, sizeof(msg),
+				 "not run: the previous guest command is still running");
+		else
+			snprintf(msg, sizeof(msg), "timed out after %g s", timeout);
 		json_object_object_add(o, "rc", NULL);
 		json_object_object_add(o, "error", json_object_new_string(msg));
 		return 0;
@@ -539,8 +608,9 @@ static bool event_ends(const struct pending_device *p, struct json_object *ev)
 	/* Insertion: any _OST answers it (a failed add reports 0 too, see
 	 * dimm-acpi.md). Eject: success ends with DEVICE_DELETED, failure
 	 * with a final non-zero _OST status. */
-	return p->unplug ? source == 3 && status != 0 && status != ACPI_OST_EJECT_IN_PROGRESS
-			 : source == 1;
+	return p->unplug ? source == ACPI_NOTIFY_EJECT_REQUEST && status != ACPI_OST_SC_SUCCESS &&
+			       status != ACPI_OST_SC_EJECT_IN_PROGRESS
+			 : source == ACPI_NOTIFY_DEVICE_CHECK;
 }
 
 static void resolve_pending(struct qemu_session *s, struct json_object *events, size_t from)
@@ -567,11 +637,15 @@ static char *virtio_mem_busy(struct qemu_session *s, double deadline)
 	struct strbuf sb = {0};
 	char *out = NULL;
 
+	/* Without an answer the devices' state is unknown: not settled. */
 	if (qmp_client_execute(&s->qmp, "{\"execute\": \"query-memory-devices\"}", deadline,
 			       &reply))
-		return NULL;
-	if (!json_object_object_get_ex(reply, "return", &list))
+		return strdup("no answer to query-memory-devices");
+	if (!json_object_object_get_ex(reply, "return", &list)) {
+		strbuf_add(&sb, "query-memory-devices failed");
+		strbuf_detach(&sb, &out);
 		goto out;
+	}
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *dev = json_object_array_get_idx(list, i), *data, *v;
 		const char *type = json_string_member(dev, "type"), *id;
@@ -599,15 +673,15 @@ out:
 }
 
 /* Blocks in going-offline as a note, NULL when none. */
-static int offlining_busy(struct qemu_session *s, char **why)
+static int offlining_busy(struct qemu_session *s, double timeout, char **why)
 {
 	struct guest_reply reply;
 	int ret;
 
 	*why = NULL;
 	ret = guest_command(s, "grep -l going-offline /sys/devices/system/memory/memory*/state",
-			    DEFAULT_GUEST_TIMEOUT, &reply);
-	if (ret == -ETIMEDOUT) {
+			    timeout, &reply);
+	if (ret == -ETIMEDOUT || ret == -EBUSY) {
 		*why = strdup("the guest does not answer");
 		return 0;
 	}
@@ -678,7 +752,10 @@ static int run_settle(struct qemu_session *s, const struct scenario_step *st, st
 		if (!why)
 			why = virtio_mem_busy(s, now + QMP_TIMEOUT);
 		if (!why && now - last_change >= quiet) {
-			ret = offlining_busy(s, &why);
+			/* Within the settle time-out, but give the guest a second. */
+			double left = deadline - now;
+
+			ret = offlining_busy(s, left > 1 ? left : 1, &why);
 			if (!ret && !why) {
 				settled = true;
 				break;
@@ -688,10 +765,11 @@ static int run_settle(struct qemu_session *s, const struct scenario_step *st, st
 			break;
 	}
 	add_event_notes(notes, events);
-	if (!settled && why) {
+	if (!settled) {
 		char *line = NULL;
 
-		if (asprintf(&line, "not settled after %g s: %s", timeout, why) > 0)
+		if (asprintf(&line, "not settled after %g s: %s", timeout,
+			     why ? why : "events kept arriving (no quiet period)") > 0)
 			json_object_array_add(notes, json_object_new_string(line));
 		free(line);
 	}

@@ -31,16 +31,23 @@ static struct json_object *next_message(struct qmp_client *c, int *ret)
 	return NULL;
 }
 
-/* Reads until a message that is not an event arrives; events are queued. */
-static int read_reply(struct qmp_client *c, double deadline, struct json_object **reply)
+/* Reads until the reply carrying id arrives (id NULL: the first reply);
+ * events are queued, replies to earlier commands that timed out dropped. */
+static int read_reply(struct qmp_client *c, const char *id, double deadline,
+		      struct json_object **reply)
 {
 	for (;;) {
-		struct json_object *msg;
+		struct json_object *msg, *v;
 		int ret;
 
 		while ((msg = next_message(c, &ret))) {
 			if (json_object_object_get_ex(msg, "event", NULL)) {
 				json_object_array_add(c->events, msg);
+				continue;
+			}
+			if (id && (!json_object_object_get_ex(msg, "id", &v) ||
+				   strcmp(json_object_to_json_string(v), id))) {
+				json_object_put(msg);
 				continue;
 			}
 			*reply = msg;
@@ -71,7 +78,7 @@ int qmp_client_open(struct qmp_client *c, const char *path, double deadline, cha
 		snprintf(err, errlen, "QMP socket %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = read_reply(c, deadline, &greeting);
+	ret = read_reply(c, NULL, deadline, &greeting);
 	if (!ret && !json_object_object_get_ex(greeting, "QMP", NULL))
 		ret = -EPROTO;
 	if (!ret)
@@ -89,14 +96,32 @@ int qmp_client_open(struct qmp_client *c, const char *path, double deadline, cha
 int qmp_client_execute(struct qmp_client *c, const char *command, double deadline,
 		       struct json_object **reply)
 {
+	struct json_object *cmd = json_tokener_parse(command), *id;
+	char *text = NULL, *id_text = NULL;
 	int ret;
 
 	*reply = NULL;
-	ret = write_all(c->fd, command, strlen(command));
+	/* An id ties the reply to this command; QEMU echoes it. Text that is
+	 * not a JSON object goes out as written and gets QEMU's error. */
+	if (cmd && json_object_is_type(cmd, json_type_object)) {
+		if (!json_object_object_get_ex(cmd, "id", &id)) {
+			char own[32];
+
+			snprintf(own, sizeof(own), "memhp-%u", ++c->next_id);
+			id = json_object_new_string(own);
+			json_object_object_add(cmd, "id", id);
+		}
+		id_text = strdup(json_object_to_json_string(id));
+		text = strdup(json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+	}
+	json_object_put(cmd);
+	ret = write_all(c->fd, text ? text : command, strlen(text ? text : command));
 	if (!ret)
 		ret = write_all(c->fd, "\n", 1);
 	if (!ret)
-		ret = read_reply(c, deadline, reply);
+		ret = read_reply(c, id_text, deadline, reply);
+	free(text);
+	free(id_text);
 	return ret;
 }
 

@@ -13,6 +13,7 @@ struct qmp_client {
 	int fd;
 	struct strbuf in;	    /* bytes not yet split into messages */
 	struct json_object *events; /* array: events not yet taken */
+	unsigned int next_id;	    /* of the commands sent, to match replies */
 };
 
 /* Connects, reads the greeting and leaves capabilities negotiation mode.
@@ -21,7 +22,8 @@ int qmp_client_open(struct qmp_client *c, const char *path, double deadline, cha
 		    size_t errlen);
 
 /* Sends one command (a JSON object as text) and returns its reply,
- * {"return": ...} or {"error": ...}, in *reply. 0 or -errno. */
+ * {"return": ...} or {"error": ...} with the command's "id" (one is added
+ * when it has none), in *reply. 0 or -errno. */
 int qmp_client_execute(struct qmp_client *c, const char *command, double deadline,
 		       struct json_object **reply);
 

@@ -47,7 +47,7 @@ struct json_object *run_step_json(const struct scenario_step *st, int index)
 	return o;
 }
 
-struct json_object *snapshot_params_json(char *(*read)(const void *ctx, const char *path),
+struct json_object *snapshot_params_json(char *(*read_param)(const void *ctx, const char *path),
 					 const void *ctx)
 {
 	struct json_object *o = json_object_new_object();
@@ -58,7 +58,7 @@ struct json_object *snapshot_params_json(char *(*read)(const void *ctx, const ch
 
 		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s",
 			 snapshot_param_names[i]);
-		v = read(ctx, path);
+		v = read_param(ctx, path);
 		json_object_object_add(o, snapshot_param_names[i],
 				       v ? json_object_new_string(v) : NULL);
 		free(v);
@@ -251,7 +251,10 @@ static int copy_node(struct tree_walk *w, const char *vpath)
 		return ret;
 	case VFS_LINK:
 		ret = vfs_readlink(w->m, vpath, &target);
-		if (!ret && symlink(target, host) && errno != EEXIST)
+		/* Replace what an earlier run left there. */
+		if (!ret && unlink(host) && errno != ENOENT)
+			ret = -errno;
+		if (!ret && symlink(target, host))
 			ret = -errno;
 		free(target);
 		break;

@@ -24,9 +24,9 @@ struct json_object *snapshot_block_json(const struct snapshot_block *b);
 
 /* The memory_hotplug module parameters a snapshot records, NULL-terminated. */
 extern const char *const snapshot_param_names[];
-/* Their "params" object; read returns a malloc'd value without newline or
+/* Their "params" object; read_param returns a malloc'd value without newline or
  * NULL when the file cannot be read. */
-struct json_object *snapshot_params_json(char *(*read)(const void *ctx, const char *path),
+struct json_object *snapshot_params_json(char *(*read_param)(const void *ctx, const char *path),
 					 const void *ctx);
 
 /* A JSON string made from s, which is freed; JSON null for NULL. */

@@ -125,8 +125,11 @@ int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *
 		*slash = '\0';
 		ret = sysroot_mkdir_p(host);
 		*slash = '/';
+		/* Replace what an earlier run left there. */
+		if (!ret && e->target && unlink(host) && errno != ENOENT)
+			ret = -errno;
 		if (!ret && e->target)
-			ret = symlink(e->target, host) && errno != EEXIST ? -errno : 0;
+			ret = symlink(e->target, host) ? -errno : 0;
 		else if (!ret)
 			ret = sysroot_write_file(host, e->content ? e->content : "", 0444);
 		if (ret) {
@@ -151,7 +154,6 @@ static char *value_of(const struct sysfs_capture *cap, const char *path)
 	return v;
 }
 
-
 static int64_t number_of(const struct sysfs_capture *cap, const char *path, int base)
 {
 	char *v = value_of(cap, path), *end;
@@ -166,20 +168,36 @@ static int64_t number_of(const struct sysfs_capture *cap, const char *path, int 
 	return n;
 }
 
+/* The first entry at or after path in sort order. */
+static size_t lower_bound(const struct sysfs_capture *cap, const char *path)
+{
+	size_t lo = 0, hi = cap->nr_entries;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(cap->entries[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The node a block's nodeK link names, or -1. */
 static int block_node(const struct sysfs_capture *cap, const char *dir)
 {
-	size_t len = strlen(dir);
-	const struct sysfs_entry *e = sysfs_capture_find(cap, dir);
-	size_t i = e ? (size_t)(e - cap->entries) : 0;
+	char prefix[160];
+	size_t len = (size_t)snprintf(prefix, sizeof(prefix), "%s/node", dir);
 
-	for (; i < cap->nr_entries; i++) {
-		const char *p = cap->entries[i].path;
+	/* The links sort together right after "DIR/node". */
+	for (size_t i = lower_bound(cap, prefix); i < cap->nr_entries; i++) {
+		const struct sysfs_entry *e = &cap->entries[i];
 
-		if (strncmp(p, dir, len) || p[len] != '/')
-			continue;
-		if (cap->entries[i].target && !strncmp(p + len + 1, "node", 4))
-			return atoi(p + len + 5);
+		if (strncmp(e->path, prefix, len))
+			break;
+		if (e->target)
+			return atoi(e->path + len);
 	}
 	return -1;
 }

@@ -54,7 +54,8 @@ long read_some(int fd, struct strbuf *sb, double deadline)
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		/* At most a second per poll: the deadline may be far away. */
+		r = poll(&pfd, 1, left < 1 ? (int)(left * 1000) + 1 : 1000);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

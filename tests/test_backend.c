@@ -1094,6 +1094,21 @@ static const char ev_deleted[] =
     "\"path\": \"/machine/peripheral/d1\"}}\r\n";
 
 /* The "execute" of the next command line, checked. */
+/* The "id" of the last command the fake QEMU read, as JSON text: QEMU
+ * echoes it in the reply, and the client matches replies on it. */
+static char qmp_last_id[128];
+
+/* reply with the last command's id added, as QEMU sends it back */
+static const char *with_id(const char *reply)
+{
+	static char buf[4096];
+
+	if (!qmp_last_id[0])
+		return reply;
+	snprintf(buf, sizeof(buf), "{\"id\": %s, %s", qmp_last_id, reply + 1);
+	return buf;
+}
+
 static bool peer_expect_execute(int fd, const char *execute, const char *id)
 {
 	char line[1024];
@@ -1103,6 +1118,9 @@ static bool peer_expect_execute(int fd, const char *execute, const char *id)
 	if (peer_read_line(fd, line, sizeof(line)) < 0)
 		return false;
 	cmd = json_tokener_parse(line);
+	qmp_last_id[0] = '\0';
+	if (cmd && json_object_object_get_ex(cmd, "id", &v))
+		snprintf(qmp_last_id, sizeof(qmp_last_id), "%s", json_object_to_json_string(v));
 	ok = cmd && json_object_object_get_ex(cmd, "execute", &v) &&
 	     !strcmp(json_object_get_string(v), execute);
 	if (ok && id)
@@ -1119,13 +1137,13 @@ static int qmp_handshake(int fd)
 		return -1;
 	if (!peer_expect_execute(fd, "qmp_capabilities", NULL))
 		return -1;
-	return peer_puts(fd, "{\"return\": {}}\r\n");
+	return peer_puts(fd, with_id("{\"return\": {}}\r\n"));
 }
 
 static int serve_qmp(int fd)
 {
-	static const char *const reply_pieces[] = {"{\"ret", "urn\": {", "}}\r\n"};
 	struct strbuf sb = {0};
+	const char *full;
 	int ret;
 
 	if (qmp_handshake(fd))
@@ -1135,7 +1153,7 @@ static int serve_qmp(int fd)
 		return 2;
 	strbuf_add(&sb, ev_size1);
 	strbuf_add(&sb, ev_size2);
-	strbuf_add(&sb, devices_reply);
+	strbuf_add(&sb, with_id(devices_reply));
 	ret = peer_write(fd, sb.buf, sb.len);
 	strbuf_release(&sb);
 	if (ret)
@@ -1143,7 +1161,9 @@ static int serve_qmp(int fd)
 	/* a reply in pieces, then events the host pumps */
 	if (!peer_expect_execute(fd, "device_del", "d1"))
 		return 3;
-	if (peer_pieces(fd, reply_pieces, sizeof(reply_pieces) / sizeof(reply_pieces[0]), 20))
+	full = with_id("{\"return\": {}}\r\n");
+	if (peer_write(fd, full, 5) || (sleep_ms(20), peer_write(fd, full + 5, 12)) ||
+	    (sleep_ms(20), peer_puts(fd, full + 17)))
 		return 3;
 	sleep_ms(30);
 	if (peer_write(fd, ev_ost, 40))
@@ -1157,8 +1177,11 @@ static int serve_qmp(int fd)
 	/* an error reply */
 	if (!peer_expect_execute(fd, "device_del", "nope"))
 		return 5;
-	if (peer_puts(fd, "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device "
-			  "'nope' not found\"}}\r\n"))
+	/* a late reply to an earlier command that timed out comes first */
+	if (peer_puts(fd, "{\"return\": {}, \"id\": \"memhp-stale\"}\r\n"))
+		return 5;
+	if (peer_puts(fd, with_id("{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": "
+				  "\"Device 'nope' not found\"}}\r\n")))
 		return 5;
 	/* QEMU dies while a command runs */
 	if (!peer_expect_execute(fd, "query-status", NULL))

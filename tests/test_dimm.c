@@ -354,9 +354,6 @@ static void test_dimm_eject_failure_rollback(void **state)
 	machine_free(m);
 }
 
-/* dimm-acpi.md §1.3 / checklist 130: a cold-plugged 1 GiB -device pc-dimm on
- * q35 4 GiB is placed at 6 GiB ("hotplugged": false), absent from e820; its
- * blocks 48-55 exist after boot, offline with memhp_default_state=offline. */
 /* The events of a successful eject, as QEMU 7.2 reported them with the
  * 6.1 and 6.12 kernels (tests/conformance/dimm-eject-online): _OST "eject
  * in progress" naming the DIMM, DEVICE_DELETED, then _OST success that
@@ -400,6 +397,9 @@ static void test_dimm_eject_event_order(void **state)
 	machine_free(m);
 }
 
+/* dimm-acpi.md §1.3 / checklist 130: a cold-plugged 1 GiB -device pc-dimm on
+ * q35 4 GiB is placed at 6 GiB ("hotplugged": false), absent from e820; its
+ * blocks 48-55 exist after boot, offline with memhp_default_state=offline. */
 static void test_dimm_cold_plugged_offline(void **state)
 {
 	static const enum kernel_version versions[] = {KERNEL_6_1, KERNEL_6_12};
