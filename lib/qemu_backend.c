@@ -714,6 +714,38 @@ static void add_event_notes(struct json_object *notes, struct json_object *event
 	}
 }
 
+/* Waits a moment for QMP events and appends them to events, settling the
+ * DIMM requests they answer. */
+static int collect_events(struct qemu_session *s, struct json_object *events)
+{
+	size_t before = json_object_array_length(events);
+	struct json_object *fresh;
+
+	if (qmp_client_pump(&s->qmp, monotonic_seconds() + 0.2))
+		return died(s, "settle");
+	fresh = qmp_client_take_events(&s->qmp);
+	for (size_t i = 0; i < json_object_array_length(fresh); i++)
+		json_object_array_add(events, json_object_get(json_object_array_get_idx(fresh, i)));
+	json_object_put(fresh);
+	resolve_pending(s, events, before);
+	return 0;
+}
+
+/* What QEMU's side still waits for (a DIMM request the guest has not
+ * answered, a virtio-mem device short of its requested size), or NULL. */
+static char *host_side_busy(struct qemu_session *s, double now)
+{
+	char *why = NULL;
+
+	if (s->nr_pending) {
+		if (asprintf(&why, "waiting for the guest to %s %s",
+			     s->pending[0].unplug ? "eject" : "add", s->pending[0].id) < 0)
+			why = NULL;
+		return why;
+	}
+	return virtio_mem_busy(s, now + QMP_TIMEOUT);
+}
+
 static int run_settle(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
 {
 	double timeout = st->timeout > 0   ? st->timeout
@@ -727,32 +759,16 @@ static int run_settle(struct qemu_session *s, const struct scenario_step *st, st
 	int ret = 0;
 
 	while (!ret) {
-		struct json_object *fresh;
 		size_t before = json_object_array_length(events);
 
-		ret = qmp_client_pump(&s->qmp, monotonic_seconds() + 0.2);
-		if (ret) {
-			ret = died(s, "settle");
+		ret = collect_events(s, events);
+		if (ret)
 			break;
-		}
-		fresh = qmp_client_take_events(&s->qmp);
-		for (size_t i = 0; i < json_object_array_length(fresh); i++)
-			json_object_array_add(events,
-					      json_object_get(json_object_array_get_idx(fresh, i)));
-		json_object_put(fresh);
 		now = monotonic_seconds();
-		if (json_object_array_length(events) != before) {
-			resolve_pending(s, events, before);
+		if (json_object_array_length(events) != before)
 			last_change = now;
-		}
 		free(why);
-		why = NULL;
-		if (s->nr_pending &&
-		    asprintf(&why, "waiting for the guest to %s %s",
-			     s->pending[0].unplug ? "eject" : "add", s->pending[0].id) < 0)
-			why = NULL;
-		if (!why)
-			why = virtio_mem_busy(s, now + QMP_TIMEOUT);
+		why = host_side_busy(s, now);
 		if (!why && now - last_change >= quiet) {
 			/* Within the settle time-out, but give the guest a second. */
 			double left = deadline - now;
@@ -954,7 +970,8 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	json_object_object_add(s.result, "backend", json_object_new_string("qemu"));
 
 	snprintf(s.dir, sizeof(s.dir), "/tmp/memhp-qemu-XXXXXX");
-	if (!mkdtemp(s.dir))
+	s.have_dir = mkdtemp(s.dir) != NULL;
+	if (!s.have_dir)
 		ret = fail(&s, -errno, "cannot create a directory in /tmp: %s", strerror(errno));
 	if (!ret)
 		ret = prepare_kernel(&s);
@@ -969,7 +986,7 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	stop_qemu(&s);
 	qmp_client_close(&s.qmp);
 	guest_channel_close(&s.guest);
-	if (s.dir[0] && strcmp(s.dir, "/tmp/memhp-qemu-XXXXXX")) {
+	if (s.have_dir) {
 		keep_console(&s);
 		remove_dir(s.dir);
 	}
