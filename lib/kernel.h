@@ -82,6 +82,7 @@ struct kernel {
 	unsigned int auto_movable_ratio;
 	bool auto_movable_numa_aware;
 	enum memmap_on_memory_mode memmap_on_memory;
+	uint64_t pageblock_pages; /* 512, or 1024 for a kernel without hugetlb and THP */
 
 	uint64_t block_size;
 	uint64_t pages_per_block;

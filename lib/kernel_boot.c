@@ -370,6 +370,7 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 	k->auto_movable_ratio = 301;
 	k->auto_movable_numa_aware = true;
 	k->memmap_on_memory = MEMMAP_ON_MEMORY_DISABLE;
+	k->pageblock_pages = PAGEBLOCK_NR_PAGES;
 	idtree_init(&k->blocks);
 	memory_group_registry_init(&k->groups);
 	k->nr_node_ids = bi->nr_nodes;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "memmap_on_memory.h"
 #include "strparse.h"
 
 #ifndef EHWPOISON
@@ -319,8 +320,9 @@ static void unlink_and_free_block(struct kernel *k, struct memory_block *b)
 	free(b);
 }
 
+/* Every block gets nr_vmemmap_pages of its own memmap at its start. */
 static int create_memory_block_devices(struct kernel *k, uint64_t start, uint64_t size, int nid,
-				       struct memory_group *group)
+				       struct memory_group *group, uint64_t nr_vmemmap_pages)
 {
 	uint64_t first = start / k->block_size, nr = size / k->block_size;
 
@@ -342,6 +344,7 @@ static int create_memory_block_devices(struct kernel *k, uint64_t start, uint64_
 		b->state = MEM_OFFLINE;
 		b->online_type = MMOP_OFFLINE;
 		b->ram_pages = k->pages_per_block;
+		b->nr_vmemmap_pages = nr_vmemmap_pages;
 		b->nid = nid;
 		b->node_links = 1ULL << nid;
 		k->nodes[nid].nr_memory_blocks++;
@@ -349,6 +352,19 @@ static int create_memory_block_devices(struct kernel *k, uint64_t start, uint64_
 			memory_group_add_block(group, b);
 	}
 	return 0;
+}
+
+/* Vmemmap pages for each block of an add whose caller asked for
+ * memmap-on-memory and passed the support test. 6.1 allows a single block
+ * only and has one altmap for it; 6.12 builds one altmap per block. */
+static uint64_t add_memory_vmemmap_pages(const struct kernel *k, uint64_t size,
+					 unsigned int mhp_flags)
+{
+	struct memmap_geometry g = kernel_memmap_geometry(k);
+
+	if (!(mhp_flags & MHP_MEMMAP_ON_MEMORY) || !mhp_supports_memmap_on_memory(k, size))
+		return 0;
+	return memory_block_memmap_on_memory_pages(&g, k->memmap_on_memory, k->version);
 }
 
 int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags)
@@ -369,12 +385,15 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 	}
 	if (nid < 0 || nid >= MAX_NUMNODES || !k->nodes[nid].possible)
 		return -EINVAL;
+	/* 6.1 treats an unsatisfiable request as the caller's error; 6.12
+	 * quietly adds the memory with a normal memmap instead. */
 	if ((mhp_flags & MHP_MEMMAP_ON_MEMORY) && k->version == KERNEL_6_1 &&
-	    k->memmap_on_memory == MEMMAP_ON_MEMORY_DISABLE)
+	    !mhp_supports_memmap_on_memory(k, size))
 		return -EINVAL;
 	if (end > (1ULL << MAX_PHYSMEM_BITS))
 		return -E2BIG;
-	ret = create_memory_block_devices(k, start, size, nid, group);
+	ret = create_memory_block_devices(k, start, size, nid, group,
+					  add_memory_vmemmap_pages(k, size, mhp_flags));
 	if (ret)
 		return ret;
 	k->nodes[nid].online = true;
@@ -399,11 +418,34 @@ static void try_offline_node(struct kernel *k, int nid)
 	n->online = false;
 }
 
+/* A block's memmap lives on the block, so removal must tear down each
+ * altmap exactly as it was built: 6.1 built one for a single-block add,
+ * 6.12 one per block of an add. */
+static int check_vmemmap_removal(const struct kernel *k, uint64_t first, uint64_t last)
+{
+	uint64_t nr_altmaps = 0, id;
+	struct memory_block *b;
+
+	if (k->memmap_on_memory == MEMMAP_ON_MEMORY_DISABLE)
+		return 0;
+	for (b = idtree_find_next(&k->blocks, first, &id); b && id < last;
+	     b = idtree_find_next(&k->blocks, id + 1, &id))
+		if (b->nr_vmemmap_pages)
+			nr_altmaps++;
+	if (!nr_altmaps)
+		return 0;
+	if (k->version == KERNEL_6_1)
+		return last - first == 1 ? 0 : -EINVAL;
+	/* 6.12 compares with the blocks the range spans, present or not. */
+	return nr_altmaps == last - first ? 0 : -EINVAL;
+}
+
 int remove_memory(struct kernel *k, uint64_t start, uint64_t size)
 {
 	uint64_t first = start / k->block_size, last, id;
 	struct memory_block *b;
 	int nid = NUMA_NO_NODE;
+	int ret;
 
 	if (!size || start % k->block_size || size % k->block_size)
 		return -EINVAL;
@@ -412,6 +454,9 @@ int remove_memory(struct kernel *k, uint64_t start, uint64_t size)
 	     b = idtree_find_next(&k->blocks, id + 1, &id))
 		if (b->state != MEM_OFFLINE)
 			return -EBUSY;
+	ret = check_vmemmap_removal(k, first, last);
+	if (ret)
+		return ret;
 	while ((b = idtree_find_next(&k->blocks, first, &id)) && id < last) {
 		nid = b->nid;
 		unlink_and_free_block(k, b);

@@ -10,7 +10,9 @@
 #define SECTION_SIZE_BITS   27
 #define PAGES_PER_SECTION   (1ULL << (SECTION_SIZE_BITS - PAGE_SHIFT))
 #define PAGES_PER_SUBSECTION 512ULL /* 2 MiB: the step of the zone-shrink scan */
-#define PAGEBLOCK_NR_PAGES  512ULL
+#define PAGEBLOCK_NR_PAGES  512ULL /* with hugetlb/THP; the kernel's value is k->pageblock_pages */
+#define PMD_SIZE            (2ULL << 20) /* the vmemmap's huge mappings */
+#define STRUCT_PAGE_SIZE    64ULL /* sizeof(struct page) in a distribution build */
 #define MAX_ORDER_NR_PAGES  1024ULL /* 4 MiB: ZONE_MOVABLE start rounding */
 #define MAX_PHYSMEM_BITS    46 /* 4-level paging: what a QEMU qemu64 guest has */
 #define NUMA_NO_NODE        (-1)
