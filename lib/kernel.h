@@ -9,6 +9,7 @@
 #include "memory_block.h"
 #include "memory_group.h"
 #include "mm_types.h"
+#include "online_policy.h"
 #include "zone.h"
 
 enum core_kind {
@@ -71,6 +72,14 @@ struct memory_notifier {
 
 #define MAX_MEMORY_NOTIFIERS 16
 
+/* For `memhp explain`: how the watched block was last onlined. */
+struct zone_trace {
+	bool enabled;
+	uint64_t block;
+	unsigned int nr_onlines;
+	struct zone_decision decision;
+};
+
 struct kernel {
 	enum kernel_version version;
 	bool is_vm;
@@ -100,6 +109,7 @@ struct kernel {
 	struct memory_group_registry groups;
 	struct memory_notifier notifiers[MAX_MEMORY_NOTIFIERS];
 	unsigned int nr_notifiers;
+	struct zone_trace trace;
 };
 
 /* Boots the kernel on the firmware's memory map. 0 or -errno. */

@@ -9,6 +9,8 @@
 void memory_group_registry_init(struct memory_group_registry *r)
 {
 	idtree_init(&r->groups);
+	r->dynamic = NULL;
+	r->nr_dynamic = r->dynamic_cap = 0;
 }
 
 void memory_group_registry_destroy(struct memory_group_registry *r)
@@ -19,6 +21,42 @@ void memory_group_registry_destroy(struct memory_group_registry *r)
 	idtree_for_each(&r->groups, id, g)
 		free(g);
 	idtree_destroy(&r->groups);
+	free(r->dynamic);
+	r->dynamic = NULL;
+	r->nr_dynamic = r->dynamic_cap = 0;
+}
+
+/* Registration is rare and devices are few: a sorted array is enough. */
+static int dynamic_insert(struct memory_group_registry *r, struct memory_group *g)
+{
+	size_t i;
+
+	if (r->nr_dynamic == r->dynamic_cap) {
+		size_t cap = r->dynamic_cap ? 2 * r->dynamic_cap : 8;
+		struct memory_group **a = realloc(r->dynamic, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		r->dynamic = a;
+		r->dynamic_cap = cap;
+	}
+	for (i = r->nr_dynamic; i > 0 && r->dynamic[i - 1]->id > g->id; i--)
+		r->dynamic[i] = r->dynamic[i - 1];
+	r->dynamic[i] = g;
+	r->nr_dynamic++;
+	return 0;
+}
+
+static void dynamic_remove(struct memory_group_registry *r, const struct memory_group *g)
+{
+	size_t i = 0;
+
+	while (i < r->nr_dynamic && r->dynamic[i] != g)
+		i++;
+	if (i == r->nr_dynamic)
+		return;
+	for (r->nr_dynamic--; i < r->nr_dynamic; i++)
+		r->dynamic[i] = r->dynamic[i + 1];
 }
 
 static bool node_possible(const struct node *nodes, int nid)
@@ -46,6 +84,11 @@ static int memory_group_register(struct memory_group_registry *r, const struct n
 	*g = *desc;
 	g->id = (int)id;
 	ret = idtree_store(&r->groups, id, g);
+	if (!ret && g->is_dynamic) {
+		ret = dynamic_insert(r, g);
+		if (ret)
+			idtree_erase(&r->groups, id);
+	}
 	if (ret) {
 		free(g);
 		return ret;
@@ -85,6 +128,8 @@ int memory_group_unregister(struct memory_group_registry *r, int id)
 	if (g->nr_blocks)
 		return -EBUSY;
 	idtree_erase(&r->groups, (uint64_t)id);
+	if (g->is_dynamic)
+		dynamic_remove(r, g);
 	free(g);
 	return 0;
 }

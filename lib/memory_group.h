@@ -3,6 +3,8 @@
 #ifndef MEMHP_MEMORY_GROUP_H
 #define MEMHP_MEMORY_GROUP_H
 
+#include <stddef.h>
+
 #include "idtree.h"
 #include "mm_types.h"
 
@@ -22,6 +24,10 @@ struct memory_group {
 
 struct memory_group_registry {
 	struct idtree groups; /* id -> group */
+	/* The dynamic ones in ascending id order: the auto-movable policy
+	 * weighs each of them on every decision. */
+	struct memory_group **dynamic;
+	size_t nr_dynamic, dynamic_cap;
 };
 
 struct node;

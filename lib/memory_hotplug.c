@@ -18,23 +18,104 @@ void node_zone_spans(const struct node *n, struct node_zone_spans *spans)
 	}
 }
 
+static void auto_movable_node_stats(const struct kernel *k, struct auto_movable_stats *stats)
+{
+	for (int n = 0; n < k->nr_node_ids; n++) {
+		stats[n] = (struct auto_movable_stats){0};
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			const struct zone *z = &k->nodes[n].zones[t];
+
+			auto_movable_stats_account_zone(&stats[n], z->type, z->present_pages,
+							z->present_early_pages, z->cma_pages);
+		}
+	}
+}
+
+/* The online sections of the unit around start_pfn, as the policy scans
+ * them: hot-added blocks are homogeneous, so a block is its sections. */
+static struct auto_movable_unit scan_unit(const struct kernel *k, const struct memory_group *g,
+					  uint64_t start_pfn)
+{
+	uint64_t first = align_down(start_pfn, g->unit_pages) / k->pages_per_block;
+	uint64_t end = first + g->unit_pages / k->pages_per_block, id;
+	struct auto_movable_unit u = {0};
+	const struct memory_block *b;
+
+	for (b = idtree_find_next(&k->blocks, first, &id); b && id < end;
+	     b = idtree_find_next(&k->blocks, id + 1, &id)) {
+		if (b->state == MEM_OFFLINE)
+			continue;
+		if (!b->zone || b->zone->type != ZONE_MOVABLE) {
+			u.has_kernel = true;
+			u.first_kernel_pfn = id * k->pages_per_block;
+			break;
+		}
+		u.movable_online_pages += k->pages_per_block;
+	}
+	return u;
+}
+
+static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
+					const struct memory_group *group,
+					const struct node_zone_spans *spans, uint64_t start_pfn,
+					uint64_t nr_pages, struct auto_movable_decision *d)
+{
+	struct auto_movable_stats stats[MAX_NUMNODES];
+	struct auto_movable_input in = {
+	    .ratio = k->auto_movable_ratio,
+	    .numa_aware = k->auto_movable_numa_aware,
+	    .nid = nid,
+	    .nr_node_ids = k->nr_node_ids,
+	    .node_stats = stats,
+	    .group = group,
+	    .dynamic_groups = (const struct memory_group *const *)k->groups.dynamic,
+	    .nr_dynamic_groups = k->groups.nr_dynamic,
+	    .spans = spans,
+	    .start_pfn = start_pfn,
+	    .nr_pages = nr_pages,
+	};
+
+	auto_movable_node_stats(k, stats);
+	if (group && group->is_dynamic && group->unit_pages != nr_pages)
+		in.unit = scan_unit(k, group, start_pfn);
+	return auto_movable_zone_for_pfn(&in, d);
+}
+
+struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
+					  const struct memory_group *group, uint64_t start_pfn,
+					  uint64_t nr_pages, struct zone_decision *d)
+{
+	const struct node *n = &k->nodes[nid];
+	struct node_zone_spans spans;
+
+	node_zone_spans(n, &spans);
+	*d = (struct zone_decision){
+	    .online_type = type,
+	    .policy = k->online_policy,
+	    .movable_node = k->cmdline.movable_node,
+	    .kernel_zone = default_kernel_zone_for_pfn(&spans, start_pfn, nr_pages),
+	};
+	d->in_kernel_span = span_intersects(&spans, d->kernel_zone, start_pfn, nr_pages);
+	d->in_movable_span = span_intersects(&spans, ZONE_MOVABLE, start_pfn, nr_pages);
+	if (type == MMOP_ONLINE_KERNEL)
+		d->zone = d->kernel_zone;
+	else if (type == MMOP_ONLINE_MOVABLE)
+		d->zone = ZONE_MOVABLE;
+	else if (k->online_policy == ONLINE_POLICY_AUTO_MOVABLE)
+		d->zone =
+		    auto_movable_zone(k, nid, group, &spans, start_pfn, nr_pages, &d->auto_movable);
+	else
+		d->zone = contig_zones_zone_for_pfn(&spans, d->movable_node, start_pfn, nr_pages);
+	return (struct zone *)&n->zones[d->zone];
+}
+
 struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
 				const struct memory_group *group, uint64_t start_pfn,
 				uint64_t nr_pages)
 {
-	const struct node *n = &k->nodes[nid];
-	struct node_zone_spans spans;
-	enum zone_type z;
+	struct zone_decision d;
 
-	(void)group;
-	node_zone_spans(n, &spans);
-	if (type == MMOP_ONLINE_KERNEL)
-		z = default_kernel_zone_for_pfn(&spans, start_pfn, nr_pages);
-	else if (type == MMOP_ONLINE_MOVABLE)
-		z = ZONE_MOVABLE;
-	else
-		z = contig_zones_zone_for_pfn(&spans, k->cmdline.movable_node, start_pfn, nr_pages);
-	return (struct zone *)&n->zones[z];
+	return zone_for_pfn_range_explained(k, type, nid, group, start_pfn, nr_pages, &d);
 }
 
 /* Sends `action` down the chain; stops at the first veto and returns it. */
@@ -134,12 +215,14 @@ static int memory_block_online(struct kernel *k, struct memory_block *b)
 {
 	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
 	struct memory_notify prep = block_notify_arg(k, b);
+	struct zone_decision decision;
 	struct zone *z;
 	int ret;
 
 	if (k->version == KERNEL_6_12 && b->nr_hwpoison)
 		return -EHWPOISON;
-	z = zone_for_pfn_range(k, b->online_type, b->nid, b->group, start, k->pages_per_block);
+	z = zone_for_pfn_range_explained(k, b->online_type, b->nid, b->group, start,
+					 k->pages_per_block, &decision);
 	if (k->version == KERNEL_6_12) {
 		ret = memory_notify(k, MEM_PREPARE_ONLINE, &prep);
 		if (ret)
@@ -155,6 +238,10 @@ static int memory_block_online(struct kernel *k, struct memory_block *b)
 	if (v)
 		adjust_present_page_count(k, b, z, (int64_t)v);
 	b->zone = z;
+	if (k->trace.enabled && k->trace.block == b->id) {
+		k->trace.decision = decision;
+		k->trace.nr_onlines++;
+	}
 	return 0;
 }
 

@@ -17,6 +17,10 @@ void node_zone_spans(const struct node *n, struct node_zone_spans *spans);
 struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
 				const struct memory_group *group, uint64_t start_pfn,
 				uint64_t nr_pages);
+/* The same, and how it was decided. */
+struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
+					  const struct memory_group *group, uint64_t start_pfn,
+					  uint64_t nr_pages, struct zone_decision *d);
 
 /* Device-core semantics: 1 if the block already is in the asked state. */
 int device_online(struct kernel *k, struct memory_block *b);

@@ -32,3 +32,148 @@ enum zone_type contig_zones_zone_for_pfn(const struct node_zone_spans *spans, bo
 		return ZONE_MOVABLE;
 	return movable_node ? ZONE_MOVABLE : kernel;
 }
+
+void auto_movable_stats_account_zone(struct auto_movable_stats *s, enum zone_type type,
+				     uint64_t present_pages, uint64_t present_early_pages,
+				     uint64_t cma_pages)
+{
+	if (!present_pages)
+		return;
+	if (type == ZONE_MOVABLE) {
+		s->movable_pages += present_pages;
+		return;
+	}
+	/* CMA pageblocks sit in a kernel zone but serve only movable
+	 * allocations: they belong on the movable side. */
+	s->kernel_early_pages += present_early_pages - cma_pages;
+	s->movable_pages += cma_pages;
+}
+
+/* The kernel reads the ratio into a signed int here, so a ratio above
+ * INT_MAX divides by a huge unsigned number (and yields 0). */
+static uint64_t ratio_divisor(unsigned int ratio)
+{
+	return (uint64_t)(int64_t)(int32_t)ratio;
+}
+
+/* Another dynamic group is balanced on its own kernel pages; only what it
+ * lacks for its movable pages is charged to the early kernel pages. */
+static void account_other_group(const struct auto_movable_input *in, const struct memory_group *g,
+				struct auto_movable_ratio_check *c)
+{
+	int64_t shortfall;
+
+	if (!in->ratio)
+		return;
+	shortfall = (int64_t)(g->present_movable_pages * 100 / ratio_divisor(in->ratio)) -
+		    (int64_t)g->present_kernel_pages;
+	if (shortfall > 0)
+		c->other_groups_shortfall += (uint64_t)shortfall;
+	c->other_groups_movable += g->present_movable_pages;
+	c->nr_other_groups++;
+}
+
+static void sum_stats(const struct auto_movable_input *in, int nid, struct auto_movable_stats *s)
+{
+	*s = (struct auto_movable_stats){0};
+	for (int n = 0; n < in->nr_node_ids; n++) {
+		if (nid != NUMA_NO_NODE && n != nid)
+			continue;
+		s->kernel_early_pages += in->node_stats[n].kernel_early_pages;
+		s->movable_pages += in->node_stats[n].movable_pages;
+	}
+}
+
+bool auto_movable_can_online_movable(const struct auto_movable_input *in, int nid,
+				     uint64_t nr_pages, struct auto_movable_ratio_check *check)
+{
+	struct auto_movable_ratio_check c = {.nid = nid, .nr_pages = nr_pages};
+
+	sum_stats(in, nid, &c.stats);
+	for (size_t i = 0; i < in->nr_dynamic_groups; i++) {
+		const struct memory_group *g = in->dynamic_groups[i];
+
+		if (g == in->group || (nid != NUMA_NO_NODE && g->nid != nid))
+			continue;
+		account_other_group(in, g, &c);
+	}
+	if (c.stats.kernel_early_pages <= c.other_groups_shortfall) {
+		c.shortfall_exhausts_kernel = true;
+	} else {
+		c.kernel_pages = c.stats.kernel_early_pages - c.other_groups_shortfall;
+		if (in->group && in->group->is_dynamic) {
+			c.own_kernel_pages = in->group->present_kernel_pages;
+			c.kernel_pages += c.own_kernel_pages;
+		}
+		/* Unsigned arithmetic throughout, wrapping like the kernel's. */
+		c.movable_before = c.stats.movable_pages - c.other_groups_movable;
+		c.movable_after = c.movable_before + nr_pages;
+		c.limit = (uint64_t)in->ratio * c.kernel_pages / 100;
+		c.fits = c.movable_after <= c.limit;
+	}
+	if (check)
+		*check = c;
+	return c.fits;
+}
+
+/* Sets what must fit Movable for the block to go there; false if the
+ * group or unit already decided for a kernel zone. */
+static bool remaining_pages(const struct auto_movable_input *in, struct auto_movable_decision *d)
+{
+	const struct memory_group *g = in->group;
+
+	if (g && !g->is_dynamic) {
+		d->scope = AUTO_MOVABLE_STATIC;
+		d->max_pages = g->max_pages;
+		d->online_pages = g->present_movable_pages;
+		if (g->present_kernel_pages) {
+			d->reason = AUTO_MOVABLE_GROUP_HAS_KERNEL;
+			return false;
+		}
+	} else if (!g || g->unit_pages == in->nr_pages) {
+		d->scope = g ? AUTO_MOVABLE_DYNAMIC_UNIT : AUTO_MOVABLE_NO_GROUP;
+		d->max_pages = in->nr_pages;
+	} else {
+		d->scope = AUTO_MOVABLE_DYNAMIC_UNIT;
+		d->max_pages = g->unit_pages;
+		if (in->unit.has_kernel) {
+			d->reason = AUTO_MOVABLE_UNIT_HAS_KERNEL;
+			d->kernel_start_pfn = in->unit.first_kernel_pfn;
+			return false;
+		}
+		d->online_pages = in->unit.movable_online_pages;
+		/* The kernel's scan leaves its cursor at the unit's end. */
+		d->kernel_start_pfn = align_down(in->start_pfn, g->unit_pages) + g->unit_pages;
+	}
+	return true;
+}
+
+enum zone_type auto_movable_zone_for_pfn(const struct auto_movable_input *in,
+					 struct auto_movable_decision *out)
+{
+	struct auto_movable_decision d = {
+	    .kernel_start_pfn = in->start_pfn,
+	    .kernel_nr_pages = in->nr_pages,
+	    .zone = ZONE_MOVABLE,
+	    .reason = AUTO_MOVABLE_FITS,
+	};
+
+	if (!in->ratio) {
+		d.reason = AUTO_MOVABLE_RATIO_ZERO;
+	} else if (remaining_pages(in, &d)) {
+		d.need = d.max_pages - d.online_pages;
+		d.kernel_nr_pages = d.need;
+		if (!auto_movable_can_online_movable(in, NUMA_NO_NODE, d.need,
+						     &d.checks[d.nr_checks++]))
+			d.reason = AUTO_MOVABLE_EXCEEDS_GLOBAL;
+		else if (in->numa_aware && !auto_movable_can_online_movable(
+					       in, in->nid, d.need, &d.checks[d.nr_checks++]))
+			d.reason = AUTO_MOVABLE_EXCEEDS_NODE;
+	}
+	if (d.reason != AUTO_MOVABLE_FITS)
+		d.zone =
+		    default_kernel_zone_for_pfn(in->spans, d.kernel_start_pfn, d.kernel_nr_pages);
+	if (out)
+		*out = d;
+	return d.zone;
+}
