@@ -16,5 +16,6 @@ int write_json(struct json_object *result, const char *path);
 
 int cmd_diff(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

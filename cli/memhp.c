@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		   "  memhp conform [--kernel 6.1|6.12] [--out DIR] FILE...\n"
 		   "  memhp conform --against DIR [--known DIR] [--kernel 6.1|6.12] FILE...\n"
 		   "  memhp conform --record DIR [--kernel 6.1|6.12] FILE...\n"
+		   "  memhp explain [--kernel 6.1|6.12] FILE --block N [--at LABEL] [--json]\n"
 		   "\n"
 		   "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
 		   "Linux guest (or, --backend qemu, on Debian's cloud kernel booted in QEMU),\n"
@@ -54,7 +55,10 @@ static void usage(FILE *f)
 		   "  compares the model with runs recorded earlier as DIR/NAME.KERNEL.json;\n"
 		   "  --record DIR (re-)records them from the real kernels. --known DIR accepts\n"
 		   "  differences that are exactly those listed in DIR/NAME.KERNEL.txt.\n"
-		   "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n");
+		   "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n"
+		   "explain: runs FILE on the model up to `snapshot LABEL` (or its end) and shows\n"
+		   "  why memoryN is in its zone, or which zone `online` would choose now, with\n"
+		   "  the online policy's numbers (--json: the same as JSON).\n");
 }
 
 static void print_indented(const char *prefix, const char *text)
@@ -225,6 +229,8 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "conform"))
 		return cmd_conform(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explain"))
+		return cmd_explain(argc - 1, argv + 1);
 	fprintf(stderr, "memhp: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -44,6 +44,8 @@ struct machine_config {
 	char *const *qemu_argv;
 	size_t qemu_argc;
 	const char *kernel_cmdline;
+	bool trace;           /* keep how trace_block gets onlined (memhp explain) */
+	uint64_t trace_block;
 };
 
 /* Boots the machine. On a bad QEMU option returns -EINVAL with *bad_arg

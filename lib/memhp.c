@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "explain.h"
 #include "machine.h"
 #include "memhp/memhp.h"
 #include "qemu_backend.h"
@@ -172,4 +173,51 @@ int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object
 		return n < 0 ? n : -ENOMEM;
 	}
 	return n;
+}
+
+int memhp_explain_file(const char *path, const struct memhp_explain_options *opts,
+		       struct json_object **out, char *err, size_t errlen)
+{
+	struct scenario_run_options ro = {
+		.version = opts->kernel == MEMHP_KERNEL_6_1 ? KERNEL_6_1 : KERNEL_6_12,
+		.stop_after = opts->at_label,
+		.trace = true,
+		.trace_block = opts->block,
+	};
+	struct scenario_run run;
+	struct scenario *sc;
+	int ret;
+
+	*out = NULL;
+	ret = scenario_parse_file(path, &sc, err, errlen);
+	if (ret)
+		return ret;
+	ret = scenario_run(sc, &ro, &run, err, errlen);
+	if (!run.machine) {
+		scenario_free(sc);
+		return ret ? ret : -EINVAL;
+	}
+	*out = explain_block(sc, &run, opts->at_label, opts->block, &ret);
+	if (ret == -ENOENT)
+		snprintf(err, errlen, "%s: there is no memory%llu %s%s", path,
+			 (unsigned long long)opts->block, opts->at_label ? "at snapshot " : "at the end",
+			 opts->at_label ? opts->at_label : "");
+	else if (!*out)
+		ret = -ENOMEM;
+	scenario_run_release(&run);
+	scenario_free(sc);
+	return ret;
+}
+
+char *memhp_explain_text(struct json_object *explanation)
+{
+	struct strbuf sb = {0};
+	char *text = NULL;
+
+	explain_format_text(explanation, &sb);
+	if (sb.oom || strbuf_detach(&sb, &text)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return text;
 }

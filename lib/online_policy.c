@@ -152,6 +152,8 @@ enum zone_type auto_movable_zone_for_pfn(const struct auto_movable_input *in,
 					 struct auto_movable_decision *out)
 {
 	struct auto_movable_decision d = {
+	    .ratio = in->ratio,
+	    .numa_aware = in->numa_aware,
 	    .kernel_start_pfn = in->start_pfn,
 	    .kernel_nr_pages = in->nr_pages,
 	    .zone = ZONE_MOVABLE,
@@ -176,4 +178,29 @@ enum zone_type auto_movable_zone_for_pfn(const struct auto_movable_input *in,
 	if (out)
 		*out = d;
 	return d.zone;
+}
+
+static const char *const reason_names[] = {
+	[AUTO_MOVABLE_RATIO_ZERO] = "ratio-zero",
+	[AUTO_MOVABLE_GROUP_HAS_KERNEL] = "group-has-kernel",
+	[AUTO_MOVABLE_UNIT_HAS_KERNEL] = "unit-has-kernel",
+	[AUTO_MOVABLE_EXCEEDS_GLOBAL] = "exceeds-global-ratio",
+	[AUTO_MOVABLE_EXCEEDS_NODE] = "exceeds-node-ratio",
+	[AUTO_MOVABLE_FITS] = "fits",
+};
+
+static const char *const scope_names[] = {
+	[AUTO_MOVABLE_NO_GROUP] = "block",
+	[AUTO_MOVABLE_STATIC] = "static-group",
+	[AUTO_MOVABLE_DYNAMIC_UNIT] = "dynamic-unit",
+};
+
+const char *auto_movable_reason_name(enum auto_movable_reason r)
+{
+	return reason_names[r];
+}
+
+const char *auto_movable_scope_name(enum auto_movable_scope s)
+{
+	return scope_names[s];
 }

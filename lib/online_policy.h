@@ -102,6 +102,8 @@ enum auto_movable_scope {
 };
 
 struct auto_movable_decision {
+	unsigned int ratio; /* the parameters it was made with */
+	bool numa_aware;
 	enum auto_movable_reason reason;
 	enum auto_movable_scope scope;
 	enum zone_type zone;
@@ -123,6 +125,10 @@ bool auto_movable_can_online_movable(const struct auto_movable_input *in, int ni
 /* The auto-movable zone of the block; d may be NULL. */
 enum zone_type auto_movable_zone_for_pfn(const struct auto_movable_input *in,
 					 struct auto_movable_decision *d);
+
+/* Names for JSON: "fits", "exceeds-node-ratio", ...; "static-group", ... */
+const char *auto_movable_reason_name(enum auto_movable_reason r);
+const char *auto_movable_scope_name(enum auto_movable_scope s);
 
 /* ---- any online type, any policy ------------------------------------- */
 

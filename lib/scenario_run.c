@@ -12,6 +12,7 @@
 #include "qmp.h"
 #include "scenario.h"
 #include "snapshot.h"
+#include "strbuf.h"
 
 static const char *const guest_commands[] = {"echo", "cat", "setstate", "zones", NULL};
 
@@ -41,6 +42,26 @@ int scenario_check(const struct scenario *sc, char *err, size_t errlen)
 	return 0;
 }
 
+/* --at LABEL must name a snapshot of the file. */
+static int check_label(const struct scenario *sc, const char *label, char *err, size_t errlen)
+{
+	struct strbuf labels = {0};
+
+	for (size_t i = 0; i < sc->nr_steps; i++) {
+		if (sc->steps[i].kind != STEP_SNAPSHOT)
+			continue;
+		if (!strcmp(sc->steps[i].arg, label)) {
+			strbuf_release(&labels);
+			return 0;
+		}
+		strbuf_addf(&labels, " %s", sc->steps[i].arg);
+	}
+	snprintf(err, errlen, "%s: no 'snapshot %s' in the scenario; its snapshots:%s", sc->path,
+		 label, labels.len ? labels.buf : " none");
+	strbuf_release(&labels);
+	return -EINVAL;
+}
+
 static int boot(const struct scenario *sc, const struct scenario_run_options *opts,
 		struct machine **m, char *err, size_t errlen)
 {
@@ -49,6 +70,8 @@ static int boot(const struct scenario *sc, const struct scenario_run_options *op
 		.qemu_argv = sc->qemu_argv,
 		.qemu_argc = sc->qemu_argc,
 		.kernel_cmdline = sc->kernel_cmdline,
+		.trace = opts->trace,
+		.trace_block = opts->trace_block,
 	};
 	char why[512] = "";
 	size_t bad = 0;
@@ -174,12 +197,18 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	int ret;
 
 	memset(run, 0, sizeof(*run));
+	run->last_step = SCENARIO_STEP_BOOT;
+	run->trace_step = SCENARIO_STEP_NONE;
 	ret = scenario_check(sc, err, errlen);
+	if (!ret && opts->stop_after)
+		ret = check_label(sc, opts->stop_after, err, errlen);
 	if (!ret)
 		ret = boot(sc, opts, &rs.m, err, errlen);
 	if (ret)
 		return ret;
 	run->machine = rs.m;
+	if (rs.m->kernel->trace.nr_onlines)
+		run->trace_step = SCENARIO_STEP_BOOT;
 	run->result = json_object_new_object();
 	steps = json_object_new_array();
 	rs.snapshots = json_object_new_array();
@@ -188,10 +217,18 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
 	json_object_object_add(run->result, "backend", json_object_new_string("model"));
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		struct json_object *o = run_step_json(&sc->steps[i], (int)i);
+		const struct scenario_step *step = &sc->steps[i];
+		struct json_object *o = run_step_json(step, (int)i);
+		unsigned int onlines = rs.m->kernel->trace.nr_onlines;
 
-		ret = run_step(&rs, &sc->steps[i], (int)i, o);
+		ret = run_step(&rs, step, (int)i, o);
 		json_object_array_add(steps, o);
+		run->last_step = (int)i;
+		if (rs.m->kernel->trace.nr_onlines != onlines)
+			run->trace_step = (int)i;
+		if (opts->stop_after && step->kind == STEP_SNAPSHOT &&
+		    !strcmp(step->arg, opts->stop_after))
+			break;
 	}
 	json_object_object_add(run->result, "status",
 			       json_object_new_string(ret ? "error" : rs.step_errors ? "step-errors" : "ok"));

@@ -3,7 +3,9 @@
 #ifndef MEMHP_SCENARIO_RUN_H
 #define MEMHP_SCENARIO_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mm_types.h"
 
@@ -14,11 +16,19 @@ struct json_object;
 struct scenario_run_options {
 	enum kernel_version version;
 	const char *sysroot_out; /* NULL: no trees */
+	const char *stop_after;  /* stop after this snapshot label, or NULL */
+	bool trace;              /* watch how trace_block gets onlined */
+	uint64_t trace_block;
 };
+
+#define SCENARIO_STEP_BOOT (-1) /* "step" of what happened while booting */
+#define SCENARIO_STEP_NONE (-2)
 
 struct scenario_run {
 	struct json_object *result; /* the run JSON of scenario-format.md */
 	struct machine *machine;    /* the final state */
+	int last_step;              /* index of the last step run */
+	int trace_step;             /* step that last onlined trace_block */
 };
 
 /* Checks the whole scenario against the model before running anything:

@@ -68,6 +68,24 @@ struct memhp_block_info {
 int memhp_run_for_each_block(const struct memhp_run *run,
 			     int (*fn)(const struct memhp_block_info *b, void *arg), void *arg);
 
+/* memhp explain: runs the model on a scenario up to `snapshot at_label`
+ * (or to its end) and explains the zone of one memory block: the decision
+ * that put it there, or the zone `online` would choose now, with the
+ * numbers the policy compared. */
+struct memhp_explain_options {
+	enum memhp_kernel kernel;
+	uint64_t block;
+	const char *at_label; /* NULL: the end of the scenario */
+};
+
+/* *out: the explanation as JSON (caller puts). A malformed file, an
+ * unknown label or a block that does not exist there: -EINVAL or -ENOENT
+ * with the reason in err. */
+int memhp_explain_file(const char *path, const struct memhp_explain_options *opts,
+		       struct json_object **out, char *err, size_t errlen);
+/* The explanation as plain text (malloc'd), or NULL without memory. */
+char *memhp_explain_text(struct json_object *explanation);
+
 /* Compares two run JSON objects on the fields scenario-format.md lists;
  * one line per difference into *report (malloc'd). Returns the number of
  * differences or -errno. */
