@@ -107,6 +107,66 @@ static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add
 	return 0;
 }
 
+/* auto-movable decides per block from per-node statistics and walks the
+ * dynamic groups: the cost of one `online` must not grow with the number
+ * of blocks or static groups, only (as in the kernel) with the number of
+ * dynamic groups. Every block is onlined by add_memory() (auto-online). */
+static int run_auto_movable(const char *title, unsigned int nr_static, unsigned int nr_dynamic,
+			    unsigned int blocks_per_dynamic)
+{
+	struct firmware_range ram[2] = {
+		{.start = 0, .end = 0x9fc00, .nid = 0},
+		{.start = 0x100000, .end = 63 * GiB, .nid = 0},
+	};
+	struct boot_info bi = {
+		.version = KERNEL_6_12,
+		.is_vm = true,
+		.cmdline = "memhp_default_state=online memory_hotplug.online_policy=auto-movable",
+		.ram = ram,
+		.nr_ram = 2,
+		.nr_nodes = 1,
+	};
+	uint64_t addr = 64 * GiB, onlined = 0, movable = 0;
+	struct kernel *k;
+	int groups[1024];
+	double t;
+	int ret = kernel_boot(&bi, &k);
+
+	if (ret) {
+		fprintf(stderr, "boot failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("%s\n", title);
+	t = now();
+	for (unsigned int i = 0; i < nr_static && !ret; i++, addr += 4 * GiB) {
+		int mgid = memory_group_register_static(&k->groups, k->nodes, 0, 4 * GiB / PAGE_SIZE);
+
+		ret = mgid < 0 ? mgid : add_memory(k, mgid, addr, 4 * GiB, MHP_NID_IS_MGID);
+		onlined += 32;
+	}
+	for (unsigned int i = 0; i < nr_dynamic && !ret; i++) {
+		groups[i] = memory_group_register_dynamic(&k->groups, k->nodes, 0, k->pages_per_block,
+							  k->pages_per_block);
+		ret = groups[i] < 0 ? groups[i] : 0;
+	}
+	/* The devices grow side by side, one block each in turn. */
+	for (unsigned int j = 0; j < blocks_per_dynamic && !ret; j++)
+		for (unsigned int i = 0; i < nr_dynamic && !ret; i++, addr += k->block_size) {
+			ret = add_memory(k, groups[i], addr, k->block_size, MHP_NID_IS_MGID);
+			onlined++;
+		}
+	t = now() - t;
+	for (int n = 0; n < k->nr_node_ids; n++)
+		movable += k->nodes[n].zones[ZONE_MOVABLE].present_pages;
+	printf("  %-28s %8.3f s  %7llu blocks  %8.0f ns/online  %s, %llu GiB Movable\n",
+	       "add + auto-online", t, (unsigned long long)onlined,
+	       onlined ? t * 1e9 / (double)onlined : 0.0, ret ? strerror(-ret) : "ok",
+	       (unsigned long long)(movable * PAGE_SIZE / GiB));
+	kernel_free(k);
+	printf("  peak RSS so far: %ld MiB\n\n", peak_rss_kib() / 1024);
+	return ret ? 1 : 0;
+}
+
 int main(void)
 {
 	int ret = 0;
@@ -116,5 +176,9 @@ int main(void)
 	ret |= run("32 TiB VM, 128 MiB blocks (262 145 blocks)", 32 * TiB + 128 * MiB, true, 0);
 	ret |= run("4 GiB VM + 4 TiB hot-added in one add_memory, 128 MiB blocks", 4 * GiB, true,
 		   4 * TiB);
+	ret |= run_auto_movable("auto-movable: 64 GiB VM + 256 static groups (4 GiB DIMMs)", 256, 0, 0);
+	ret |= run_auto_movable("auto-movable: 64 GiB VM + 1 dynamic group, 8192 blocks", 0, 1, 8192);
+	ret |= run_auto_movable("auto-movable: 64 GiB VM + 64 dynamic groups, 128 blocks each", 0, 64,
+				128);
 	return ret;
 }
