@@ -81,9 +81,15 @@ static int boot_kernel(struct machine *m, const struct machine_config *cfg)
 		if (vm->numa[i].nodeid + 1 > nr_nodes)
 			nr_nodes = vm->numa[i].nodeid + 1;
 	bi.nr_nodes = nr_nodes;
-	/* CPUs go to nodes socket by socket, one socket per CPU with -smp N. */
-	for (unsigned int cpu = 0; cpu < vm->smp; cpu++)
-		bi.cpus_per_node[vm->nr_numa ? vm->numa[cpu % (unsigned int)vm->nr_numa].nodeid : 0]++;
+	/* Without cpus= QEMU deals whole sockets round-robin to the nodes; a
+	 * plain -smp N is one socket (observed: node 1 of a two-node VM with
+	 * -smp 2 and no memory on it stays offline). */
+	for (unsigned int cpu = 0; cpu < vm->smp; cpu++) {
+		unsigned int socket = cpu / (vm->smp / vm->sockets);
+
+		bi.cpus_per_node[vm->nr_numa ? vm->numa[socket % (unsigned int)vm->nr_numa].nodeid
+					     : 0]++;
+	}
 	if (vm->device_memory_size) {
 		hotplug = (struct firmware_range){
 			.start = vm->device_memory_base,

@@ -555,20 +555,43 @@ static int parse_cpu(struct parse_ctx *c, const char *v)
 	return ret;
 }
 
+/* The topology matters only for which node each CPU lands on: QEMU puts
+ * whole sockets on nodes, and since 6.2 machine types a plain -smp N is
+ * one socket of N cores. */
+static int parse_smp_count(const char *v, const char *key, unsigned int dflt, unsigned int *out)
+{
+	char *n = opt_get(v, key);
+	int ret = 0;
+
+	*out = dflt;
+	if (n && (kstrtouint(n, out) || !*out))
+		ret = -EINVAL;
+	free(n);
+	return ret;
+}
+
 static int parse_smp(struct parse_ctx *c, const char *v)
 {
+	unsigned int cpus, sockets, cores, threads;
 	char *n = opt_get(v, "");
-	unsigned int cpus;
-	int ret = 0;
 
 	if (!n)
 		n = opt_get(v, "cpus");
-	if (!n || kstrtouint(n, &cpus) || !cpus)
-		ret = fail(c->err, c->errlen, "-smp: expected a number of CPUs");
-	else
-		c->vm->smp = cpus;
+	if (!n || kstrtouint(n, &cpus) || !cpus) {
+		free(n);
+		return fail(c->err, c->errlen, "-smp: expected a number of CPUs");
+	}
 	free(n);
-	return ret;
+	if (parse_smp_count(v, "cores", 0, &cores) || parse_smp_count(v, "threads", 1, &threads) ||
+	    parse_smp_count(v, "sockets", 0, &sockets))
+		return fail(c->err, c->errlen, "-smp: sockets, cores and threads must be positive numbers");
+	if (!sockets)
+		sockets = cores ? cpus / (cores * threads) : 1;
+	if (!sockets || cpus % sockets)
+		return fail(c->err, c->errlen, "-smp: %u CPUs do not split into %u sockets", cpus, sockets);
+	c->vm->smp = cpus;
+	c->vm->sockets = sockets;
+	return 0;
 }
 
 static int parse_device(struct parse_ctx *c, const char *v, size_t argi)
@@ -684,6 +707,7 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 	vm->amd_cpu = true;
 	vm->phys_bits = 40;
 	vm->smp = 1;
+	vm->sockets = 1;
 	vm->ram_size = 128 * MiB * 32; /* the scenario default, -m 4G */
 	c.vm = vm;
 	*bad_arg = 0;

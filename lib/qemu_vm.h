@@ -54,6 +54,7 @@ struct qemu_vm {
 	unsigned int phys_bits;  /* 40 unless -cpu ...,phys-bits=N */
 	unsigned int nr_anon_devices;
 	unsigned int smp;
+	unsigned int sockets; /* -smp sockets=; 7.2 machine types prefer cores: 1 */
 	uint64_t ram_size;
 	uint64_t maxmem;
 	unsigned int slots;

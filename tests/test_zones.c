@@ -326,6 +326,27 @@ static void test_e47_node_states_machine(void **state)
 	machine_free(m);
 }
 
+/* A plain -smp 2 is one socket of two cores on QEMU 7.2 machine types, and
+ * QEMU puts whole sockets on nodes: node 1 gets no CPU and, without
+ * memory, stays offline (observed on 6.1 and 6.12: node/online "0",
+ * tests/conformance/am-numa-memoryless.scn). A topology that does not
+ * divide is refused. */
+static void test_smp_sockets_and_nodes(void **state)
+{
+	int ret = 0;
+	struct machine *m = tu_boot("-M pc -m 4G -smp 2 -object memory-backend-ram,id=r0,size=4G "
+				    "-numa node,nodeid=0,memdev=r0 -numa node,nodeid=1",
+				    NULL, KERNEL_6_12);
+
+	(void)state;
+	assert_string_equal(tu_readf(m, NODE "/possible"), "0-1\n");
+	assert_string_equal(tu_readf(m, NODE "/online"), "0\n");
+	assert_int_equal(m->kernel->nodes[0].nr_cpus, 2);
+	machine_free(m);
+	assert_null(tu_try_boot("-M pc -m 4G -smp 3,sockets=2", NULL, KERNEL_6_12, &ret));
+	assert_int_equal(ret, -EINVAL);
+}
+
 /* QEMU research (qemu 7.2): -numa node,mem= is refused on 7.2 machine types. */
 static void test_numa_mem_refused(void **state)
 {
@@ -391,6 +412,7 @@ int main(void)
 		T(test_e46_early_pages_movable),
 		cmocka_unit_test(test_e47_node_states_machine),
 		cmocka_unit_test(test_numa_mem_refused),
+		cmocka_unit_test(test_smp_sockets_and_nodes),
 		cmocka_unit_test(test_e47_node_states_kernel_boot),
 	};
 
