@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds memhp and runs the bundled example: six 4 GiB DIMMs hot-added to a
 # 4 GiB pc VM, one removed again; prints every step, the final layout, and
-# lsmem's view of the snapshot the model wrote.
+# lsmem's view of the snapshot the model wrote, and why block 136 is Normal.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
@@ -12,3 +12,6 @@ rm -rf out/example
 echo
 echo "lsmem --sysroot out/example/after-remove:"
 lsmem --sysroot out/example/after-remove -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES
+echo
+echo "memhp explain examples/pc-six-dimms.scn --block 136 --at all-six:"
+./build/cli/memhp explain examples/pc-six-dimms.scn --block 136 --at all-six
