@@ -56,7 +56,8 @@ static void report(const char *what, double t, const struct counts *c)
 	       n ? t * 1e9 / (double)n : 0.0);
 }
 
-static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add)
+/* One node of RAM from 0 to ram_end, below-1-MiB hole as on a PC. */
+static int boot(uint64_t ram_end, bool is_vm, const char *cmdline, struct kernel **k)
 {
 	struct firmware_range ram[2] = {
 		{.start = 0, .end = 0x9fc00, .nid = 0},
@@ -65,11 +66,17 @@ static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add
 	struct boot_info bi = {
 		.version = KERNEL_6_12,
 		.is_vm = is_vm,
-		.cmdline = "memhp_default_state=offline",
+		.cmdline = cmdline,
 		.ram = ram,
 		.nr_ram = 2,
 		.nr_nodes = 1,
 	};
+
+	return kernel_boot(&bi, k);
+}
+
+static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add)
+{
 	struct counts c = {0};
 	struct kernel *k;
 	double t;
@@ -77,7 +84,7 @@ static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add
 
 	printf("%s\n", title);
 	t = now();
-	ret = kernel_boot(&bi, &k);
+	ret = boot(ram_end, is_vm, "memhp_default_state=offline", &k);
 	if (ret) {
 		fprintf(stderr, "boot failed: %s\n", strerror(-ret));
 		return 1;
@@ -114,23 +121,12 @@ static int run(const char *title, uint64_t ram_end, bool is_vm, uint64_t hot_add
 static int run_auto_movable(const char *title, unsigned int nr_static, unsigned int nr_dynamic,
 			    unsigned int blocks_per_dynamic)
 {
-	struct firmware_range ram[2] = {
-		{.start = 0, .end = 0x9fc00, .nid = 0},
-		{.start = 0x100000, .end = 63 * GiB, .nid = 0},
-	};
-	struct boot_info bi = {
-		.version = KERNEL_6_12,
-		.is_vm = true,
-		.cmdline = "memhp_default_state=online memory_hotplug.online_policy=auto-movable",
-		.ram = ram,
-		.nr_ram = 2,
-		.nr_nodes = 1,
-	};
 	uint64_t addr = 64 * GiB, onlined = 0, movable = 0;
 	struct kernel *k;
 	int groups[1024];
 	double t;
-	int ret = kernel_boot(&bi, &k);
+	int ret = boot(63 * GiB, true,
+		       "memhp_default_state=online memory_hotplug.online_policy=auto-movable", &k);
 
 	if (ret) {
 		fprintf(stderr, "boot failed: %s\n", strerror(-ret));

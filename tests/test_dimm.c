@@ -4,27 +4,12 @@
 
 static void add_dimm(struct machine *m, const char *mem_id, const char *dev_id, uint64_t size)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", "
-		 "\"id\": \"%s\", \"size\": %llu}}",
-		 mem_id, (unsigned long long)size);
-	tu_qmp_ok(m, cmd);
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
-		 "\"id\": \"%s\", \"memdev\": \"%s\"}}",
-		 dev_id, mem_id);
-	tu_qmp_ok(m, cmd);
+	tu_plug_dimm(m, mem_id, dev_id, size, -1);
 }
 
 static void del_dimm(struct machine *m, const char *dev_id)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"%s\"}}",
-		 dev_id);
-	tu_qmp_ok(m, cmd);
+	tu_unplug_dimm(m, dev_id);
 }
 
 /* query-memory-devices as a list (caller puts the returned reply) */

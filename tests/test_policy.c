@@ -14,7 +14,6 @@
 #define BLOCK	   32768ULL
 #define DIMM_4G	   1048576ULL
 #define NO_ZONE	   ((enum zone_type)MAX_NR_ZONES)
-#define ROUNDTRIPS 1
 
 /* ------------------------------------------------------------------ */
 /* The pure function                                                  */
@@ -469,35 +468,20 @@ static void test_kernel_fallback_range_quirk(void **state)
 
 static void add_dimm(struct machine *m, int n, uint64_t size, int node)
 {
-	char cmd[512];
+	char mem_id[16], dev_id[16];
 
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", "
-	    "\"id\": \"mem%d\", \"size\": %llu}}",
-	    n, (unsigned long long)size);
-	tu_qmp_ok(m, cmd);
-	if (node < 0)
-		snprintf(cmd, sizeof(cmd),
-			 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
-			 "\"id\": \"dimm%d\", \"memdev\": \"mem%d\"}}",
-			 n, n);
-	else
-		snprintf(cmd, sizeof(cmd),
-			 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
-			 "\"id\": \"dimm%d\", \"memdev\": \"mem%d\", \"node\": %d}}",
-			 n, n, node);
-	tu_qmp_ok(m, cmd);
+	snprintf(mem_id, sizeof(mem_id), "mem%d", n);
+	snprintf(dev_id, sizeof(dev_id), "dimm%d", n);
+	tu_plug_dimm(m, mem_id, dev_id, size, node);
 	machine_run_pending(m);
 }
 
 static void del_dimm(struct machine *m, int n)
 {
-	char cmd[256];
+	char dev_id[16];
 
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"dimm%d\"}}", n);
-	tu_qmp_ok(m, cmd);
+	snprintf(dev_id, sizeof(dev_id), "dimm%d", n);
+	tu_unplug_dimm(m, dev_id);
 	machine_run_pending(m);
 }
 

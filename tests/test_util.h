@@ -197,6 +197,37 @@ static inline void tu_qmp_ok(struct machine *m, const char *json)
 	json_object_put(reply);
 }
 
+/* object-add of a RAM backend of `size` bytes, then device_add of a
+ * pc-dimm on it (on `node` unless node < 0). The guest's side runs later
+ * (machine_run_pending). */
+static inline void tu_plug_dimm(struct machine *m, const char *mem_id, const char *dev_id,
+				uint64_t size, int node)
+{
+	char cmd[512], node_arg[32] = "";
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+		 "\"memory-backend-ram\", \"id\": \"%s\", \"size\": %llu}}",
+		 mem_id, (unsigned long long)size);
+	tu_qmp_ok(m, cmd);
+	if (node >= 0)
+		snprintf(node_arg, sizeof(node_arg), ", \"node\": %d", node);
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
+		 "\"id\": \"%s\", \"memdev\": \"%s\"%s}}",
+		 dev_id, mem_id, node_arg);
+	tu_qmp_ok(m, cmd);
+}
+
+static inline void tu_unplug_dimm(struct machine *m, const char *dev_id)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"%s\"}}", dev_id);
+	tu_qmp_ok(m, cmd);
+}
+
 /* Number of events named `name` (and, if device != NULL, with
  * data.device == device) in m->events. */
 static inline int tu_count_events(const struct machine *m, const char *name, const char *device)
