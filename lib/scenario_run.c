@@ -197,7 +197,6 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	int ret;
 
 	memset(run, 0, sizeof(*run));
-	run->last_step = SCENARIO_STEP_BOOT;
 	run->trace_step = SCENARIO_STEP_NONE;
 	ret = scenario_check(sc, err, errlen);
 	if (!ret && opts->stop_after)
@@ -223,7 +222,6 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 
 		ret = run_step(&rs, step, (int)i, o);
 		json_object_array_add(steps, o);
-		run->last_step = (int)i;
 		if (rs.m->kernel->trace.nr_onlines != onlines)
 			run->trace_step = (int)i;
 		if (opts->stop_after && step->kind == STEP_SNAPSHOT &&

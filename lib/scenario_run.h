@@ -27,7 +27,6 @@ struct scenario_run_options {
 struct scenario_run {
 	struct json_object *result; /* the run JSON of scenario-format.md */
 	struct machine *machine;    /* the final state */
-	int last_step;              /* index of the last step run */
 	int trace_step;             /* step that last onlined trace_block */
 };
 
