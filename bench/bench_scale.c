@@ -64,7 +64,7 @@ static int boot(uint64_t ram_end, bool is_vm, const char *cmdline, struct kernel
 		{.start = 0x100000, .end = ram_end, .nid = 0},
 	};
 	struct boot_info bi = {
-		.version = KERNEL_6_12,
+		.version = MEMHP_KERNEL_6_12,
 		.is_vm = is_vm,
 		.cmdline = cmdline,
 		.ram = ram,

@@ -11,9 +11,6 @@
 #include "commands.h"
 #include "memhp/memhp.h"
 
-static const char *const kernel_names[] = {
-    [MEMHP_KERNEL_6_1] = "6.1", [MEMHP_KERNEL_6_12] = "6.12"};
-
 static struct json_object *load_json(const char *path)
 {
 	struct json_object *o = json_object_from_file(path);
@@ -122,7 +119,7 @@ static struct json_object *real_run(struct conform *c, const char *scn, enum mem
 	char err[2048] = "", path[4096];
 
 	if (c->mode == CONFORM_AGAINST) {
-		json_path(c->dir, scn, kernel_names[k], path, sizeof(path));
+		json_path(c->dir, scn, memhp_kernel_name(k), path, sizeof(path));
 		return load_json(path);
 	}
 	if (memhp_run_file(scn, &ro, &run, err, sizeof(err))) {
@@ -133,7 +130,7 @@ static struct json_object *real_run(struct conform *c, const char *scn, enum mem
 	memhp_run_free(run);
 	/* A failed run never replaces a good recording. */
 	if (c->dir && !(c->mode == CONFORM_RECORD && run_failed(result))) {
-		json_path(c->dir, scn, kernel_names[k], path, sizeof(path));
+		json_path(c->dir, scn, memhp_kernel_name(k), path, sizeof(path));
 		if (write_json(result, path))
 			worse(c, EXIT_USAGE);
 	}
@@ -156,7 +153,7 @@ static struct json_object *model_run(struct conform *c, const char *scn, enum me
 	if (c->dir && c->mode == CONFORM_LIVE) {
 		char tag[32];
 
-		snprintf(tag, sizeof(tag), "model.%s", kernel_names[k]);
+		snprintf(tag, sizeof(tag), "model.%s", memhp_kernel_name(k));
 		json_path(c->dir, scn, tag, path, sizeof(path));
 		if (write_json(result, path))
 			worse(c, EXIT_USAGE);
@@ -173,7 +170,7 @@ static FILE *open_known_list(const struct conform *c, const char *scn, enum memh
 
 	if (!c->known)
 		return NULL;
-	json_path(c->known, scn, kernel_names[k], path, sizeof(path));
+	json_path(c->known, scn, memhp_kernel_name(k), path, sizeof(path));
 	memcpy(path + strlen(path) - 4, "txt", 4); /* .json -> .txt */
 	return fopen(path, "r");
 }
@@ -217,31 +214,31 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 	}
 	real = real_run(c, scn, k);
 	if (!real || !strcmp(status_of(real, &error), "error")) {
-		printf("FAIL %s [%s]: the real run %s%s\n", scn, kernel_names[k],
+		printf("FAIL %s [%s]: the real run %s%s\n", scn, memhp_kernel_name(k),
 		       real ? "failed: " : "is missing", error ? error : "");
 		worse(c, EXIT_REAL_RUN);
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%s kernel", kernel_names[k]);
+	snprintf(name, sizeof(name), "%s kernel", memhp_kernel_name(k));
 	n = memhp_run_diff(model, "model", real, name, &report);
 	if (n < 0) {
-		printf("FAIL %s [%s]: cannot compare: %s\n", scn, kernel_names[k], strerror(-n));
+		printf("FAIL %s [%s]: cannot compare: %s\n", scn, memhp_kernel_name(k), strerror(-n));
 		worse(c, EXIT_USAGE);
 	} else if (n && known_differences(c, scn, k, report)) {
-		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn, kernel_names[k], n,
+		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn, memhp_kernel_name(k), n,
 		       n == 1 ? "" : "s", c->known);
 	} else if (n) {
-		printf("DIFF %s [%s]: %d difference%s\n", scn, kernel_names[k], n,
+		printf("DIFF %s [%s]: %d difference%s\n", scn, memhp_kernel_name(k), n,
 		       n == 1 ? "" : "s");
 		print_report(report);
 		worse(c, EXIT_DIFFER);
 	} else if ((known = open_known_list(c, scn, k))) {
 		fclose(known);
 		printf("STALE %s [%s]: no differences, but %s still lists some\n", scn,
-		       kernel_names[k], c->known);
+		       memhp_kernel_name(k), c->known);
 		worse(c, EXIT_DIFFER);
 	} else {
-		printf("ok   %s [%s]\n", scn, kernel_names[k]);
+		printf("ok   %s [%s]\n", scn, memhp_kernel_name(k));
 	}
 out:
 	fflush(stdout); /* a long recording shows its progress */

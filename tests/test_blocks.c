@@ -63,11 +63,11 @@ static void test_a5_probe_bare_metal(void **state)
 
 static void expect_block_size(const char *qemu, const char *want)
 {
-	struct machine *m = tu_boot(qemu, NULL, KERNEL_6_1);
+	struct machine *m = tu_boot(qemu, NULL, MEMHP_KERNEL_6_1);
 
 	assert_string_equal(tu_readf(m, MEM "/block_size_bytes"), want);
 	machine_free(m);
-	m = tu_boot(qemu, NULL, KERNEL_6_12);
+	m = tu_boot(qemu, NULL, MEMHP_KERNEL_6_12);
 	assert_string_equal(tu_readf(m, MEM "/block_size_bytes"), want);
 	machine_free(m);
 }
@@ -128,7 +128,7 @@ static void test_a5_booted_bare_metal(void **state)
  * are Normal; end 64 GiB -> last block 64/2 - 1 = 31. */
 static void test_a2_large_blocks_layout_q35_62g(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 62G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 62G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 0, "valid_zones"), "none\n");
@@ -143,7 +143,7 @@ static void test_a2_large_blocks_layout_q35_62g(void **state)
  * DMA32, blocks 2-3 absent, blocks 4-66 Normal (end 67 GiB -> last 66). */
 static void test_a3_large_blocks_layout_q35_65g(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 65G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 65G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 0, "valid_zones"), "none\n");
@@ -161,7 +161,7 @@ static void test_a3_large_blocks_layout_q35_65g(void **state)
  * RAM becomes 64 GiB (which at boot would give 2 GiB blocks). */
 static void test_a6_block_size_fixed_after_add(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 62 * GiB, 2 * GiB, 0), 0);
@@ -177,7 +177,7 @@ static void test_a6_block_size_fixed_after_add(void **state)
  * 80000000. Device memory base = align_up(64 GiB, 1 GiB) = 64 GiB. */
 static void test_a6_dimm_on_62g_vm(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 62G,slots=1,maxmem=64G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 62G,slots=1,maxmem=64G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	tu_qmp_ok(m, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
@@ -201,7 +201,7 @@ static void test_a8_phys_index_format(void **state)
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=40G "
 				    "-object memory-backend-ram,id=m0,size=32G "
 				    "-device pc-dimm,id=d0,memdev=m0",
-				    NULL, KERNEL_6_1);
+				    NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 0, "phys_index"), "00000000\n");
@@ -218,7 +218,7 @@ static void test_a8_phys_index_format(void **state)
  * mixed and hot-added blocks alike); memory-blocks.md §5 modes. */
 static void test_a9_static_files(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 	static const uint64_t ids[] = {0, 1, 15, 32, 47, 48, 55};
 	unsigned int mode = 0;
 
@@ -259,7 +259,7 @@ static void test_a9_static_files(void **state)
  * (2-4 GiB PCI hole), nothing from 48 (device memory, nothing plugged). */
 static void test_b10_blocks_exist_q35_4g(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	for (uint64_t id = 0; id <= 15; id++)
@@ -276,7 +276,7 @@ static void test_b10_blocks_exist_q35_4g(void **state)
  * 24-31 absent, high RAM 4-5 GiB -> blocks 32-39. */
 static void test_b10_blocks_exist_pc_4g(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M pc -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	for (uint64_t id = 0; id <= 23; id++)
@@ -292,7 +292,7 @@ static void test_b10_blocks_exist_pc_4g(void **state)
 /* checklist 11: every boot block: state -> online, online -> 1 */
 static void test_b11_boot_blocks_online(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	for (uint64_t id = 0; id <= 47; id++) {
@@ -302,7 +302,7 @@ static void test_b11_boot_blocks_online(void **state)
 		assert_string_equal(tu_blk(m, id, "online"), "1\n");
 	}
 	machine_free(m);
-	m = tu_boot("-M pc -m 4G", NULL, KERNEL_6_12);
+	m = tu_boot("-M pc -m 4G", NULL, MEMHP_KERNEL_6_12);
 	for (uint64_t id = 0; id <= 39; id++) {
 		if (id >= 24 && id <= 31)
 			continue;
@@ -320,7 +320,7 @@ static void test_b12_memory0_mixed(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
-		struct machine *m = tu_boot(machines[i], NULL, KERNEL_6_1);
+		struct machine *m = tu_boot(machines[i], NULL, MEMHP_KERNEL_6_1);
 
 		assert_string_equal(tu_blk(m, 0, "valid_zones"), "none\n");
 		assert_int_equal(tu_blk_write(m, 0, "state", "offline\n"), -EINVAL);
@@ -337,7 +337,7 @@ static void test_b12_memory0_mixed(void **state)
  * q35 memory1...memory15 DMA32, memory32...memory47 Normal. */
 static void test_b13_single_zone_boot_blocks_q35(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 1, "valid_zones"), "DMA32\n");
@@ -352,7 +352,7 @@ static void test_b13_single_zone_boot_blocks_q35(void **state)
 /* checklist 13 on pc 4 GiB: DMA32 below 3 GiB (blocks 1-23), Normal 4-5 GiB (32-39) */
 static void test_b13_single_zone_boot_blocks_pc(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M pc -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	for (uint64_t id = 1; id <= 23; id++)
@@ -368,7 +368,7 @@ static void test_b13_single_zone_boot_blocks_pc(void **state)
  * pc 4 GiB: usable ends at 0xbffdffff -> block 23. */
 static void expect_holed_block(const char *qemu, uint64_t id)
 {
-	struct machine *m = tu_boot(qemu, NULL, KERNEL_6_1);
+	struct machine *m = tu_boot(qemu, NULL, MEMHP_KERNEL_6_1);
 	struct tu_veto seen = {.action = MEM_GOING_OFFLINE, .err = 0};
 
 	tu_register_veto(m->kernel, &seen);
@@ -418,7 +418,7 @@ static void expect_dma(const struct machine *m)
  * Normal present 524288 spanned 524288 from 1048576; Movable empty. */
 static void test_b_zones_q35_4g(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 	const struct zone *dma32 = tu_zone(m, 0, ZONE_DMA32), *normal = tu_zone(m, 0, ZONE_NORMAL);
 	const struct zone *movable = tu_zone(m, 0, ZONE_MOVABLE);
 
@@ -446,7 +446,7 @@ static void test_b_zones_q35_4g(void **state)
 /* qemu-x86-e820.md: pc -m 4G: DMA32 782304 (spanned 1044480) / Normal 262144 */
 static void test_b_zones_pc_4g(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M pc -m 4G", NULL, MEMHP_KERNEL_6_1);
 	const struct zone *dma32 = tu_zone(m, 0, ZONE_DMA32), *normal = tu_zone(m, 0, ZONE_NORMAL);
 
 	(void)state;
@@ -469,7 +469,7 @@ static void test_b_zones_pc_4g(void **state)
  * DMA32 present 520160, spanned 520160 (4096..524256), no Normal; blocks 0-15. */
 static void test_b_zones_pc_2g(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 2G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M pc -m 2G", NULL, MEMHP_KERNEL_6_1);
 	const struct zone *dma32 = tu_zone(m, 0, ZONE_DMA32), *normal = tu_zone(m, 0, ZONE_NORMAL);
 
 	(void)state;
@@ -496,14 +496,14 @@ static void test_b_zones_pc_2g(void **state)
  * High RAM 0x100000000-0x10bfffffff = 63 GiB = 63 * 262144 = 16515072 pages. */
 static void test_b_e820_q35_65g_extra_reserved_page(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 65G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 65G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_int_equal(tu_zone(m, 0, ZONE_DMA32)->present_pages, 520159);
 	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->start_pfn, 1048576);
 	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->present_pages, 16515072);
 	machine_free(m);
-	m = tu_boot("-M q35 -m 62G", NULL, KERNEL_6_1);
+	m = tu_boot("-M q35 -m 62G", NULL, MEMHP_KERNEL_6_1);
 	assert_int_equal(tu_zone(m, 0, ZONE_DMA32)->present_pages, 520160);
 	machine_free(m);
 }
@@ -524,7 +524,7 @@ static bool list_has(char **names, const char *name)
  * memory32..47 (checklist 10). */
 static void test_b_root_files_per_version(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 	unsigned int mode = 0;
 	char **names = NULL;
 
@@ -546,7 +546,7 @@ static void test_b_root_files_per_version(void **state)
 	vfs_free_list(names);
 	machine_free(m);
 
-	m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_12);
+	m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_12);
 	assert_int_equal(vfs_list(m, MEM, &names), 0);
 	assert_true(list_has(names, "auto_online_blocks"));
 	assert_true(list_has(names, "block_size_bytes"));

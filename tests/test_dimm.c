@@ -91,7 +91,7 @@ static struct json_object *ost_info(const struct machine *m, int source, int nth
 static void test_dimm_six_4g_dimms_pc(void **state)
 {
 	struct machine *m = tu_boot("-M pc -m 4G,slots=6,maxmem=28G", "memhp_default_state=online",
-				    KERNEL_6_1);
+				    MEMHP_KERNEL_6_1);
 	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL);
 	struct json_object *reply, *list;
 
@@ -171,7 +171,7 @@ static void test_dimm_six_4g_dimms_pc(void **state)
 static void test_dimm_remove_last_shrinks_normal(void **state)
 {
 	struct machine *m = tu_boot("-M pc -m 4G,slots=6,maxmem=28G", "memhp_default_state=online",
-				    KERNEL_6_12);
+				    MEMHP_KERNEL_6_12);
 	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL);
 
 	(void)state;
@@ -206,7 +206,7 @@ static void test_dimm_remove_last_shrinks_normal(void **state)
 static void test_dimm_worked_example_q35(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G",
-				    "memhp_default_state=online_movable", KERNEL_6_1);
+				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 	const struct memory_group *g;
 	struct json_object *reply, *list, *data;
@@ -266,7 +266,7 @@ static void test_dimm_worked_example_q35(void **state)
  * q35 4 GiB + one 1 GiB DIMM -> blocks 48-55, offline, Normal Movable. */
 static void test_dimm_q35_1g_offline_default(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	add_dimm(m, "m1", "d1", 1 * GiB);
@@ -295,7 +295,7 @@ static void test_dimm_q35_1g_offline_default(void **state)
 static void test_dimm_eject_failure_rollback(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G",
-				    "memhp_default_state=online_movable", KERNEL_6_1);
+				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
 	struct json_object *reply, *list, *info, *v;
 
 	(void)state;
@@ -346,7 +346,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 static void test_dimm_eject_event_order(void **state)
 {
 	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G",
-				    "memhp_default_state=online_movable", KERNEL_6_12);
+				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
 	struct json_object *ev, *v, *data, *info;
 	static const char *const names[] = {"ACPI_DEVICE_OST", "DEVICE_DELETED",
 					    "ACPI_DEVICE_OST"};
@@ -387,7 +387,7 @@ static void test_dimm_eject_event_order(void **state)
  * blocks 48-55 exist after boot, offline with memhp_default_state=offline. */
 static void test_dimm_cold_plugged_offline(void **state)
 {
-	static const enum kernel_version versions[] = {KERNEL_6_1, KERNEL_6_12};
+	static const enum memhp_kernel versions[] = {MEMHP_KERNEL_6_1, MEMHP_KERNEL_6_12};
 
 	(void)state;
 	for (size_t v = 0; v < 2; v++) {
@@ -430,7 +430,7 @@ static void test_dimm_cold_plugged_follows_auto_online(void **state)
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
 				    "-object memory-backend-ram,id=m1,size=1G "
 				    "-device pc-dimm,id=d1,memdev=m1",
-				    NULL, KERNEL_6_12);
+				    NULL, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	for (uint64_t id = 48; id <= 55; id++) {
@@ -450,7 +450,7 @@ static int setup_cold_dimm(void **state)
 	*state = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
 			 "-object memory-backend-ram,id=m1,size=1G "
 			 "-device pc-dimm,id=d1,memdev=m1",
-			 "memhp_default_state=offline", KERNEL_6_1);
+			 "memhp_default_state=offline", MEMHP_KERNEL_6_1);
 	return 0;
 }
 
@@ -478,7 +478,7 @@ static void test_dimm_firmware_node_link(void **state)
  * no memoryN appears, the device stays listed; insertion _OST status 0. */
 static void test_dimm_misaligned_64m(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, MEMHP_KERNEL_6_1);
 	struct json_object *reply, *list, *info, *v;
 
 	(void)state;
@@ -508,7 +508,7 @@ static void test_dimm_misaligned_64m(void **state)
  * "Device 'nope' not found". */
 static void test_qmp_device_del_unknown(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G", NULL, MEMHP_KERNEL_6_1);
 	struct json_object *reply = tu_qmp(m, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"nope\"}}");
 	struct json_object *err, *v;
 

@@ -13,7 +13,7 @@
 
 #include "guest_shell.h"
 #include "linux_errno.h"
-#include "sysfs.h"
+#include "vfs.h"
 
 /* ---- the fake vfs ---- */
 

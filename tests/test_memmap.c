@@ -48,7 +48,7 @@ static uint64_t vmemmap_of(const struct machine *m, uint64_t id)
 	return b->nr_vmemmap_pages;
 }
 
-static struct machine *boot(const char *cmdline, enum kernel_version v)
+static struct machine *boot(const char *cmdline, enum memhp_kernel v)
 {
 	return tu_boot(Q35_ARGS, cmdline, v);
 }
@@ -76,7 +76,7 @@ static void test_rules_x86_table(void **state)
 
 		assert_int_equal(memory_block_memmap_size(&g), rows[i].v * 4096);
 		assert_int_equal(
-		    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, KERNEL_6_12),
+		    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, MEMHP_KERNEL_6_12),
 		    rows[i].v);
 		assert_true(mhp_supports_memmap_on_memory_6_12(&g, MEMMAP_ON_MEMORY_ENABLE));
 		/* disabled: never */
@@ -86,7 +86,7 @@ static void test_rules_x86_table(void **state)
 		assert_true(mhp_supports_memmap_on_memory_6_1(&g, MEMMAP_ON_MEMORY_ENABLE,
 							      rows[i].block_size));
 		assert_int_equal(
-		    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, KERNEL_6_1),
+		    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, MEMHP_KERNEL_6_1),
 		    rows[i].v);
 		assert_false(mhp_supports_memmap_on_memory_6_1(&g, MEMMAP_ON_MEMORY_ENABLE,
 							       2 * rows[i].block_size));
@@ -105,16 +105,16 @@ static void test_rules_force_4m_pageblock(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, KERNEL_6_12), 512);
+	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_ENABLE, MEMHP_KERNEL_6_12), 512);
 	assert_false(mhp_supports_memmap_on_memory_6_12(&g, MEMMAP_ON_MEMORY_ENABLE));
 	assert_int_equal(
-	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_FORCE, KERNEL_6_12), 1024);
+	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_FORCE, MEMHP_KERNEL_6_12), 1024);
 	assert_true(mhp_supports_memmap_on_memory_6_12(&g, MEMMAP_ON_MEMORY_FORCE));
 	assert_false(mhp_supports_memmap_on_memory_6_1(&g, MEMMAP_ON_MEMORY_ENABLE, 128 * MiB));
 	/* force with 2 MiB pageblocks wastes nothing: 512 is already aligned */
 	g.pageblock_pages = 512;
 	assert_int_equal(
-	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_FORCE, KERNEL_6_12), 512);
+	    memory_block_memmap_on_memory_pages(&g, MEMMAP_ON_MEMORY_FORCE, MEMHP_KERNEL_6_12), 512);
 	assert_true(mhp_supports_memmap_on_memory_6_12(&g, MEMMAP_ON_MEMORY_FORCE));
 }
 
@@ -136,12 +136,12 @@ static void test_rules_6_12_edges(void **state)
 	(void)state;
 	assert_false(mhp_supports_memmap_on_memory_6_12(&small, MEMMAP_ON_MEMORY_ENABLE));
 	assert_int_equal(
-	    memory_block_memmap_on_memory_pages(&odd, MEMMAP_ON_MEMORY_FORCE, KERNEL_6_12), 512);
+	    memory_block_memmap_on_memory_pages(&odd, MEMMAP_ON_MEMORY_FORCE, MEMHP_KERNEL_6_12), 512);
 	assert_false(mhp_supports_memmap_on_memory_6_12(&odd, MEMMAP_ON_MEMORY_FORCE));
 	assert_false(arch_supports_memmap_on_memory(1835008));
 	assert_true(arch_supports_memmap_on_memory(2 * MiB));
 	assert_int_equal(
-	    memory_block_memmap_on_memory_pages(&whole, MEMMAP_ON_MEMORY_FORCE, KERNEL_6_12),
+	    memory_block_memmap_on_memory_pages(&whole, MEMMAP_ON_MEMORY_FORCE, MEMHP_KERNEL_6_12),
 	    32768);
 	assert_false(mhp_supports_memmap_on_memory_6_12(&whole, MEMMAP_ON_MEMORY_FORCE));
 }
@@ -158,7 +158,7 @@ static void test_g61_6_1_single_block_dimm(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=1 "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_1);
+				 MEMHP_KERNEL_6_1);
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 	uint64_t memtotal = memtotal_kb(m);
 	const struct memory_block *b;
@@ -204,7 +204,7 @@ static void test_g62_6_1_larger_dimm(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=1 "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_1);
+				 MEMHP_KERNEL_6_1);
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 	uint64_t memtotal = memtotal_kb(m);
 
@@ -231,7 +231,7 @@ static void test_g63_6_12_larger_dimm_and_eject(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=1 "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_12);
+				 MEMHP_KERNEL_6_12);
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 	uint64_t memtotal = memtotal_kb(m);
 	const struct memory_block *b;
@@ -269,7 +269,7 @@ static void test_g65_6_12_enabled_vs_force_4m_pageblocks(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=1 "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_12);
+				 MEMHP_KERNEL_6_12);
 	const struct zone *mz;
 	uint64_t memtotal;
 
@@ -281,7 +281,7 @@ static void test_g65_6_12_enabled_vs_force_4m_pageblocks(void **state)
 	machine_free(m);
 
 	m = boot("memory_hotplug.memmap_on_memory=force memhp_default_state=online_movable",
-		 KERNEL_6_12);
+		 MEMHP_KERNEL_6_12);
 	mz = tu_zone(m, 0, ZONE_MOVABLE);
 	memtotal = memtotal_kb(m);
 	assert_string_equal(tu_readf(m, "/sys/module/memory_hotplug/parameters/memmap_on_memory"),
@@ -303,7 +303,7 @@ static void test_force_2m_pageblocks(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=force "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_12);
+				 MEMHP_KERNEL_6_12);
 
 	(void)state;
 	add_dimm(m, "m1", "d1", 128 * MiB);
@@ -322,7 +322,7 @@ static void test_force_2m_pageblocks(void **state)
  * each block separately -> 0. */
 static void test_g66_6_1_removal_granularity(void **state)
 {
-	struct machine *m = boot("memory_hotplug.memmap_on_memory=1", KERNEL_6_1);
+	struct machine *m = boot("memory_hotplug.memmap_on_memory=1", MEMHP_KERNEL_6_1);
 	struct kernel *k = m->kernel;
 
 	(void)state;
@@ -350,7 +350,7 @@ static void test_g66_6_1_removal_granularity(void **state)
 static void test_g67_6_12_mixed_altmaps(void **state)
 {
 	struct machine *m =
-	    boot("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline", KERNEL_6_12);
+	    boot("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline", MEMHP_KERNEL_6_12);
 	struct kernel *k = m->kernel;
 
 	(void)state;
@@ -408,7 +408,7 @@ static void register_seen(struct kernel *k, struct seen *s)
  * offline notifications) cover pfn(48) + 512 = 1573376 for 32256 pages.
  * [6.12] PREPARE_ONLINE / FINISH_OFFLINE also name the altmap: pfn(48),
  * 512 pages. */
-static void check_notifier_range(enum kernel_version v)
+static void check_notifier_range(enum memhp_kernel v)
 {
 	struct machine *m =
 	    boot("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline", v);
@@ -424,7 +424,7 @@ static void check_notifier_range(enum kernel_version v)
 	assert_int_equal(s.last[MEM_GOING_ONLINE].nr_pages, 32256);    /* 32768 - 512 */
 	assert_int_equal(s.last[MEM_ONLINE].start_pfn, 1573376);
 	assert_int_equal(s.last[MEM_ONLINE].nr_pages, 32256);
-	if (v == KERNEL_6_12) {
+	if (v == MEMHP_KERNEL_6_12) {
 		assert_int_equal(s.nr[MEM_PREPARE_ONLINE], 1);
 		assert_int_equal(s.last[MEM_PREPARE_ONLINE].start_pfn, 1573376);
 		assert_int_equal(s.last[MEM_PREPARE_ONLINE].nr_pages, 32256);
@@ -439,7 +439,7 @@ static void check_notifier_range(enum kernel_version v)
 	assert_int_equal(s.last[MEM_GOING_OFFLINE].nr_pages, 32256);
 	assert_int_equal(s.last[MEM_OFFLINE].start_pfn, 1573376);
 	assert_int_equal(s.last[MEM_OFFLINE].nr_pages, 32256);
-	if (v == KERNEL_6_12) {
+	if (v == MEMHP_KERNEL_6_12) {
 		assert_int_equal(s.nr[MEM_FINISH_OFFLINE], 1);
 		assert_int_equal(s.last[MEM_FINISH_OFFLINE].altmap_start_pfn, DIMM_PFN);
 		assert_int_equal(s.last[MEM_FINISH_OFFLINE].altmap_nr_pages, 512);
@@ -450,13 +450,13 @@ static void check_notifier_range(enum kernel_version v)
 static void test_g68_notifier_range_6_1(void **state)
 {
 	(void)state;
-	check_notifier_range(KERNEL_6_1);
+	check_notifier_range(MEMHP_KERNEL_6_1);
 }
 
 static void test_g68_notifier_range_6_12(void **state)
 {
 	(void)state;
-	check_notifier_range(KERNEL_6_12);
+	check_notifier_range(MEMHP_KERNEL_6_12);
 }
 
 /* checklist 69: the flag is passed but the test fails. [6.12] the add
@@ -468,13 +468,13 @@ static void test_g69_unsupported_request(void **state)
 
 	(void)state;
 	/* 6.12, parameter disabled */
-	m = boot("memhp_default_state=offline", KERNEL_6_12);
+	m = boot("memhp_default_state=offline", MEMHP_KERNEL_6_12);
 	assert_int_equal(add_memory(m->kernel, 0, DIMM_ADDR, 128 * MiB, MHP_MEMMAP_ON_MEMORY), 0);
 	assert_int_equal(vmemmap_of(m, DIMM_BLOCK), 0);
 	machine_free(m);
 
 	/* 6.12, enabled but 4 MiB pageblocks (512 % 1024 != 0) */
-	m = boot("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline", KERNEL_6_12);
+	m = boot("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline", MEMHP_KERNEL_6_12);
 	m->kernel->pageblock_pages = 1024;
 	assert_int_equal(add_memory(m->kernel, 0, DIMM_ADDR, 256 * MiB, MHP_MEMMAP_ON_MEMORY), 0);
 	assert_int_equal(vmemmap_of(m, DIMM_BLOCK), 0);
@@ -482,7 +482,7 @@ static void test_g69_unsupported_request(void **state)
 	machine_free(m);
 
 	/* 6.1: a two-block add is never eligible */
-	m = boot("memory_hotplug.memmap_on_memory=1", KERNEL_6_1);
+	m = boot("memory_hotplug.memmap_on_memory=1", MEMHP_KERNEL_6_1);
 	k = m->kernel;
 	assert_int_equal(add_memory(k, 0, DIMM_ADDR, 256 * MiB, MHP_MEMMAP_ON_MEMORY), -EINVAL);
 	assert_false(tu_block_exists(m, DIMM_BLOCK));
@@ -497,7 +497,7 @@ static void test_g69_unsupported_request(void **state)
 	machine_free(m);
 
 	/* 6.1, parameter disabled */
-	m = boot(NULL, KERNEL_6_1);
+	m = boot(NULL, MEMHP_KERNEL_6_1);
 	assert_int_equal(add_memory(m->kernel, 0, DIMM_ADDR, 128 * MiB, MHP_MEMMAP_ON_MEMORY),
 			 -EINVAL);
 	assert_false(tu_block_exists(m, DIMM_BLOCK));
@@ -513,7 +513,7 @@ static void test_reonline_other_zone_keeps_vmemmap(void **state)
 {
 	struct machine *m = boot("memory_hotplug.memmap_on_memory=1 "
 				 "memhp_default_state=online_movable",
-				 KERNEL_6_12);
+				 MEMHP_KERNEL_6_12);
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE), *nz = tu_zone(m, 0, ZONE_NORMAL);
 	uint64_t memtotal = memtotal_kb(m);
 	uint64_t n_present = nz->present_pages, n_managed = nz->managed_pages;

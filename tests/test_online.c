@@ -7,7 +7,7 @@
  * offline) with 1 GiB hot-added at 6 GiB: blocks 48-55, all offline. */
 static int setup_q35_plus_1g(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
 	*state = m;
@@ -262,12 +262,12 @@ static void test_c24_type_reset_after_veto(void **state)
 /* checklist 25: 6.1 cloud kernel reads offline, 6.12 cloud kernel reads online */
 static void test_d25_auto_online_defaults(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "offline\n");
 	machine_free(m);
-	m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_12);
+	m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_12);
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "online\n");
 	/* 6.12: a hot-added block is onlined at once, by the policy (Normal) */
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 128 * MiB, 0), 0);
@@ -283,17 +283,17 @@ static void test_d26_cmdline(void **state)
 {
 	static const struct {
 		const char *cmdline;
-		enum kernel_version v;
+		enum memhp_kernel v;
 		const char *want;
 	} cases[] = {
-		{"memhp_default_state=online_movable", KERNEL_6_1, "online_movable\n"},
-		{"memhp_default_state=online_movable", KERNEL_6_12, "online_movable\n"},
-		{"memhp_default_state=online_kernel", KERNEL_6_1, "online_kernel\n"},
-		{"memhp_default_state=online_kernel", KERNEL_6_12, "online_kernel\n"},
-		{"memhp_default_state=bogus", KERNEL_6_1, "offline\n"},
-		{"memhp_default_state=bogus", KERNEL_6_12, "online\n"},
-		{"memhp_default_state=offline", KERNEL_6_12, "offline\n"},
-		{"memhp_default_state=online", KERNEL_6_1, "online\n"},
+		{"memhp_default_state=online_movable", MEMHP_KERNEL_6_1, "online_movable\n"},
+		{"memhp_default_state=online_movable", MEMHP_KERNEL_6_12, "online_movable\n"},
+		{"memhp_default_state=online_kernel", MEMHP_KERNEL_6_1, "online_kernel\n"},
+		{"memhp_default_state=online_kernel", MEMHP_KERNEL_6_12, "online_kernel\n"},
+		{"memhp_default_state=bogus", MEMHP_KERNEL_6_1, "offline\n"},
+		{"memhp_default_state=bogus", MEMHP_KERNEL_6_12, "online\n"},
+		{"memhp_default_state=offline", MEMHP_KERNEL_6_12, "offline\n"},
+		{"memhp_default_state=online", MEMHP_KERNEL_6_1, "online\n"},
 	};
 
 	(void)state;
@@ -303,7 +303,7 @@ static void test_d26_cmdline(void **state)
 
 		if (strcmp(got, cases[i].want))
 			fail_msg("%s on %s: auto_online_blocks '%s', expected '%s'", cases[i].cmdline,
-				 cases[i].v == KERNEL_6_1 ? "6.1" : "6.12", got, cases[i].want);
+				 memhp_kernel_name(cases[i].v), got, cases[i].want);
 		machine_free(m);
 	}
 }
@@ -338,7 +338,7 @@ static void test_d27_sysfs_write(void **state)
  * block stays offline, the others are online. */
 static void test_d28_auto_online_failure_ignored(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", "memhp_default_state=online", KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", "memhp_default_state=online", MEMHP_KERNEL_6_1);
 	struct tu_veto veto = {.action = MEM_GOING_ONLINE, .start_pfn = PFN_OF_BLOCK(49), .err = -EPERM};
 
 	(void)state;
@@ -356,7 +356,7 @@ static void test_d28_auto_online_failure_ignored(void **state)
 static void test_d29_unaligned_add(void **state)
 {
 	/* the checklist's machine: nothing hot-added yet, 6 GiB + 64 MiB is free */
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB + 64 * MiB, 128 * MiB, 0), -EINVAL);
@@ -473,7 +473,7 @@ static void test_d34_remove_success(void **state)
  * nothing removed. */
 static void test_d35_offline_and_remove_rollback(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 	/* pfn(50) = 50 * 32768 = 1638400 */
 	struct tu_veto veto = {.action = MEM_GOING_OFFLINE, .start_pfn = 1638400, .err = -EBUSY};
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
@@ -505,7 +505,7 @@ static void test_d35_offline_and_remove_rollback(void **state)
 /* checklist 35 variant: block 50 holds a PG_reserved page (EBUSY at isolation) */
 static void test_d35_offline_and_remove_rollback_reserved(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);

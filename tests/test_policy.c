@@ -522,7 +522,7 @@ static uint64_t kernel_early_pages(const struct machine *m)
  * Movable, 4-6 Normal. The model's boot memory gives the observed K. */
 static void test_f52_q35_six_dimms(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	assert_int_equal(kernel_early_pages(m), K_4G);
@@ -536,7 +536,7 @@ static void test_f52_q35_six_dimms(void **state)
 /* The same on pc: device memory from 5 GiB, blocks shifted by -8. */
 static void test_f52_pc_six_dimms(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, KERNEL_6_1);
+	struct machine *m = tu_boot("-M pc -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_int_equal(kernel_early_pages(m), K_4G);
@@ -550,7 +550,7 @@ static void test_f52_pc_six_dimms(void **state)
 /* checklist 53 with the ratio written at run time through sysfs. */
 static void test_f53_ratio_300_machine(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=3,maxmem=16G", AUTO_MOVABLE, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=3,maxmem=16G", AUTO_MOVABLE, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	assert_int_equal(
@@ -569,7 +569,7 @@ static void test_f53_ratio_300_machine(void **state)
  * lands in the freed slot's address range, blocks 48-79, Movable. */
 static void test_f55_once_kernel_after_removal(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", AUTO_MOVABLE, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	for (int d = 1; d <= 4; d++)
@@ -592,7 +592,7 @@ static void test_f55_once_kernel_after_removal(void **state)
 static void test_f56_static_group_judged_whole(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=32G",
-				    "memhp_default_state=online_movable", KERNEL_6_12);
+				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
 	struct kernel *k = m->kernel;
 	int mgid;
 
@@ -617,7 +617,7 @@ static void test_f56_static_group_judged_whole(void **state)
  * every fourth block Normal: 144, 148, ..., 172; 173-175 Movable. */
 static void test_f54_dynamic_group_pattern(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,maxmem=32G", AUTO_MOVABLE, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,maxmem=32G", AUTO_MOVABLE, MEMHP_KERNEL_6_12);
 	struct kernel *k = m->kernel;
 	int mgid = memory_group_register_dynamic(&k->groups, k->nodes, 0, BLOCK, BLOCK);
 
@@ -643,7 +643,7 @@ static void test_f59_valid_zones_follow_policy(void **state)
 {
 	struct machine *m = tu_boot(
 	    "-M q35 -m 4G,slots=4,maxmem=28G",
-	    "memhp_default_state=offline memory_hotplug.online_policy=auto-movable", KERNEL_6_12);
+	    "memhp_default_state=offline memory_hotplug.online_policy=auto-movable", MEMHP_KERNEL_6_12);
 
 	(void)state;
 	add_dimm(m, 1, 4 * GiB, -1);
@@ -667,7 +667,7 @@ static void test_static_first_block_kernel(void **state)
 {
 	struct machine *m = tu_boot(
 	    "-M q35 -m 4G,slots=1,maxmem=8G",
-	    "memhp_default_state=offline memory_hotplug.online_policy=auto-movable", KERNEL_6_12);
+	    "memhp_default_state=offline memory_hotplug.online_policy=auto-movable", MEMHP_KERNEL_6_12);
 
 	(void)state;
 	add_dimm(m, 1, 1 * GiB, -1);
@@ -688,7 +688,7 @@ static void test_static_first_block_kernel(void **state)
  * = 2 916 352 <= 3 057 190 -> Movable, and it stays out of K. */
 static void test_boot_block_reonline_goes_movable(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=5,maxmem=32G", AUTO_MOVABLE, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=5,maxmem=32G", AUTO_MOVABLE, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	add_dimm(m, 1, 4 * GiB, -1);
@@ -714,7 +714,7 @@ static void test_boot_block_reonline_goes_movable(void **state)
  * (memory-groups.md §3, §6): the policy walks exactly the dynamic ones. */
 static void test_dynamic_group_list(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_12);
 	struct memory_group_registry *r = &m->kernel->groups;
 	int a, b, c;
 

@@ -18,7 +18,7 @@ static const char *reply_text(struct json_object *r)
  * slot, node, id; memory-backend-ram is placed 2 MiB aligned, first fit. */
 static void test_query_memory_devices_wire_format(void **state)
 {
-	struct machine *m = tu_boot("-M pc -m 1G,slots=4,maxmem=8G", NULL, KERNEL_6_12);
+	struct machine *m = tu_boot("-M pc -m 1G,slots=4,maxmem=8G", NULL, MEMHP_KERNEL_6_12);
 	struct json_object *r;
 
 	(void)state;
@@ -52,7 +52,7 @@ static void expect_error(struct machine *m, const char *cmd, const char *cls, co
 
 static void test_qmp_errors(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=8G", NULL, KERNEL_6_12);
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=8G", NULL, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	expect_error(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"z\",\"size\":0}}",
@@ -82,7 +82,7 @@ static void test_qmp_errors(void **state)
 static void test_device_del_twice(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=8G", "memhp_default_state=online_movable",
-				    KERNEL_6_12);
+				    MEMHP_KERNEL_6_12);
 
 	(void)state;
 	tu_qmp_ok(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m1\",\"size\":1073741824}}");
@@ -105,10 +105,10 @@ static void test_device_del_twice(void **state)
 static void test_amd_1tb_relocation(void **state)
 {
 	struct machine *amd = tu_boot("-M pc -cpu qemu64,phys-bits=48 -m 1G,slots=1,maxmem=1011G",
-				      NULL, KERNEL_6_12);
+				      NULL, MEMHP_KERNEL_6_12);
 	struct machine *intel = tu_boot("-M pc -cpu qemu64,phys-bits=48,vendor=GenuineIntel "
 					"-m 1G,slots=1,maxmem=1011G",
-					NULL, KERNEL_6_12);
+					NULL, MEMHP_KERNEL_6_12);
 	int ret = 0;
 
 	(void)state;
@@ -117,7 +117,7 @@ static void test_amd_1tb_relocation(void **state)
 	machine_free(amd);
 	machine_free(intel);
 	/* observed: phys-bits 40 cannot address that */
-	assert_null(tu_try_boot("-M pc -m 1G,slots=1,maxmem=1011G", NULL, KERNEL_6_12, &ret));
+	assert_null(tu_try_boot("-M pc -m 1G,slots=1,maxmem=1011G", NULL, MEMHP_KERNEL_6_12, &ret));
 	assert_int_equal(ret, -EINVAL);
 }
 

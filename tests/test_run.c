@@ -31,7 +31,7 @@ struct run_ctx {
 };
 
 /* Parses and runs; the parse must succeed. */
-static void run_text(struct run_ctx *c, const char *text, enum kernel_version v)
+static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
 {
 	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
 	int ret;
@@ -101,7 +101,7 @@ static void test_run_ok(void **state)
 		 "# a comment\n"
 		 "guest: cat /sys/devices/system/memory/memory0/valid_zones\n"
 		 "guest: cat /sys/devices/system/memory/auto_online_blocks\n",
-		 KERNEL_6_1);
+		 MEMHP_KERNEL_6_1);
 	assert_int_equal(c.ret, 0);
 	assert_non_null(c.run.result);
 	assert_non_null(c.run.machine);
@@ -142,7 +142,7 @@ static void test_run_step_errors(void **state)
 		 "qemu: -M q35 -m 4G\n"
 		 "guest: echo offline > /sys/devices/system/memory/memory0/state\n"
 		 "guest: cat /sys/devices/system/memory/memory0/state\n",
-		 KERNEL_6_12);
+		 MEMHP_KERNEL_6_12);
 	assert_int_equal(c.ret, 0);
 	assert_string_equal(jstr(c.run.result, "kernel"), "6.12");
 	assert_string_equal(jstr(c.run.result, "status"), "step-errors");
@@ -177,7 +177,7 @@ static void test_run_host_settle_snapshot(void **state)
 		 "guest: cat /sys/devices/system/memory/memory48/valid_zones\n"
 		 "host: {\"execute\": \"device_del\", \"arguments\": {\"id\": \"nope\"}}\n"
 		 "snapshot after\n",
-		 KERNEL_6_1);
+		 MEMHP_KERNEL_6_1);
 	assert_int_equal(c.ret, 0);
 	assert_string_equal(jstr(c.run.result, "status"), "step-errors");
 
@@ -241,7 +241,7 @@ static void test_run_unsupported_guest_command(void **state)
 	char path[64], prefix[96], err[1024] = "";
 	struct scenario *sc = NULL;
 	struct scenario_run run;
-	struct scenario_run_options opts = {.version = KERNEL_6_1};
+	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
 
 	(void)state;
 	write_scn(path, sizeof(path),
@@ -270,7 +270,7 @@ static void test_run_bad_qemu_option(void **state)
 	char path[64], prefix[96], err[1024] = "";
 	struct scenario *sc = NULL;
 	struct scenario_run run;
-	struct scenario_run_options opts = {.version = KERNEL_6_1};
+	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
 
 	(void)state;
 	write_scn(path, sizeof(path),
@@ -299,7 +299,7 @@ static void test_run_defaults_pc_4g(void **state)
 		 "guest: cat /sys/devices/system/memory/memory23/valid_zones\n"
 		 "guest: cat /sys/devices/system/memory/memory39/state\n"
 		 "guest: cat /sys/devices/system/memory/memory24/state\n",
-		 KERNEL_6_1);
+		 MEMHP_KERNEL_6_1);
 	assert_int_equal(c.ret, 0);
 	assert_string_equal(jstr(step(&c, 0), "stdout"), "DMA32\n");
 	assert_string_equal(jstr(step(&c, 1), "stdout"), "online\n");

@@ -22,7 +22,7 @@
 #include "machine.h"
 #include "memory_hotplug.h"
 #include "qmp.h"
-#include "sysfs.h"
+#include "vfs.h"
 
 #define MEM  "/sys/devices/system/memory"
 #define NODE "/sys/devices/system/node"
@@ -36,7 +36,7 @@
  * kernel version. Returns NULL with the errno in *ret_out (and the reason
  * in why) if it does not boot. */
 static inline struct machine *tu_boot_why(const char *qemu_args, const char *cmdline,
-					  enum kernel_version version, int *ret_out, char *why,
+					  enum memhp_kernel version, int *ret_out, char *why,
 					  size_t whylen)
 {
 	char *copy = strdup(qemu_args ? qemu_args : "");
@@ -66,7 +66,7 @@ static inline struct machine *tu_boot_why(const char *qemu_args, const char *cmd
 
 /* Like tu_boot_why, failing the test if the machine does not boot. */
 static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline,
-				      enum kernel_version version)
+				      enum memhp_kernel version)
 {
 	char why[768];
 	int ret;
@@ -79,7 +79,7 @@ static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline
 
 /* Like tu_boot but returns the error instead of failing (NULL on error). */
 static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmdline,
-					  enum kernel_version version, int *ret_out)
+					  enum memhp_kernel version, int *ret_out)
 {
 	return tu_boot_why(qemu_args, cmdline, version, ret_out, NULL, 0);
 }

@@ -6,7 +6,7 @@
 /* q35 4 GiB, 6.1 (auto-online offline), with 1 GiB at 6 GiB: blocks 48-55. */
 static struct machine *boot_plus_1g(const char *cmdline)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, KERNEL_6_1);
+	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, MEMHP_KERNEL_6_1);
 
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
 	return m;
@@ -318,7 +318,7 @@ static void test_e47_node_states_machine(void **state)
 	int ret = 0;
 	struct machine *m = tu_try_boot("-M q35 -m 4G -object memory-backend-ram,id=r0,size=4G "
 					"-numa node,nodeid=0,memdev=r0 -numa node,nodeid=1",
-					NULL, KERNEL_6_1, &ret);
+					NULL, MEMHP_KERNEL_6_1, &ret);
 
 	(void)state;
 	assert_non_null(m);
@@ -336,14 +336,14 @@ static void test_smp_sockets_and_nodes(void **state)
 	int ret = 0;
 	struct machine *m = tu_boot("-M pc -m 4G -smp 2 -object memory-backend-ram,id=r0,size=4G "
 				    "-numa node,nodeid=0,memdev=r0 -numa node,nodeid=1",
-				    NULL, KERNEL_6_12);
+				    NULL, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	assert_string_equal(tu_readf(m, NODE "/possible"), "0-1\n");
 	assert_string_equal(tu_readf(m, NODE "/online"), "0\n");
 	assert_int_equal(m->kernel->nodes[0].nr_cpus, 2);
 	machine_free(m);
-	assert_null(tu_try_boot("-M pc -m 4G -smp 3,sockets=2", NULL, KERNEL_6_12, &ret));
+	assert_null(tu_try_boot("-M pc -m 4G -smp 3,sockets=2", NULL, MEMHP_KERNEL_6_12, &ret));
 	assert_int_equal(ret, -EINVAL);
 }
 
@@ -351,7 +351,7 @@ static void test_smp_sockets_and_nodes(void **state)
 static void test_numa_mem_refused(void **state)
 {
 	int ret = 0;
-	struct machine *m = tu_try_boot("-M q35 -m 4G -numa node,nodeid=0,mem=4G", NULL, KERNEL_6_1,
+	struct machine *m = tu_try_boot("-M q35 -m 4G -numa node,nodeid=0,mem=4G", NULL, MEMHP_KERNEL_6_1,
 					&ret);
 
 	(void)state;
@@ -369,7 +369,7 @@ static void test_e47_node_states_kernel_boot(void **state)
 		{.start = 0x100000000, .end = 0x180000000, .nid = 0},
 	};
 	struct boot_info bi = {
-		.version = KERNEL_6_1,
+		.version = MEMHP_KERNEL_6_1,
 		.is_vm = true,
 		.cmdline = NULL,
 		.ram = ram,

@@ -8,19 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memhp/kernel_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct json_object;
 
-enum memhp_kernel {
-	MEMHP_KERNEL_6_1,
-	MEMHP_KERNEL_6_12,
-};
-
-/* "6.1" or "6.12" -> profile; -EINVAL otherwise. */
-int memhp_kernel_from_string(const char *s, enum memhp_kernel *out);
 
 enum memhp_backend {
 	MEMHP_BACKEND_MODEL, /* libmemhp's model of the machine and kernel */

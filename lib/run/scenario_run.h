@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mm_types.h"
+#include "memhp/kernel_version.h"
 
 struct scenario;
 struct machine;
 struct json_object;
 
 struct scenario_run_options {
-	enum kernel_version version;
+	enum memhp_kernel version;
 	const char *sysroot_out; /* NULL: no trees */
 	const char *stop_after;  /* stop after this snapshot label, or NULL */
 	bool trace;              /* watch how trace_block gets onlined */

@@ -19,22 +19,11 @@ struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
 };
 
-int memhp_kernel_from_string(const char *s, enum memhp_kernel *out)
-{
-	if (!strcmp(s, "6.1"))
-		*out = MEMHP_KERNEL_6_1;
-	else if (!strcmp(s, "6.12"))
-		*out = MEMHP_KERNEL_6_12;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options *opts,
 		       struct memhp_run *r, char *err, size_t errlen)
 {
 	struct qemu_backend_options qo = {
-		.version = opts->kernel == MEMHP_KERNEL_6_1 ? KERNEL_6_1 : KERNEL_6_12,
+		.version = opts->kernel,
 		.sysroot_out = opts->sysroot_out,
 		.console_log = opts->console_log,
 		.kernel_script = opts->kernel_script,
@@ -53,7 +42,7 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 		   char *err, size_t errlen)
 {
 	struct scenario_run_options ro = {
-		.version = opts->kernel == MEMHP_KERNEL_6_1 ? KERNEL_6_1 : KERNEL_6_12,
+		.version = opts->kernel,
 		.sysroot_out = opts->sysroot_out,
 	};
 	struct scenario *sc;
@@ -179,7 +168,7 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 		       struct json_object **out, char *err, size_t errlen)
 {
 	struct scenario_run_options ro = {
-		.version = opts->kernel == MEMHP_KERNEL_6_1 ? KERNEL_6_1 : KERNEL_6_12,
+		.version = opts->kernel,
 		.stop_after = opts->at_label,
 		.trace = true,
 		.trace_block = opts->block,

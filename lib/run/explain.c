@@ -17,7 +17,7 @@
 #include "scenario_run.h"
 #include "snapshot.h"
 #include "strbuf.h"
-#include "sysfs.h"
+#include "vfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
 
@@ -195,7 +195,7 @@ struct json_object *explain_block(const struct scenario *sc, const struct scenar
 	online = b->state != MEM_OFFLINE;
 	e = json_object_new_object();
 	add_str(e, "scenario", sc->name);
-	add_str(e, "kernel", k->version == KERNEL_6_1 ? "6.1" : "6.12");
+	add_str(e, "kernel", memhp_kernel_name(k->version));
 	add_str(e, "at", at_label);
 	add_u64(e, "block", id);
 	json_object_object_add(e, "node", json_object_new_int(b->nid));

@@ -14,7 +14,7 @@
 
 #include "linux_errno.h"
 #include "strbuf.h"
-#include "sysfs.h"
+#include "vfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
 

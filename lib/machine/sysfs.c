@@ -1,6 +1,6 @@
 /* The guest's /sys and /proc as the kernel shows them: one table of
  * attributes per directory kind, formats and errnos of the kernel. */
-#include "sysfs.h"
+#include "vfs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -71,7 +71,7 @@ static int auto_online_blocks_store(const struct vfs_ctx *c, const char *buf)
 
 static bool is_6_12(const struct vfs_ctx *c)
 {
-	return c->k->version == KERNEL_6_12;
+	return c->k->version == MEMHP_KERNEL_6_12;
 }
 
 static void crash_hotplug_show(const struct vfs_ctx *c, struct strbuf *sb)

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm_types.h"
+#include "units.h"
 #include "strparse.h"
 
 #define ACPI_MAX_RAM_SLOTS 256
+#define TARGET_PAGE_SIZE   4096ULL /* x86: qemu_target_page_size() */
 #define AMD_HT_START       0xfd00000000ULL
 #define AMD_HT_END         0xffffffffffULL
 #define AMD_ABOVE_1TB      0x10000000000ULL
@@ -143,7 +144,7 @@ static bool slot_busy(const struct qemu_vm *vm, int slot)
  * file backends on tmpfs only to their 4 KiB pages. */
 static uint64_t backend_alignment(const struct memory_backend *b)
 {
-	return strcmp(b->qom_type, "memory-backend-ram") ? PAGE_SIZE : 2 * MiB;
+	return strcmp(b->qom_type, "memory-backend-ram") ? TARGET_PAGE_SIZE : 2 * MiB;
 }
 
 /* First fit from the start of the device-memory area, in address order. */
@@ -320,7 +321,7 @@ static int build_e820(struct qemu_vm *vm)
 {
 	/* 32 pages on every observed map up to 64 GiB; 33 at 65 GiB, where the
 	 * firmware's tables grew by a page. Larger sizes are unobserved. */
-	uint64_t tail = (vm->ram_size > 64 * GiB ? 33 : 32) * PAGE_SIZE;
+	uint64_t tail = (vm->ram_size > 64 * GiB ? 33 : 32) * TARGET_PAGE_SIZE;
 	int r = 0;
 
 	r |= e820_add(vm, 0, 0x9fc00, E820_RAM);
@@ -684,7 +685,7 @@ static int check_memory_options(struct parse_ctx *c)
 		vm->maxmem = vm->ram_size;
 	if (vm->maxmem > vm->ram_size && vm->slots > ACPI_MAX_RAM_SLOTS)
 		return fail(c->err, c->errlen, "unsupported amount of memory slots: %u", vm->slots);
-	if (vm->maxmem % PAGE_SIZE)
+	if (vm->maxmem % TARGET_PAGE_SIZE)
 		return fail(c->err, c->errlen, "maximum memory size must by aligned to multiple of 4096 bytes");
 	for (int i = 0; i < vm->nr_numa; i++)
 		numa_total += vm->numa[i].mem;

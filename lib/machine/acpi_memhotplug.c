@@ -64,7 +64,7 @@ static int enable_device(struct machine *m, struct acpi_memory_device *dev)
 	/* 6.12 always asks for memmap-on-memory and lets the core decide per
 	 * block; 6.1's core would refuse the whole add, so it asks only for a
 	 * range that passes the test (a single block). */
-	if (k->version == KERNEL_6_12 || mhp_supports_memmap_on_memory(k, dev->size))
+	if (k->version == MEMHP_KERNEL_6_12 || mhp_supports_memmap_on_memory(k, dev->size))
 		flags |= MHP_MEMMAP_ON_MEMORY;
 	ret = add_memory(k, mgid, dev->start, dev->size, flags);
 	if (ret && ret != -EEXIST) {

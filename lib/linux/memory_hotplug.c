@@ -219,18 +219,18 @@ static int memory_block_online(struct kernel *k, struct memory_block *b)
 	struct zone *z;
 	int ret;
 
-	if (k->version == KERNEL_6_12 && b->nr_hwpoison)
+	if (k->version == MEMHP_KERNEL_6_12 && b->nr_hwpoison)
 		return -EHWPOISON;
 	z = zone_for_pfn_range_explained(k, b->online_type, b->nid, b->group, start,
 					 k->pages_per_block, &decision);
-	if (k->version == KERNEL_6_12) {
+	if (k->version == MEMHP_KERNEL_6_12) {
 		ret = memory_notify(k, MEM_PREPARE_ONLINE, &prep);
 		if (ret)
 			return ret;
 	}
 	ret = online_pages(k, b, z, start + v, k->pages_per_block - v);
 	if (ret) {
-		if (k->version == KERNEL_6_12)
+		if (k->version == MEMHP_KERNEL_6_12)
 			memory_notify(k, MEM_FINISH_OFFLINE, &prep);
 		return ret;
 	}
@@ -323,7 +323,7 @@ static int memory_block_offline(struct kernel *k, struct memory_block *b)
 		return ret;
 	}
 	b->zone = NULL;
-	if (k->version == KERNEL_6_12)
+	if (k->version == MEMHP_KERNEL_6_12)
 		memory_notify(k, MEM_FINISH_OFFLINE, &fin);
 	return 0;
 }
@@ -474,7 +474,7 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		return -EINVAL;
 	/* 6.1 treats an unsatisfiable request as the caller's error; 6.12
 	 * quietly adds the memory with a normal memmap instead. */
-	if ((mhp_flags & MHP_MEMMAP_ON_MEMORY) && k->version == KERNEL_6_1 &&
+	if ((mhp_flags & MHP_MEMMAP_ON_MEMORY) && k->version == MEMHP_KERNEL_6_1 &&
 	    !mhp_supports_memmap_on_memory(k, size))
 		return -EINVAL;
 	if (end > (1ULL << MAX_PHYSMEM_BITS))
@@ -521,7 +521,7 @@ static int check_vmemmap_removal(const struct kernel *k, uint64_t first, uint64_
 			nr_altmaps++;
 	if (!nr_altmaps)
 		return 0;
-	if (k->version == KERNEL_6_1)
+	if (k->version == MEMHP_KERNEL_6_1)
 		return last - first == 1 ? 0 : -EINVAL;
 	/* 6.12 compares with the blocks the range spans, present or not. */
 	return nr_altmaps == last - first ? 0 : -EINVAL;

@@ -43,7 +43,7 @@ struct firmware_range {
 };
 
 struct boot_info {
-	enum kernel_version version;
+	enum memhp_kernel version;
 	bool is_vm;                 /* CPUID hypervisor bit */
 	const char *cmdline;        /* may be NULL */
 	struct firmware_range *ram; /* usable e820 ranges with their node, ascending */
@@ -81,7 +81,7 @@ struct zone_trace {
 };
 
 struct kernel {
-	enum kernel_version version;
+	enum memhp_kernel version;
 	bool is_vm;
 	struct kernel_cmdline cmdline;
 

@@ -13,7 +13,7 @@
 #include "machine.h"
 #include "scenario.h"
 #include "qmp.h"
-#include "sysfs.h"
+#include "vfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
 

@@ -26,7 +26,7 @@ static int set_memmap_on_memory(struct kernel *k, const char *val)
 
 	/* 6.12 knows "force" (waste pages to keep the memmap aligned); 6.1 has a
 	 * plain bool, where "force" parses as false. */
-	if (k->version == KERNEL_6_12 && (sysfs_streq(val, "force") || sysfs_streq(val, "FORCE"))) {
+	if (k->version == MEMHP_KERNEL_6_12 && (sysfs_streq(val, "force") || sysfs_streq(val, "FORCE"))) {
 		k->memmap_on_memory = MEMMAP_ON_MEMORY_FORCE;
 		return 0;
 	}

@@ -16,7 +16,7 @@ uint64_t memory_block_memmap_size(const struct memmap_geometry *g)
 
 uint64_t memory_block_memmap_on_memory_pages(const struct memmap_geometry *g,
 					     enum memmap_on_memory_mode mode,
-					     enum kernel_version version)
+					     enum memhp_kernel version)
 {
 	uint64_t pages = PFN_UP(memory_block_memmap_size(g));
 
@@ -26,7 +26,7 @@ uint64_t memory_block_memmap_on_memory_pages(const struct memmap_geometry *g,
 	 * equals the rounded-up memmap whenever its support test passes. 6.12
 	 * in force mode wastes pages so that the real pages start on a
 	 * pageblock boundary. */
-	if (version == KERNEL_6_12 && mode == MEMMAP_ON_MEMORY_FORCE)
+	if (version == MEMHP_KERNEL_6_12 && mode == MEMMAP_ON_MEMORY_FORCE)
 		pages = align_up(pages, g->pageblock_pages);
 	return pages;
 }
@@ -54,7 +54,7 @@ bool mhp_supports_memmap_on_memory_6_12(const struct memmap_geometry *g,
 					enum memmap_on_memory_mode mode)
 {
 	uint64_t memmap = memory_block_memmap_size(g);
-	uint64_t pages = memory_block_memmap_on_memory_pages(g, mode, KERNEL_6_12);
+	uint64_t pages = memory_block_memmap_on_memory_pages(g, mode, MEMHP_KERNEL_6_12);
 
 	if (mode == MEMMAP_ON_MEMORY_DISABLE)
 		return false;
@@ -73,7 +73,7 @@ bool mhp_supports_memmap_on_memory(const struct kernel *k, uint64_t size)
 {
 	struct memmap_geometry g = kernel_memmap_geometry(k);
 
-	if (k->version == KERNEL_6_1)
+	if (k->version == MEMHP_KERNEL_6_1)
 		return mhp_supports_memmap_on_memory_6_1(&g, k->memmap_on_memory, size);
 	return mhp_supports_memmap_on_memory_6_12(&g, k->memmap_on_memory);
 }

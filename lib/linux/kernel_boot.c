@@ -365,7 +365,7 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 	k->is_vm = bi->is_vm;
 	/* Debian's 6.12 cloud kernel is built to online hot-added memory by
 	 * default, its 6.1 kernel is not. */
-	k->auto_online_type = bi->version == KERNEL_6_12 ? MMOP_ONLINE : MMOP_OFFLINE;
+	k->auto_online_type = bi->version == MEMHP_KERNEL_6_12 ? MMOP_ONLINE : MMOP_OFFLINE;
 	k->online_policy = ONLINE_POLICY_CONTIG_ZONES;
 	k->auto_movable_ratio = 301;
 	k->auto_movable_numa_aware = true;

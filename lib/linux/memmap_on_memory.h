@@ -28,7 +28,7 @@ uint64_t memory_block_memmap_size(const struct memmap_geometry *g);
  * one (whether it may is the support test's business); 0 when disabled. */
 uint64_t memory_block_memmap_on_memory_pages(const struct memmap_geometry *g,
 					     enum memmap_on_memory_mode mode,
-					     enum kernel_version version);
+					     enum memhp_kernel version);
 
 /* x86_64: the memmap is mapped with PMD-sized pages taken from the altmap,
  * so it must consist of whole PMDs. */

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memhp/kernel_version.h"
+#include "units.h"
+
 #define PAGE_SHIFT          12
 #define PAGE_SIZE           (1ULL << PAGE_SHIFT)
 #define SECTION_SIZE_BITS   27
@@ -18,19 +21,9 @@
 #define NUMA_NO_NODE        (-1)
 #define MAX_NUMNODES        64
 
-#define KiB (1ULL << 10)
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
-#define TiB (1ULL << 40)
-
 #define PFN_DOWN(x) ((x) >> PAGE_SHIFT)
 #define PFN_UP(x)   (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PFN_PHYS(x) ((uint64_t)(x) << PAGE_SHIFT)
-
-enum kernel_version {
-	KERNEL_6_1,
-	KERNEL_6_12,
-};
 
 enum zone_type {
 	ZONE_DMA,
@@ -65,16 +58,6 @@ enum online_policy {
 	ONLINE_POLICY_CONTIG_ZONES,
 	ONLINE_POLICY_AUTO_MOVABLE,
 };
-
-static inline uint64_t align_down(uint64_t x, uint64_t a)
-{
-	return x - x % a;
-}
-
-static inline uint64_t align_up(uint64_t x, uint64_t a)
-{
-	return align_down(x + a - 1, a);
-}
 
 const char *zone_name(enum zone_type z);
 const char *mmop_name(enum mmop t);

@@ -40,7 +40,7 @@ struct machine {
 };
 
 struct machine_config {
-	enum kernel_version version;
+	enum memhp_kernel version;
 	char *const *qemu_argv;
 	size_t qemu_argc;
 	const char *kernel_cmdline;

@@ -213,7 +213,7 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	rs.snapshots = json_object_new_array();
 	json_object_object_add(run->result, "scenario", json_object_new_string(sc->name));
 	json_object_object_add(run->result, "kernel",
-			       json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
+			       json_object_new_string(memhp_kernel_name(opts->version)));
 	json_object_object_add(run->result, "backend", json_object_new_string("model"));
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
 		const struct scenario_step *step = &sc->steps[i];

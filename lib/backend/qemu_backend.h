@@ -6,13 +6,13 @@
 
 #include <stddef.h>
 
-#include "mm_types.h"
+#include "memhp/kernel_version.h"
 
 struct scenario;
 struct json_object;
 
 struct qemu_backend_options {
-	enum kernel_version version;
+	enum memhp_kernel version;
 	const char *sysroot_out;   /* NULL: no trees */
 	const char *console_log;   /* NULL: the guest console is not kept */
 	const char *kernel_script; /* scripts/guest-kernel.sh */

@@ -159,7 +159,7 @@ static FILE *spawn_script(const char *script, const char *version, const char *l
 
 static int prepare_kernel(struct qemu_session *s)
 {
-	const char *version = s->opts->version == KERNEL_6_1 ? "6.1" : "6.12";
+	const char *version = memhp_kernel_name(s->opts->version);
 	char log[128], line[4096];
 	int status = -1;
 	pid_t pid;
@@ -966,7 +966,7 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	json_object_object_add(s.result, "scenario", json_object_new_string(sc->name));
 	json_object_object_add(
 	    s.result, "kernel",
-	    json_object_new_string(opts->version == KERNEL_6_1 ? "6.1" : "6.12"));
+	    json_object_new_string(memhp_kernel_name(opts->version)));
 	json_object_object_add(s.result, "backend", json_object_new_string("qemu"));
 
 	snprintf(s.dir, sizeof(s.dir), "/tmp/memhp-qemu-XXXXXX");

@@ -1,0 +1,22 @@
+/* Binary units and alignment, shared by the host and the guest models. */
+#ifndef MEMHP_UNITS_H
+#define MEMHP_UNITS_H
+
+#include <stdint.h>
+
+#define KiB (1ULL << 10)
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+#define TiB (1ULL << 40)
+
+static inline uint64_t align_down(uint64_t x, uint64_t a)
+{
+	return x - x % a;
+}
+
+static inline uint64_t align_up(uint64_t x, uint64_t a)
+{
+	return align_down(x + a - 1, a);
+}
+
+#endif
