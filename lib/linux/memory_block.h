@@ -6,7 +6,6 @@
 
 struct zone;
 struct memory_group;
-struct acpi_memory_device;
 
 /* What occupies a block's pages, as far as offlining cares. Page-level
  * contents come with the offlining model; until then a block is described
@@ -14,6 +13,12 @@ struct acpi_memory_device;
 struct block_contents {
 	uint64_t reserved_pages;  /* PG_reserved: EBUSY at isolation in any zone */
 	uint64_t unmovable_pages; /* slab, page tables...: EBUSY in kernel zones */
+};
+
+/* The firmware node a driver bound a block to (the kernel's companion
+ * device): its path under /sys/devices, owned by the driver. */
+struct fwnode_handle {
+	char path[96];
 };
 
 struct memory_block {
@@ -24,7 +29,7 @@ struct memory_block {
 	uint64_t node_links;   /* bit K: nodeK <-> memoryN links exist */
 	struct zone *zone;     /* the single zone of all its pages, or NULL */
 	struct memory_group *group;
-	struct acpi_memory_device *acpi_device; /* firmware_node, for DIMM blocks */
+	const struct fwnode_handle *fwnode; /* set by the driver that bound it, or NULL */
 	uint64_t nr_vmemmap_pages;
 	uint64_t nr_hwpoison;
 	bool early;              /* boot memory (its sections carry the early flag) */

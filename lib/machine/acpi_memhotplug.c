@@ -76,7 +76,7 @@ static int enable_device(struct machine *m, struct acpi_memory_device *dev)
 		struct memory_block *b = find_memory_block(k, id);
 
 		if (b)
-			b->acpi_device = dev;
+			b->fwnode = &dev->fwnode;
 	}
 	dev->group_id = mgid;
 	dev->bound = true;
@@ -105,6 +105,11 @@ int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm)
 	if (!dev)
 		return -ENOMEM;
 	dev->instance = free_instance(m);
+	/* QEMU 7.2 puts the memory slots in a PNP0A06 container, the fifth
+	 * one Linux enumerates (PNP0A06:04, observed on pc and q35 with 6.1
+	 * and 6.12). */
+	snprintf(dev->fwnode.path, sizeof(dev->fwnode.path),
+		 "LNXSYSTM:00/LNXSYBUS:00/PNP0A06:04/PNP0C80:%02x", dev->instance);
 	dev->slot = (unsigned int)dimm->slot;
 	dev->dimm = dimm;
 	dev->start = dimm->addr;
@@ -128,7 +133,7 @@ static void for_each_block(struct machine *m, struct acpi_memory_device *dev,
 	     id++) {
 		struct memory_block *b = find_memory_block(k, id);
 
-		if (b && b->acpi_device == dev)
+		if (b && b->fwnode == &dev->fwnode)
 			fn(k, b, arg);
 	}
 }

@@ -152,6 +152,17 @@ void machine_free(struct machine *m)
 	free(m);
 }
 
+const char *machine_memory_device_id(const struct machine *m, uint64_t addr)
+{
+	for (size_t i = 0; i < m->vm->nr_dimms; i++) {
+		const struct pc_dimm *d = m->vm->dimms[i];
+
+		if (addr >= d->addr && addr - d->addr < d->memdev->size)
+			return d->id;
+	}
+	return NULL;
+}
+
 void machine_emit_event(struct machine *m, const char *name, struct json_object *data)
 {
 	struct json_object *ev = json_object_new_object();

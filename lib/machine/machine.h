@@ -14,6 +14,7 @@ struct json_object;
 struct acpi_memory_device {
 	unsigned int slot;
 	unsigned int instance; /* N of its ACPI name PNP0C80:NN */
+	struct fwnode_handle fwnode; /* what its blocks' firmware_node points at */
 	struct pc_dimm *dimm;
 	bool bound;   /* acpi_memhotplug driver attached */
 	int group_id; /* its static memory group while bound */
@@ -57,6 +58,10 @@ void machine_free(struct machine *m);
 /* Runs queued asynchronous work to quiescence. Returns the number of work
  * items run, or a negative errno. */
 int machine_run_pending(struct machine *m);
+
+/* The id of the host memory device that holds guest-physical address
+ * addr, or NULL (no device, or one without an id). */
+const char *machine_memory_device_id(const struct machine *m, uint64_t addr);
 
 /* Records a QMP event (takes ownership of data). */
 void machine_emit_event(struct machine *m, const char *name, struct json_object *data);

@@ -350,7 +350,7 @@ struct resolved {
 	enum dir_kind dir;        /* VFS_DIR: which; VFS_FILE/LINK: the parent */
 	const struct attr *attrs; /* of the directory */
 	const struct attr *attr;  /* VFS_FILE */
-	char link[64];            /* VFS_LINK target */
+	char link[128];            /* VFS_LINK target */
 	struct vfs_ctx ctx;
 };
 
@@ -423,14 +423,9 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 		snprintf(r->link, sizeof(r->link), "../../node/node%" PRIu64, v);
 		return true;
 	}
-	if (r->dir == DIR_MEMORY_BLOCK && !strcmp(name, "firmware_node") && r->ctx.block->acpi_device) {
-		/* QEMU 7.2 puts the memory slots in a PNP0A06 container, the
-		 * fifth one Linux enumerates (PNP0A06:04, observed on pc and
-		 * q35 with 6.1 and 6.12). */
+	if (r->dir == DIR_MEMORY_BLOCK && !strcmp(name, "firmware_node") && r->ctx.block->fwnode) {
 		r->type = VFS_LINK;
-		snprintf(r->link, sizeof(r->link),
-			 "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0A06:04/PNP0C80:%02x",
-			 r->ctx.block->acpi_device->instance);
+		snprintf(r->link, sizeof(r->link), "../../../%s", r->ctx.block->fwnode->path);
 		return true;
 	}
 	if (r->dir == DIR_NODES && parse_index(name, "node", &v) && v < (uint64_t)k->nr_node_ids &&
@@ -609,7 +604,7 @@ static void list_dynamic(const struct resolved *r, struct name_list *l)
 			add_name(l, "memory%" PRIu64, id, true);
 		break;
 	case DIR_MEMORY_BLOCK:
-		if (r->ctx.block->acpi_device)
+		if (r->ctx.block->fwnode)
 			add_name(l, "firmware_node", 0, false);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++)
 			if (r->ctx.block->node_links & (1ULL << nid))

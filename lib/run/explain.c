@@ -207,8 +207,7 @@ struct json_object *explain_block(const struct scenario *sc, const struct scenar
 	add_bool(e, "boot_memory", b->early);
 	add_u64(e, "vmemmap_pages", b->nr_vmemmap_pages);
 	json_object_object_add(e, "group", b->group ? group_json(b->group) : NULL);
-	add_str(e, "device",
-		b->acpi_device && b->acpi_device->dimm ? b->acpi_device->dimm->id : NULL);
+	add_str(e, "device", b->fwnode ? machine_memory_device_id(m, pfn * PAGE_SIZE) : NULL);
 	json_object_object_add(e, "params", params_json(k));
 	if (online && run->trace_step != SCENARIO_STEP_NONE) {
 		json_object_object_add(e, "onlined_by", onlined_by_json(sc, run->trace_step));
