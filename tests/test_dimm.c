@@ -233,12 +233,12 @@ static void test_dimm_worked_example_q35(void **state)
 	assert_int_equal(mz->present_pages, 262144);
 	g = memory_group_find_by_id(&m->kernel->groups, 0);
 	assert_non_null(g);
-	assert_false(g->is_dynamic);
-	assert_int_equal(g->max_pages, 262144);
-	assert_int_equal(g->nid, 0);
+	assert_false(g->stats.is_dynamic);
+	assert_int_equal(g->stats.max_pages, 262144);
+	assert_int_equal(g->stats.nid, 0);
 	/* checklist 89-style group counter: all 8 blocks Movable */
-	assert_int_equal(g->present_movable_pages, 262144);
-	assert_int_equal(g->present_kernel_pages, 0);
+	assert_int_equal(g->stats.present_movable_pages, 262144);
+	assert_int_equal(g->stats.present_kernel_pages, 0);
 
 	del_dimm(m, "d1");
 	machine_run_pending(m);
@@ -414,8 +414,8 @@ static void test_dimm_cold_plugged_offline(void **state)
 		json_object_put(reply);
 		/* checklist 130: its blocks belong to a static group (max 262144 pages) */
 		assert_non_null(find_memory_block(m->kernel, 48)->group);
-		assert_int_equal(find_memory_block(m->kernel, 48)->group->max_pages, 262144);
-		assert_false(find_memory_block(m->kernel, 48)->group->is_dynamic);
+		assert_int_equal(find_memory_block(m->kernel, 48)->group->stats.max_pages, 262144);
+		assert_false(find_memory_block(m->kernel, 48)->group->stats.is_dynamic);
 		/* onlining it afterwards: not early -> present_early unchanged */
 		assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
 		assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->present_early_pages, 524288);

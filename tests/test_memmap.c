@@ -178,8 +178,8 @@ static void test_g61_6_1_single_block_dimm(void **state)
 	assert_int_equal(mz->managed_pages, 32256); /* 32768 - 512 vmemmap pages */
 	b = find_memory_block(m->kernel, DIMM_BLOCK);
 	assert_non_null(b->group);
-	assert_int_equal(b->group->present_movable_pages, 32768); /* memory-groups.md §5 */
-	assert_int_equal(b->group->present_kernel_pages, 0);
+	assert_int_equal(b->group->stats.present_movable_pages, 32768); /* memory-groups.md §5 */
+	assert_int_equal(b->group->stats.present_kernel_pages, 0);
 	/* 126 MiB = 129024 kB */
 	assert_int_equal(memtotal_kb(m), memtotal + 129024);
 	/* zoneinfo shows the same counters */
@@ -247,7 +247,7 @@ static void test_g63_6_12_larger_dimm_and_eject(void **state)
 	assert_int_equal(mz->present_pages, 262144); /* 8 * (512 + 32256) */
 	assert_int_equal(mz->managed_pages, 258048); /* 8 * 32256 */
 	b = find_memory_block(m->kernel, DIMM_BLOCK);
-	assert_int_equal(b->group->present_movable_pages, 262144); /* vmemmap pages count */
+	assert_int_equal(b->group->stats.present_movable_pages, 262144); /* vmemmap pages count */
 	/* 8 * 126 MiB = 1008 MiB = 1032192 kB */
 	assert_int_equal(memtotal_kb(m), memtotal + 1032192);
 
@@ -534,7 +534,7 @@ static void test_reonline_other_zone_keeps_vmemmap(void **state)
 	assert_int_equal(nz->present_pages, n_present + 32768); /* 512 + 32256 */
 	assert_int_equal(nz->managed_pages, n_managed + 32256); /* 32768 - 512 */
 	assert_int_equal(mz->present_pages, 0);
-	assert_int_equal(find_memory_block(m->kernel, DIMM_BLOCK)->group->present_kernel_pages,
+	assert_int_equal(find_memory_block(m->kernel, DIMM_BLOCK)->group->stats.present_kernel_pages,
 			 32768);
 	assert_int_equal(memtotal_kb(m), memtotal + 129024); /* 126 MiB */
 	machine_free(m);

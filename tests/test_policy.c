@@ -24,8 +24,8 @@
 struct policy_case {
 	struct auto_movable_stats stats[2];
 	struct node_zone_spans spans;
-	struct memory_group group;
-	const struct memory_group *dynamic[4];
+	struct memory_group_stats group;
+	const struct memory_group_stats *dynamic[4];
 	struct auto_movable_input in;
 };
 
@@ -55,7 +55,7 @@ static void policy_case_init(struct policy_case *c, uint64_t kernel_early, uint6
 
 static void use_static_group(struct policy_case *c, uint64_t max_pages, uint64_t kern, uint64_t mov)
 {
-	c->group = (struct memory_group){.id = 0,
+	c->group = (struct memory_group_stats){.id = 0,
 					 .max_pages = max_pages,
 					 .present_kernel_pages = kern,
 					 .present_movable_pages = mov};
@@ -65,7 +65,7 @@ static void use_static_group(struct policy_case *c, uint64_t max_pages, uint64_t
 /* A dynamic group of the block's own, registered first. */
 static void use_dynamic_group(struct policy_case *c, uint64_t unit, uint64_t kern, uint64_t mov)
 {
-	c->group = (struct memory_group){.id = 0,
+	c->group = (struct memory_group_stats){.id = 0,
 					 .is_dynamic = true,
 					 .unit_pages = unit,
 					 .present_kernel_pages = kern,
@@ -254,7 +254,7 @@ static void test_static_and_no_group_get_no_bonus(void **state)
  * side: 32 768 - 32 768 = 0. limit = 301 * 1 037 560 / 100 = 3 123 055. */
 static void test_f60_other_group_shortfall(void **state)
 {
-	struct memory_group b = {
+	struct memory_group_stats b = {
 	    .id = 1, .is_dynamic = true, .unit_pages = BLOCK, .present_movable_pages = BLOCK};
 	struct policy_case c;
 	struct auto_movable_ratio_check chk;
@@ -284,7 +284,7 @@ static void test_f60_other_group_shortfall(void **state)
  * K = 10 000 and B short of 10 886 pages, 10 000 <= 10 886. */
 static void test_shortfall_exhausts_kernel(void **state)
 {
-	struct memory_group b = {
+	struct memory_group_stats b = {
 	    .id = 1, .is_dynamic = true, .unit_pages = BLOCK, .present_movable_pages = BLOCK};
 	struct policy_case c;
 	struct auto_movable_ratio_check chk;
@@ -302,7 +302,7 @@ static void test_shortfall_exhausts_kernel(void **state)
  * is 3 276 800 / (2^64 - 1) - 100 < 0 -> 0. */
 static void test_ratio_above_int_max(void **state)
 {
-	struct memory_group b = {.id = 1,
+	struct memory_group_stats b = {.id = 1,
 				 .is_dynamic = true,
 				 .unit_pages = BLOCK,
 				 .present_kernel_pages = 100,
@@ -371,7 +371,7 @@ static void test_numa_per_node_limit(void **state)
 /* Other nodes' dynamic groups are not weighed in a node test. */
 static void test_numa_groups_of_other_nodes_skipped(void **state)
 {
-	struct memory_group b = {.id = 1,
+	struct memory_group_stats b = {.id = 1,
 				 .nid = 1,
 				 .is_dynamic = true,
 				 .unit_pages = BLOCK,
@@ -629,9 +629,9 @@ static void test_f54_dynamic_group_pattern(void **state)
 	assert_blocks_in(m, 48, 143, ZONE_MOVABLE);
 	for (uint64_t id = 144; id <= 175; id++)
 		assert_int_equal(block_zone(m, id), (id - 144) % 4 ? ZONE_MOVABLE : ZONE_NORMAL);
-	assert_int_equal(memory_group_find_by_id(&k->groups, mgid)->present_kernel_pages,
+	assert_int_equal(memory_group_find_by_id(&k->groups, mgid)->stats.present_kernel_pages,
 			 8 * BLOCK);
-	assert_int_equal(memory_group_find_by_id(&k->groups, mgid)->present_movable_pages,
+	assert_int_equal(memory_group_find_by_id(&k->groups, mgid)->stats.present_movable_pages,
 			 120 * BLOCK);
 	machine_free(m);
 }

@@ -33,16 +33,16 @@ static int dynamic_insert(struct memory_group_registry *r, struct memory_group *
 
 	if (r->nr_dynamic == r->dynamic_cap) {
 		size_t cap = r->dynamic_cap ? 2 * r->dynamic_cap : 8;
-		struct memory_group **a = realloc(r->dynamic, cap * sizeof(*a));
+		const struct memory_group_stats **a = realloc(r->dynamic, cap * sizeof(*a));
 
 		if (!a)
 			return -ENOMEM;
 		r->dynamic = a;
 		r->dynamic_cap = cap;
 	}
-	for (i = r->nr_dynamic; i > 0 && r->dynamic[i - 1]->id > g->id; i--)
+	for (i = r->nr_dynamic; i > 0 && r->dynamic[i - 1]->id > g->stats.id; i--)
 		r->dynamic[i] = r->dynamic[i - 1];
-	r->dynamic[i] = g;
+	r->dynamic[i] = &g->stats;
 	r->nr_dynamic++;
 	return 0;
 }
@@ -51,7 +51,7 @@ static void dynamic_remove(struct memory_group_registry *r, const struct memory_
 {
 	size_t i = 0;
 
-	while (i < r->nr_dynamic && r->dynamic[i] != g)
+	while (i < r->nr_dynamic && r->dynamic[i] != &g->stats)
 		i++;
 	if (i == r->nr_dynamic)
 		return;
@@ -71,7 +71,7 @@ static int memory_group_register(struct memory_group_registry *r, const struct n
 	uint64_t id = 0, found;
 	int ret;
 
-	if (!node_possible(nodes, desc->nid))
+	if (!node_possible(nodes, desc->stats.nid))
 		return -EINVAL;
 	/* Lowest free id: walk the dense prefix of taken ids. */
 	while (idtree_find_next(&r->groups, id, &found) && found == id)
@@ -82,9 +82,9 @@ static int memory_group_register(struct memory_group_registry *r, const struct n
 	if (!g)
 		return -ENOMEM;
 	*g = *desc;
-	g->id = (int)id;
+	g->stats.id = (int)id;
 	ret = idtree_store(&r->groups, id, g);
-	if (!ret && g->is_dynamic) {
+	if (!ret && g->stats.is_dynamic) {
 		ret = dynamic_insert(r, g);
 		if (ret)
 			idtree_erase(&r->groups, id);
@@ -93,13 +93,13 @@ static int memory_group_register(struct memory_group_registry *r, const struct n
 		free(g);
 		return ret;
 	}
-	return g->id;
+	return g->stats.id;
 }
 
 int memory_group_register_static(struct memory_group_registry *r, const struct node *nodes,
 				 int nid, uint64_t max_pages)
 {
-	struct memory_group desc = {.nid = nid, .max_pages = max_pages};
+	struct memory_group desc = {.stats = {.nid = nid, .max_pages = max_pages}};
 
 	if (!max_pages)
 		return -EINVAL;
@@ -109,7 +109,8 @@ int memory_group_register_static(struct memory_group_registry *r, const struct n
 int memory_group_register_dynamic(struct memory_group_registry *r, const struct node *nodes,
 				  int nid, uint64_t unit_pages, uint64_t pages_per_block)
 {
-	struct memory_group desc = {.nid = nid, .is_dynamic = true, .unit_pages = unit_pages};
+	struct memory_group desc = {
+	    .stats = {.nid = nid, .is_dynamic = true, .unit_pages = unit_pages}};
 
 	if (!unit_pages || (unit_pages & (unit_pages - 1)) || unit_pages < pages_per_block)
 		return -EINVAL;
@@ -128,7 +129,7 @@ int memory_group_unregister(struct memory_group_registry *r, int id)
 	if (g->nr_blocks)
 		return -EBUSY;
 	idtree_erase(&r->groups, (uint64_t)id);
-	if (g->is_dynamic)
+	if (g->stats.is_dynamic)
 		dynamic_remove(r, g);
 	free(g);
 	return 0;

@@ -10,7 +10,9 @@
 
 struct memory_block;
 
-struct memory_group {
+/* A group as plain values: all the auto-movable policy reads of it, and
+ * what a tool on a live machine can fill in from what it knows. */
+struct memory_group_stats {
 	int id;
 	int nid;
 	bool is_dynamic;
@@ -18,6 +20,10 @@ struct memory_group {
 	uint64_t unit_pages; /* dynamic */
 	uint64_t present_kernel_pages;
 	uint64_t present_movable_pages;
+};
+
+struct memory_group {
+	struct memory_group_stats stats;
 	struct memory_block *blocks; /* newest first */
 	unsigned int nr_blocks;
 };
@@ -26,7 +32,7 @@ struct memory_group_registry {
 	struct idtree groups; /* id -> group */
 	/* The dynamic ones in ascending id order: the auto-movable policy
 	 * weighs each of them on every decision. */
-	struct memory_group **dynamic;
+	const struct memory_group_stats **dynamic;
 	size_t nr_dynamic, dynamic_cap;
 };
 

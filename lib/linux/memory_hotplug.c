@@ -36,8 +36,8 @@ static void auto_movable_node_stats(const struct kernel *k, struct auto_movable_
 static struct auto_movable_unit scan_unit(const struct kernel *k, const struct memory_group *g,
 					  uint64_t start_pfn)
 {
-	uint64_t first = align_down(start_pfn, g->unit_pages) / k->pages_per_block;
-	uint64_t end = first + g->unit_pages / k->pages_per_block, id;
+	uint64_t first = align_down(start_pfn, g->stats.unit_pages) / k->pages_per_block;
+	uint64_t end = first + g->stats.unit_pages / k->pages_per_block, id;
 	struct auto_movable_unit u = {0};
 	const struct memory_block *b;
 
@@ -67,8 +67,8 @@ static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
 	    .nid = nid,
 	    .nr_node_ids = k->nr_node_ids,
 	    .node_stats = stats,
-	    .group = group,
-	    .dynamic_groups = (const struct memory_group *const *)k->groups.dynamic,
+	    .group = group ? &group->stats : NULL,
+	    .dynamic_groups = k->groups.dynamic,
 	    .nr_dynamic_groups = k->groups.nr_dynamic,
 	    .spans = spans,
 	    .start_pfn = start_pfn,
@@ -76,7 +76,7 @@ static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
 	};
 
 	auto_movable_node_stats(k, stats);
-	if (group && group->is_dynamic && group->unit_pages != nr_pages)
+	if (group && group->stats.is_dynamic && group->stats.unit_pages != nr_pages)
 		in.unit = scan_unit(k, group, start_pfn);
 	return auto_movable_zone_for_pfn(&in, d);
 }
@@ -140,9 +140,9 @@ static void adjust_present_page_count(struct kernel *k, struct memory_block *b, 
 	k->nodes[z->nid].present_pages += (uint64_t)nr;
 	if (b->group) {
 		if (z->type == ZONE_MOVABLE)
-			b->group->present_movable_pages += (uint64_t)nr;
+			b->group->stats.present_movable_pages += (uint64_t)nr;
 		else
-			b->group->present_kernel_pages += (uint64_t)nr;
+			b->group->stats.present_kernel_pages += (uint64_t)nr;
 	}
 }
 
@@ -468,7 +468,7 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		group = memory_group_find_by_id(&k->groups, nid);
 		if (!group)
 			return -EINVAL;
-		nid = group->nid;
+		nid = group->stats.nid;
 	}
 	if (nid < 0 || nid >= MAX_NUMNODES || !k->nodes[nid].possible)
 		return -EINVAL;

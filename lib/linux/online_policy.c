@@ -58,7 +58,7 @@ static uint64_t ratio_divisor(unsigned int ratio)
 
 /* Another dynamic group is balanced on its own kernel pages; only what it
  * lacks for its movable pages is charged to the early kernel pages. */
-static void account_other_group(const struct auto_movable_input *in, const struct memory_group *g,
+static void account_other_group(const struct auto_movable_input *in, const struct memory_group_stats *g,
 				struct auto_movable_ratio_check *c)
 {
 	int64_t shortfall;
@@ -91,7 +91,7 @@ bool auto_movable_can_online_movable(const struct auto_movable_input *in, int ni
 
 	sum_stats(in, nid, &c.stats);
 	for (size_t i = 0; i < in->nr_dynamic_groups; i++) {
-		const struct memory_group *g = in->dynamic_groups[i];
+		const struct memory_group_stats *g = in->dynamic_groups[i];
 
 		if (g == in->group || (nid != NUMA_NO_NODE && g->nid != nid))
 			continue;
@@ -120,7 +120,7 @@ bool auto_movable_can_online_movable(const struct auto_movable_input *in, int ni
  * group or unit already decided for a kernel zone. */
 static bool remaining_pages(const struct auto_movable_input *in, struct auto_movable_decision *d)
 {
-	const struct memory_group *g = in->group;
+	const struct memory_group_stats *g = in->group;
 
 	if (g && !g->is_dynamic) {
 		d->scope = AUTO_MOVABLE_STATIC;

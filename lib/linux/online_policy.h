@@ -60,9 +60,9 @@ struct auto_movable_input {
 	int nid;	    /* the block's node */
 	int nr_node_ids;
 	const struct auto_movable_stats *node_stats; /* [nr_node_ids] */
-	const struct memory_group *group;	     /* the block's group, or NULL */
+	const struct memory_group_stats *group; /* the block's group, or NULL */
 	/* Every registered dynamic group (the block's own included). */
-	const struct memory_group *const *dynamic_groups;
+	const struct memory_group_stats *const *dynamic_groups;
 	size_t nr_dynamic_groups;
 	const struct node_zone_spans *spans; /* node nid: the kernel-zone fallback */
 	uint64_t start_pfn, nr_pages;	     /* the whole block */

@@ -98,8 +98,9 @@ static struct json_object *decision_json(const struct zone_decision *d)
 	return o;
 }
 
-static struct json_object *group_json(const struct memory_group *g)
+static struct json_object *group_json(const struct memory_group *group)
 {
+	const struct memory_group_stats *g = &group->stats;
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "id", json_object_new_int(g->id));
@@ -111,7 +112,7 @@ static struct json_object *group_json(const struct memory_group *g)
 		add_u64(o, "max_pages", g->max_pages);
 	add_u64(o, "present_kernel_pages", g->present_kernel_pages);
 	add_u64(o, "present_movable_pages", g->present_movable_pages);
-	add_u64(o, "nr_blocks", g->nr_blocks);
+	add_u64(o, "nr_blocks", group->nr_blocks);
 	return o;
 }
 
