@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "arch_x86.h"
 #include "kernel.h"
 #include "machine.h"
 #include "memory_hotplug.h"

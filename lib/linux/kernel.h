@@ -6,10 +6,9 @@
 #include <stddef.h>
 
 #include "idtree.h"
-#include "memory_block.h"
+#include "memory.h"
 #include "memory_group.h"
 #include "mm_types.h"
-#include "online_policy.h"
 #include "zone.h"
 
 enum core_kind {
@@ -54,32 +53,6 @@ struct boot_info {
 	unsigned int cpus_per_node[MAX_NUMNODES];
 };
 
-struct memory_notify {
-	uint64_t start_pfn;
-	uint64_t nr_pages;
-	int status_change_nid_normal;
-	int status_change_nid;
-	uint64_t altmap_start_pfn; /* 6.12, PREPARE/FINISH only */
-	uint64_t altmap_nr_pages;
-};
-
-struct memory_notifier {
-	/* Returns 0, or a negative errno to veto (GOING_* and PREPARE_ONLINE). */
-	int (*call)(void *data, enum memory_block_state action, const struct memory_notify *arg);
-	void *data;
-	int priority;
-};
-
-#define MAX_MEMORY_NOTIFIERS 16
-
-/* For `memhp explain`: how the watched block was last onlined. */
-struct zone_trace {
-	bool enabled;
-	uint64_t block;
-	unsigned int nr_onlines;
-	struct zone_decision decision;
-};
-
 struct kernel {
 	enum memhp_kernel version;
 	bool is_vm;
@@ -107,9 +80,10 @@ struct kernel {
 
 	struct idtree blocks; /* block id -> struct memory_block */
 	struct memory_group_registry groups;
-	struct memory_notifier notifiers[MAX_MEMORY_NOTIFIERS];
-	unsigned int nr_notifiers;
-	struct zone_trace trace;
+	struct memory_notifier *notifiers; /* the chain, in call order */
+	size_t nr_notifiers, notifiers_cap;
+	struct memory_observer *observers;
+	size_t nr_observers, observers_cap;
 };
 
 /* Boots the kernel on the firmware's memory map. 0 or -errno. */
@@ -130,17 +104,13 @@ static inline uint64_t block_start_pfn(const struct kernel *k, const struct memo
 int kernel_phys_to_nid(const struct kernel *k, uint64_t addr);
 
 /* Parses a kernel command line into cmdline and the run-time parameters. */
-void kernel_parse_cmdline(struct kernel *k, const char *cmdline);
+/* 0, or -ENOMEM with no parameter applied (a kernel that cannot read its
+ * command line must not boot as if it had none). */
+int kernel_parse_cmdline(struct kernel *k, const char *cmdline);
 
 /* Module parameters: read in sysfs format (no newline), write with the
  * kernel's parser. Unknown name: -ENOENT. */
 int kernel_param_get(const struct kernel *k, const char *name, char *buf, size_t len);
 int kernel_param_set(struct kernel *k, const char *name, const char *val);
-
-/* x86_64 memory block size from the end of boot RAM. */
-uint64_t probe_memory_block_size(uint64_t boot_mem_end, bool is_vm);
-
-int register_memory_notifier(struct kernel *k, const struct memory_notifier *nb);
-void unregister_memory_notifier(struct kernel *k, void *data);
 
 #endif

@@ -3,10 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch_x86.h"
 #include "kernel.h"
 
-#define MAX_DMA_PFN   (16 * MiB >> PAGE_SHIFT)
-#define MAX_DMA32_PFN (4 * GiB >> PAGE_SHIFT)
 
 struct pfn_range {
 	uint64_t start, end;
@@ -379,7 +378,9 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 		k->nodes[nid].possible = nid < bi->nr_nodes;
 		k->nodes[nid].nr_cpus = bi->cpus_per_node[nid];
 	}
-	kernel_parse_cmdline(k, bi->cmdline);
+	ret = kernel_parse_cmdline(k, bi->cmdline);
+	if (ret)
+		goto fail;
 	if (k->cmdline.has_default_online_type)
 		k->auto_online_type = k->cmdline.default_online_type;
 
@@ -416,6 +417,8 @@ void kernel_free(struct kernel *k)
 	memory_group_registry_destroy(&k->groups);
 	for (int nid = 0; nid < MAX_NUMNODES; nid++)
 		node_destroy(&k->nodes[nid]);
+	free(k->notifiers);
+	free(k->observers);
 	free(k->ram);
 	free(k->hotplug);
 	free(k);
@@ -433,28 +436,4 @@ int kernel_phys_to_nid(const struct kernel *k, uint64_t addr)
 		if (k->nodes[nid].online)
 			return nid;
 	return 0;
-}
-
-int register_memory_notifier(struct kernel *k, const struct memory_notifier *nb)
-{
-	unsigned int i;
-
-	if (k->nr_notifiers == MAX_MEMORY_NOTIFIERS)
-		return -ENOMEM;
-	/* Descending priority; equal priorities keep registration order. */
-	for (i = k->nr_notifiers; i > 0 && k->notifiers[i - 1].priority < nb->priority; i--)
-		k->notifiers[i] = k->notifiers[i - 1];
-	k->notifiers[i] = *nb;
-	k->nr_notifiers++;
-	return 0;
-}
-
-void unregister_memory_notifier(struct kernel *k, void *data)
-{
-	unsigned int j = 0;
-
-	for (unsigned int i = 0; i < k->nr_notifiers; i++)
-		if (k->notifiers[i].data != data)
-			k->notifiers[j++] = k->notifiers[i];
-	k->nr_notifiers = j;
 }

@@ -116,32 +116,17 @@ static void parse_param(struct kernel *k, char *param)
 	}
 }
 
-void kernel_parse_cmdline(struct kernel *k, const char *cmdline)
+int kernel_parse_cmdline(struct kernel *k, const char *cmdline)
 {
 	char *copy, *tok, *save = NULL;
 
 	if (!cmdline)
-		return;
+		return 0;
 	copy = strdup(cmdline);
 	if (!copy)
-		return;
+		return -ENOMEM;
 	for (tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
 		parse_param(k, tok);
 	free(copy);
-}
-
-uint64_t probe_memory_block_size(uint64_t boot_mem_end, bool is_vm)
-{
-	const uint64_t min = 128 * MiB, max = 2 * GiB;
-	uint64_t size;
-
-	if (boot_mem_end < 64 * GiB)
-		return min;
-	if (!is_vm)
-		return max;
-	/* The loop gives up at the minimum without testing it. */
-	for (size = max; size > min; size >>= 1)
-		if (boot_mem_end % size == 0)
-			break;
-	return size;
+	return 0;
 }

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "memory_block.h"
+#include "memory.h"
 #include "zone.h"
 
 void memory_group_registry_init(struct memory_group_registry *r)

@@ -4,11 +4,6 @@
 #include <stdlib.h>
 
 #include "memmap_on_memory.h"
-#include "strparse.h"
-
-#ifndef EHWPOISON
-#define EHWPOISON 133
-#endif
 
 void node_zone_spans(const struct node *n, struct node_zone_spans *spans)
 {
@@ -41,8 +36,7 @@ static struct auto_movable_unit scan_unit(const struct kernel *k, const struct m
 	struct auto_movable_unit u = {0};
 	const struct memory_block *b;
 
-	for (b = idtree_find_next(&k->blocks, first, &id); b && id < end;
-	     b = idtree_find_next(&k->blocks, id + 1, &id)) {
+	for_each_memory_block_in_range(k, b, id, first, end) {
 		if (b->state == MEM_OFFLINE)
 			continue;
 		if (!b->zone || b->zone->type != ZONE_MOVABLE) {
@@ -81,7 +75,7 @@ static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
 	return auto_movable_zone_for_pfn(&in, d);
 }
 
-struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
+const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
 					  const struct memory_group *group, uint64_t start_pfn,
 					  uint64_t nr_pages, struct zone_decision *d)
 {
@@ -106,10 +100,10 @@ struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type
 		    auto_movable_zone(k, nid, group, &spans, start_pfn, nr_pages, &d->auto_movable);
 	else
 		d->zone = contig_zones_zone_for_pfn(&spans, d->movable_node, start_pfn, nr_pages);
-	return (struct zone *)&n->zones[d->zone];
+	return &n->zones[d->zone];
 }
 
-struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
+const struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
 				const struct memory_group *group, uint64_t start_pfn,
 				uint64_t nr_pages)
 {
@@ -118,20 +112,7 @@ struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
 	return zone_for_pfn_range_explained(k, type, nid, group, start_pfn, nr_pages, &d);
 }
 
-/* Sends `action` down the chain; stops at the first veto and returns it. */
-static int memory_notify(struct kernel *k, enum memory_block_state action,
-			 const struct memory_notify *arg)
-{
-	for (unsigned int i = 0; i < k->nr_notifiers; i++) {
-		int r = k->notifiers[i].call(k->notifiers[i].data, action, arg);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static void adjust_present_page_count(struct kernel *k, struct memory_block *b, struct zone *z,
+void adjust_present_page_count(struct kernel *k, struct memory_block *b, struct zone *z,
 				      int64_t nr)
 {
 	if (b->early)
@@ -152,7 +133,7 @@ static void adjust_managed_page_count(struct kernel *k, struct zone *z, int64_t 
 	k->totalram_pages += (uint64_t)nr;
 }
 
-static int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
+int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
 			uint64_t nr_pages)
 {
 	struct node *n = &k->nodes[z->nid];
@@ -195,56 +176,6 @@ static int online_pages(struct kernel *k, struct memory_block *b, struct zone *z
 	return 0;
 }
 
-/* PREPARE_ONLINE / FINISH_OFFLINE describe the whole block: the pages
- * being on/offlined and, separately, its memmap (altmap) pages. */
-static struct memory_notify block_notify_arg(const struct kernel *k, const struct memory_block *b)
-{
-	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
-
-	return (struct memory_notify){
-		.start_pfn = start + v,
-		.nr_pages = k->pages_per_block - v,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-		.altmap_start_pfn = start,
-		.altmap_nr_pages = v,
-	};
-}
-
-static int memory_block_online(struct kernel *k, struct memory_block *b)
-{
-	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
-	struct memory_notify prep = block_notify_arg(k, b);
-	struct zone_decision decision;
-	struct zone *z;
-	int ret;
-
-	if (k->version == MEMHP_KERNEL_6_12 && b->nr_hwpoison)
-		return -EHWPOISON;
-	z = zone_for_pfn_range_explained(k, b->online_type, b->nid, b->group, start,
-					 k->pages_per_block, &decision);
-	if (k->version == MEMHP_KERNEL_6_12) {
-		ret = memory_notify(k, MEM_PREPARE_ONLINE, &prep);
-		if (ret)
-			return ret;
-	}
-	ret = online_pages(k, b, z, start + v, k->pages_per_block - v);
-	if (ret) {
-		if (k->version == MEMHP_KERNEL_6_12)
-			memory_notify(k, MEM_FINISH_OFFLINE, &prep);
-		return ret;
-	}
-	/* The block's own memmap pages are present (never managed). */
-	if (v)
-		adjust_present_page_count(k, b, z, (int64_t)v);
-	b->zone = z;
-	if (k->trace.enabled && k->trace.block == b->id) {
-		k->trace.decision = decision;
-		k->trace.nr_onlines++;
-	}
-	return 0;
-}
-
 /* Node memory states that this offline would clear (present values from
  * before the offline). */
 static void offline_status_change(const struct node *n, const struct zone *z, uint64_t nr_pages,
@@ -268,7 +199,7 @@ static bool has_unmovable_pages(const struct memory_block *b, const struct zone 
 	return z->type != ZONE_MOVABLE && b->contents.unmovable_pages;
 }
 
-static int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
+int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
 			 uint64_t nr_pages)
 {
 	struct node *n = &k->nodes[z->nid];
@@ -304,141 +235,11 @@ static int offline_pages(struct kernel *k, struct memory_block *b, struct zone *
 	return 0;
 }
 
-static int memory_block_offline(struct kernel *k, struct memory_block *b)
-{
-	uint64_t start = block_start_pfn(k, b), v = b->nr_vmemmap_pages;
-	struct memory_notify fin = block_notify_arg(k, b);
-	struct zone *z = b->zone;
-	int ret;
-
-	if (!z)
-		return -EINVAL;
-	/* The memmap pages leave first, so an emptied zone is torn down. */
-	if (v)
-		adjust_present_page_count(k, b, z, -(int64_t)v);
-	ret = offline_pages(k, b, z, start + v, k->pages_per_block - v);
-	if (ret) {
-		if (v)
-			adjust_present_page_count(k, b, z, (int64_t)v);
-		return ret;
-	}
-	b->zone = NULL;
-	if (k->version == MEMHP_KERNEL_6_12)
-		memory_notify(k, MEM_FINISH_OFFLINE, &fin);
-	return 0;
-}
-
-int device_online(struct kernel *k, struct memory_block *b)
-{
-	int ret;
-
-	if (b->state != MEM_OFFLINE)
-		return 1;
-	/* An online without a type of its own (the online file, ACPI
-	 * rollback) uses whatever type is stored, normally `online`. */
-	if (b->online_type == MMOP_OFFLINE)
-		b->online_type = MMOP_ONLINE;
-	ret = memory_block_online(k, b);
-	if (!ret)
-		b->state = MEM_ONLINE;
-	b->online_type = MMOP_OFFLINE;
-	return ret;
-}
-
-int device_offline(struct kernel *k, struct memory_block *b)
-{
-	int ret;
-
-	if (b->state == MEM_OFFLINE)
-		return 1;
-	if (b->state != MEM_ONLINE)
-		return -EINVAL;
-	b->state = MEM_GOING_OFFLINE;
-	ret = memory_block_offline(k, b);
-	b->state = ret ? MEM_ONLINE : MEM_OFFLINE;
-	return ret;
-}
-
-int memory_block_state_store(struct kernel *k, struct memory_block *b, const char *buf)
-{
-	enum mmop type;
-	int ret;
-
-	if (mmop_from_str(buf, &type))
-		return -EINVAL;
-	if (type == MMOP_OFFLINE) {
-		ret = device_offline(k, b);
-	} else {
-		/* Stored before the device core looks at the state: a refused
-		 * write to an online block leaves this type behind. */
-		b->online_type = type;
-		ret = device_online(k, b);
-	}
-	if (ret < 0)
-		return ret;
-	return ret > 0 ? -EINVAL : 0;
-}
-
-int memory_block_online_store(struct kernel *k, struct memory_block *b, const char *buf)
-{
-	bool val;
-	int ret;
-
-	if (kstrtobool(buf, &val))
-		return -EINVAL;
-	ret = val ? device_online(k, b) : device_offline(k, b);
-	return ret < 0 ? ret : 0;
-}
-
 static bool range_has_blocks(const struct kernel *k, uint64_t start, uint64_t size)
 {
 	uint64_t first = start / k->block_size, last = (start + size - 1) / k->block_size, id;
 
 	return idtree_find_next(&k->blocks, first, &id) && id <= last;
-}
-
-static void unlink_and_free_block(struct kernel *k, struct memory_block *b)
-{
-	if (b->group)
-		memory_group_remove_block(b->group, b);
-	if (b->nid != NUMA_NO_NODE)
-		k->nodes[b->nid].nr_memory_blocks--;
-	idtree_erase(&k->blocks, b->id);
-	free(b);
-}
-
-/* Every block gets nr_vmemmap_pages of its own memmap at its start. */
-static int create_memory_block_devices(struct kernel *k, uint64_t start, uint64_t size, int nid,
-				       struct memory_group *group, uint64_t nr_vmemmap_pages)
-{
-	uint64_t first = start / k->block_size, nr = size / k->block_size;
-
-	for (uint64_t id = first; id < first + nr; id++) {
-		struct memory_block *b = calloc(1, sizeof(*b));
-		int ret;
-
-		if (!b)
-			ret = -ENOMEM;
-		else
-			ret = idtree_store(&k->blocks, id, b);
-		if (ret) {
-			free(b);
-			while (id-- > first)
-				unlink_and_free_block(k, find_memory_block(k, id));
-			return ret;
-		}
-		b->id = id;
-		b->state = MEM_OFFLINE;
-		b->online_type = MMOP_OFFLINE;
-		b->ram_pages = k->pages_per_block;
-		b->nr_vmemmap_pages = nr_vmemmap_pages;
-		b->nid = nid;
-		b->node_links = 1ULL << nid;
-		k->nodes[nid].nr_memory_blocks++;
-		if (group)
-			memory_group_add_block(group, b);
-	}
-	return 0;
 }
 
 /* Vmemmap pages for each block of an add whose caller asked for
@@ -515,8 +316,7 @@ static int check_vmemmap_removal(const struct kernel *k, uint64_t first, uint64_
 
 	if (k->memmap_on_memory == MEMMAP_ON_MEMORY_DISABLE)
 		return 0;
-	for (b = idtree_find_next(&k->blocks, first, &id); b && id < last;
-	     b = idtree_find_next(&k->blocks, id + 1, &id))
+	for_each_memory_block_in_range(k, b, id, first, last)
 		if (b->nr_vmemmap_pages)
 			nr_altmaps++;
 	if (!nr_altmaps)
@@ -537,8 +337,7 @@ int remove_memory(struct kernel *k, uint64_t start, uint64_t size)
 	if (!size || start % k->block_size || size % k->block_size)
 		return -EINVAL;
 	last = first + size / k->block_size;
-	for (b = idtree_find_next(&k->blocks, first, &id); b && id < last;
-	     b = idtree_find_next(&k->blocks, id + 1, &id))
+	for_each_memory_block_in_range(k, b, id, first, last)
 		if (b->state != MEM_OFFLINE)
 			return -EBUSY;
 	ret = check_vmemmap_removal(k, first, last);
@@ -546,7 +345,7 @@ int remove_memory(struct kernel *k, uint64_t start, uint64_t size)
 		return ret;
 	while ((b = idtree_find_next(&k->blocks, first, &id)) && id < last) {
 		nid = b->nid;
-		unlink_and_free_block(k, b);
+		remove_memory_block_device(k, b);
 	}
 	if (nid != NUMA_NO_NODE)
 		try_offline_node(k, nid);

@@ -4,6 +4,7 @@
 #define MEMHP_MEMORY_HOTPLUG_H
 
 #include "kernel.h"
+#include "memory.h"
 #include "online_policy.h"
 
 /* add_memory() flags */
@@ -14,24 +15,35 @@ void node_zone_spans(const struct node *n, struct node_zone_spans *spans);
 
 /* The zone an online of [start_pfn, start_pfn + nr_pages) with `type`
  * would use now. */
-struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
+const struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, int nid,
 				const struct memory_group *group, uint64_t start_pfn,
 				uint64_t nr_pages);
 /* The same, and how it was decided. */
-struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
+const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
 					  const struct memory_group *group, uint64_t start_pfn,
 					  uint64_t nr_pages, struct zone_decision *d);
 
-/* Device-core semantics: 1 if the block already is in the asked state. */
-int device_online(struct kernel *k, struct memory_block *b);
-int device_offline(struct kernel *k, struct memory_block *b);
+/* online_pages()/offline_pages() of block b's [start_pfn, +nr_pages) in
+ * zone z: spans, counters, node states and the notifier chain. 0, or a
+ * negative errno with nothing changed. */
+int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
+		 uint64_t nr_pages);
+int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
+		  uint64_t nr_pages);
+/* Present pages of zone z, its node and b's group grow by nr (or shrink). */
+void adjust_present_page_count(struct kernel *k, struct memory_block *b, struct zone *z,
+			       int64_t nr);
 
-/* The sysfs attribute writes of memoryN/state and memoryN/online. */
-int memory_block_state_store(struct kernel *k, struct memory_block *b, const char *buf);
-int memory_block_online_store(struct kernel *k, struct memory_block *b, const char *buf);
-
+/* add_memory(): the blocks of [start, start + size) on node nid (or in
+ * memory group nid with MHP_NID_IS_MGID), onlined if auto_online_blocks
+ * says so. 0 (failed auto-onlines leave blocks offline), or -EINVAL,
+ * -EEXIST, -E2BIG, -ENOMEM with nothing added. */
 int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags);
+/* remove_memory(): every block of the range must be offline. 0, or
+ * -EINVAL/-EBUSY with nothing removed. */
 int remove_memory(struct kernel *k, uint64_t start, uint64_t size);
+/* offline_and_remove_memory(): 0, or a negative errno with every block it
+ * had offlined onlined again into a zone of the same kind. */
 int offline_and_remove_memory(struct kernel *k, uint64_t start, uint64_t size);
 
 #endif

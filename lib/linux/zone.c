@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "memory_block.h"
+#include "memory.h"
 
 void node_init(struct node *n, int nid)
 {

@@ -122,10 +122,9 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 		ret = qemu_vm_create(cfg->qemu_argv, cfg->qemu_argc, &m->vm, bad_arg, err, errlen);
 	if (!ret)
 		ret = boot_kernel(m, cfg);
-	if (!ret && cfg->trace) {
-		m->kernel->trace.enabled = true;
-		m->kernel->trace.block = cfg->trace_block;
-	}
+	/* Subscribed before the boot-time ACPI scan, which may online blocks. */
+	if (!ret && cfg->observer)
+		ret = register_memory_observer(m->kernel, cfg->observer);
 	/* Cold-plugged DIMMs are found by the ACPI scan at boot, slot by slot. */
 	for (unsigned int slot = 0; !ret && slot < m->vm->slots; slot++)
 		for (size_t i = 0; !ret && i < m->vm->nr_dimms; i++)

@@ -45,8 +45,9 @@ struct machine_config {
 	char *const *qemu_argv;
 	size_t qemu_argc;
 	const char *kernel_cmdline;
-	bool trace;           /* keep how trace_block gets onlined (memhp explain) */
-	uint64_t trace_block;
+	/* Told of every zone decision and block state change from boot on
+	 * (memhp explain, the runner), or NULL. */
+	const struct memory_observer *observer;
 };
 
 /* Boots the machine. On a bad QEMU option returns -EINVAL with *bad_arg

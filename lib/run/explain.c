@@ -212,7 +212,7 @@ struct json_object *explain_block(const struct scenario *sc, const struct scenar
 	json_object_object_add(e, "params", params_json(k));
 	if (online && run->trace_step != SCENARIO_STEP_NONE) {
 		json_object_object_add(e, "onlined_by", onlined_by_json(sc, run->trace_step));
-		json_object_object_add(e, "decision", decision_json(&k->trace.decision));
+		json_object_object_add(e, "decision", decision_json(&run->trace_decision));
 	} else if (!online) {
 		struct zone_decision d;
 

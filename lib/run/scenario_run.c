@@ -62,16 +62,28 @@ static int check_label(const struct scenario *sc, const char *label, char *err, 
 	return -EINVAL;
 }
 
+/* memhp explain's watch: the step that last onlined the watched block,
+ * and how its zone was decided. */
+static void watch_zone_decided(void *data, const struct memory_block *b,
+			       const struct zone_decision *d)
+{
+	struct scenario_run *run = data;
+
+	if (b->id != run->watch_block)
+		return;
+	run->trace_step = run->current_step;
+	run->trace_decision = *d;
+}
+
 static int boot(const struct scenario *sc, const struct scenario_run_options *opts,
-		struct machine **m, char *err, size_t errlen)
+		const struct memory_observer *watch, struct machine **m, char *err, size_t errlen)
 {
 	struct machine_config cfg = {
 		.version = opts->version,
 		.qemu_argv = sc->qemu_argv,
 		.qemu_argc = sc->qemu_argc,
 		.kernel_cmdline = sc->kernel_cmdline,
-		.trace = opts->trace,
-		.trace_block = opts->trace_block,
+		.observer = watch,
 	};
 	char why[512] = "";
 	size_t bad = 0;
@@ -193,21 +205,22 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 		 struct scenario_run *run, char *err, size_t errlen)
 {
 	struct run_state rs = {.opts = opts, .err = err, .errlen = errlen};
+	struct memory_observer watch = {.zone_decided = watch_zone_decided, .data = run};
 	struct json_object *steps;
 	int ret;
 
 	memset(run, 0, sizeof(*run));
 	run->trace_step = SCENARIO_STEP_NONE;
+	run->current_step = SCENARIO_STEP_BOOT;
+	run->watch_block = opts->trace_block;
 	ret = scenario_check(sc, err, errlen);
 	if (!ret && opts->stop_after)
 		ret = check_label(sc, opts->stop_after, err, errlen);
 	if (!ret)
-		ret = boot(sc, opts, &rs.m, err, errlen);
+		ret = boot(sc, opts, opts->trace ? &watch : NULL, &rs.m, err, errlen);
 	if (ret)
 		return ret;
 	run->machine = rs.m;
-	if (rs.m->kernel->trace.nr_onlines)
-		run->trace_step = SCENARIO_STEP_BOOT;
 	run->result = json_object_new_object();
 	steps = json_object_new_array();
 	rs.snapshots = json_object_new_array();
@@ -218,12 +231,10 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
 		const struct scenario_step *step = &sc->steps[i];
 		struct json_object *o = run_step_json(step, (int)i);
-		unsigned int onlines = rs.m->kernel->trace.nr_onlines;
 
+		run->current_step = (int)i;
 		ret = run_step(&rs, step, (int)i, o);
 		json_object_array_add(steps, o);
-		if (rs.m->kernel->trace.nr_onlines != onlines)
-			run->trace_step = (int)i;
 		if (opts->stop_after && step->kind == STEP_SNAPSHOT &&
 		    !strcmp(step->arg, opts->stop_after))
 			break;
@@ -232,6 +243,8 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 			       json_object_new_string(ret ? "error" : rs.step_errors ? "step-errors" : "ok"));
 	json_object_object_add(run->result, "steps", steps);
 	json_object_object_add(run->result, "snapshots", rs.snapshots);
+	/* The run is the observer's data; nothing may call it afterwards. */
+	unregister_memory_observer(rs.m->kernel, run);
 	return ret;
 }
 

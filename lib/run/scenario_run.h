@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "memhp/kernel_version.h"
+#include "online_policy.h"
 
 struct scenario;
 struct machine;
@@ -28,6 +29,9 @@ struct scenario_run {
 	struct json_object *result; /* the run JSON of scenario-format.md */
 	struct machine *machine;    /* the final state */
 	int trace_step;             /* step that last onlined trace_block */
+	struct zone_decision trace_decision; /* how it did */
+	int current_step;           /* while running: the step being run */
+	uint64_t watch_block;
 };
 
 /* Checks the whole scenario against the model before running anything:
