@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "array.h"
 #include "memory.h"
 #include "zone.h"
 
@@ -31,15 +32,8 @@ static int dynamic_insert(struct memory_group_registry *r, struct memory_group *
 {
 	size_t i;
 
-	if (r->nr_dynamic == r->dynamic_cap) {
-		size_t cap = r->dynamic_cap ? 2 * r->dynamic_cap : 8;
-		const struct memory_group_stats **a = realloc(r->dynamic, cap * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		r->dynamic = a;
-		r->dynamic_cap = cap;
-	}
+	if (array_grow(&r->dynamic, &r->dynamic_cap, r->nr_dynamic + 1, sizeof(*r->dynamic)))
+		return -ENOMEM;
 	for (i = r->nr_dynamic; i > 0 && r->dynamic[i - 1]->id > g->stats.id; i--)
 		r->dynamic[i] = r->dynamic[i - 1];
 	r->dynamic[i] = &g->stats;

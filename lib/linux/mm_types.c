@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include "array.h"
 #include "strparse.h"
 
 static const char *const zone_names[MAX_NR_ZONES] = {
@@ -25,12 +26,12 @@ const char *zone_name(enum zone_type z)
 
 const char *mmop_name(enum mmop t)
 {
-	return mmop_names[t];
+	return (size_t)t < ARRAY_SIZE(mmop_names) ? mmop_names[t] : "?";
 }
 
 int mmop_from_str(const char *s, enum mmop *t)
 {
-	for (unsigned int i = 0; i < sizeof(mmop_names) / sizeof(mmop_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mmop_names); i++) {
 		if (sysfs_streq(s, mmop_names[i])) {
 			*t = (enum mmop)i;
 			return 0;

@@ -1,5 +1,7 @@
 #include "online_policy.h"
 
+#include "array.h"
+
 bool span_intersects(const struct node_zone_spans *spans, enum zone_type z, uint64_t start_pfn,
 		     uint64_t nr_pages)
 {
@@ -197,10 +199,10 @@ static const char *const scope_names[] = {
 
 const char *auto_movable_reason_name(enum auto_movable_reason r)
 {
-	return reason_names[r];
+	return (size_t)r < ARRAY_SIZE(reason_names) ? reason_names[r] : "?";
 }
 
 const char *auto_movable_scope_name(enum auto_movable_scope s)
 {
-	return scope_names[s];
+	return (size_t)s < ARRAY_SIZE(scope_names) ? scope_names[s] : "?";
 }

@@ -14,11 +14,8 @@
 
 #include <json-c/json.h>
 
-/* A growable NUL-terminated string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
+#include "array.h"
+#include "strbuf.h"
 
 /* Everything the parse needs besides the result: kept on the caller's stack
  * so that parsing has no global state. */
@@ -29,47 +26,21 @@ struct parser {
 	size_t errlen;
 	int lineno;	  /* first physical line of the current logical line */
 	const char *line; /* the current logical line, trimmed */
-	size_t steps_cap, qemu_cap;
+	size_t steps_cap, qemu_cap, lineno_cap;
 	/* Lines that may appear once: where they were first seen, 0 if not yet. */
 	int name_lineno, boot_lineno, guest_lineno;
-	struct sbuf desc, cmdline;
+	struct strbuf desc, cmdline;
 };
 
-static int sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns)
-			return -ENOMEM;
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
 /* Appends s separated by one space; empty pieces would only add spaces. */
-static int sbuf_join(struct sbuf *b, const char *s)
+static int strbuf_join(struct strbuf *b, const char *s)
 {
 	if (!*s)
 		return 0;
-	if (b->len && sbuf_add(b, " ", 1))
-		return -ENOMEM;
-	return sbuf_add(b, s, strlen(s));
-}
-
-static void sbuf_reset(struct sbuf *b)
-{
-	b->len = 0;
-	if (b->s)
-		b->s[0] = '\0';
+	if (b->len)
+		strbuf_addch(b, ' ');
+	strbuf_add(b, s);
+	return strbuf_error(b);
 }
 
 static const char *skip_space(const char *s)
@@ -136,15 +107,8 @@ static int add_step(struct parser *p, enum scenario_step_kind kind, const char *
 	struct scenario *sc = p->sc;
 	struct scenario_step *st;
 
-	if (sc->nr_steps == p->steps_cap) {
-		size_t cap = p->steps_cap ? p->steps_cap * 2 : 16;
-
-		st = realloc(sc->steps, cap * sizeof(*st));
-		if (!st)
-			return -ENOMEM;
-		sc->steps = st;
-		p->steps_cap = cap;
-	}
+	if (array_grow(&sc->steps, &p->steps_cap, sc->nr_steps + 1, sizeof(*sc->steps)))
+		return -ENOMEM;
 	st = &sc->steps[sc->nr_steps];
 	*st = (struct scenario_step){.kind = kind, .lineno = p->lineno};
 	st->line = strdup(p->line);
@@ -185,12 +149,12 @@ static int parse_name(struct parser *p, const char *rest)
 
 static int parse_description(struct parser *p, const char *rest)
 {
-	return sbuf_join(&p->desc, rest);
+	return strbuf_join(&p->desc, rest);
 }
 
 static int parse_cmdline(struct parser *p, const char *rest)
 {
-	return sbuf_join(&p->cmdline, rest);
+	return strbuf_join(&p->cmdline, rest);
 }
 
 static int parse_timeout(struct parser *p, const char *what, const char *rest, double *val,
@@ -211,28 +175,18 @@ static int parse_guest_timeout(struct parser *p, const char *rest)
 	return parse_timeout(p, "guest-timeout", rest, &p->sc->guest_timeout, &p->guest_lineno);
 }
 
-static int add_qemu_arg(struct parser *p, const struct sbuf *w)
+static int add_qemu_arg(struct parser *p, const struct strbuf *w)
 {
 	struct scenario *sc = p->sc;
-	char *arg = strndup(w->s ? w->s : "", w->len);
+	char *arg = strndup(w->buf ? w->buf : "", w->len);
 
 	if (!arg)
 		return -ENOMEM;
 	/* One slot more than the arguments for the NULL terminator. */
-	if (sc->qemu_argc + 2 > p->qemu_cap) {
-		size_t cap = p->qemu_cap * 2 > 8 ? p->qemu_cap * 2 : 8;
-		char **argv = realloc(sc->qemu_argv, cap * sizeof(*argv));
-		int *ln;
-
-		if (!argv)
-			goto nomem;
-		sc->qemu_argv = argv;
-		ln = realloc(sc->qemu_arg_lineno, cap * sizeof(*ln));
-		if (!ln)
-			goto nomem;
-		sc->qemu_arg_lineno = ln;
-		p->qemu_cap = cap;
-	}
+	if (array_grow(&sc->qemu_argv, &p->qemu_cap, sc->qemu_argc + 2, sizeof(*sc->qemu_argv)) ||
+	    array_grow(&sc->qemu_arg_lineno, &p->lineno_cap, sc->qemu_argc + 2,
+		       sizeof(*sc->qemu_arg_lineno)))
+		goto nomem;
 	sc->qemu_arg_lineno[sc->qemu_argc] = p->lineno;
 	sc->qemu_argv[sc->qemu_argc++] = arg;
 	sc->qemu_argv[sc->qemu_argc] = NULL;
@@ -243,19 +197,20 @@ nomem:
 }
 
 /* '...': everything up to the next single quote is literal, as in sh. */
-static int single_quoted(struct parser *p, const char **pos, struct sbuf *w)
+static int single_quoted(struct parser *p, const char **pos, struct strbuf *w)
 {
 	const char *start = *pos + 1, *end = strchr(start, '\'');
 
 	if (!end)
 		return fail(p, "qemu: unterminated single quote; expected a closing '");
 	*pos = end + 1;
-	return sbuf_add(w, start, end - start);
+	strbuf_addn(w, start, (size_t)(end - start));
+	return strbuf_error(w);
 }
 
 /* "...": as in sh, a backslash escapes only " \ $ and `; elsewhere it is
  * kept, so that "a\b" stays a\b. */
-static int double_quoted(struct parser *p, const char **pos, struct sbuf *w)
+static int double_quoted(struct parser *p, const char **pos, struct strbuf *w)
 {
 	const char *s = *pos + 1;
 	int ret = 0;
@@ -266,14 +221,15 @@ static int double_quoted(struct parser *p, const char **pos, struct sbuf *w)
 		/* Check s[1] first: strchr() finds the terminating NUL too. */
 		if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
 			s++;
-		ret = sbuf_add(w, s++, 1);
+		strbuf_addch(w, *s++);
+		ret = strbuf_error(w);
 	}
 	*pos = s + 1;
 	return ret;
 }
 
 /* One shell word starting at *pos, which is not blank. */
-static int qemu_word(struct parser *p, const char **pos, struct sbuf *w)
+static int qemu_word(struct parser *p, const char **pos, struct strbuf *w)
 {
 	const char *s = *pos;
 	int ret = 0;
@@ -286,11 +242,12 @@ static int qemu_word(struct parser *p, const char **pos, struct sbuf *w)
 		} else if (*s == '\\') {
 			if (!s[1])
 				return fail(p, "qemu: expected a character after '\\'");
-			ret = sbuf_add(w, s + 1, 1);
+			strbuf_addch(w, s[1]);
 			s += 2;
 		} else {
-			ret = sbuf_add(w, s++, 1);
+			strbuf_addch(w, *s++);
 		}
+		ret = ret ? ret : strbuf_error(w);
 	}
 	*pos = s;
 	return ret;
@@ -300,17 +257,17 @@ static int qemu_word(struct parser *p, const char **pos, struct sbuf *w)
  * the way the shell would split them before QEMU saw them. */
 static int parse_qemu(struct parser *p, const char *rest)
 {
-	struct sbuf word = {0};
+	struct strbuf word = {0};
 	const char *s = rest;
 	int ret = 0;
 
 	for (s = skip_space(s); !ret && *s; s = skip_space(s)) {
-		sbuf_reset(&word);
+		strbuf_reset(&word);
 		ret = qemu_word(p, &s, &word);
 		if (!ret)
 			ret = add_qemu_arg(p, &word);
 	}
-	free(word.s);
+	strbuf_release(&word);
 	return ret;
 }
 
@@ -510,7 +467,7 @@ static const struct line_type {
 
 static int parse_line(struct parser *p)
 {
-	for (size_t i = 0; i < sizeof(line_types) / sizeof(line_types[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(line_types); i++) {
 		const struct line_type *t = &line_types[i];
 		size_t n = strlen(t->prefix);
 		char last = t->prefix[n - 1];
@@ -547,13 +504,13 @@ static bool next_physical(const char **pos, const char **start, size_t *len)
  * are invisible and would otherwise silently break the continuation.
  * Returns 1 with p->lineno set (buf may be empty if only continuations of
  * blanks were found), 0 at the end of the text, or -errno. */
-static int next_logical(struct parser *p, const char **pos, int *phys, struct sbuf *buf)
+static int next_logical(struct parser *p, const char **pos, int *phys, struct strbuf *buf)
 {
 	bool got = false, more = false;
 	const char *s;
 	size_t len;
 
-	sbuf_reset(buf);
+	strbuf_reset(buf);
 	while (next_physical(pos, &s, &len)) {
 		(*phys)++;
 		trim(&s, &len);
@@ -567,7 +524,10 @@ static int next_logical(struct parser *p, const char **pos, int *phys, struct sb
 			len--;
 			trim(&s, &len);
 		}
-		if (sbuf_add(buf, s, len) || (more && sbuf_add(buf, " ", 1)))
+		strbuf_addn(buf, s, len);
+		if (more)
+			strbuf_addch(buf, ' ');
+		if (strbuf_error(buf))
 			return -ENOMEM;
 		if (!more)
 			break;
@@ -576,27 +536,27 @@ static int next_logical(struct parser *p, const char **pos, int *phys, struct sb
 		return fail(p, "the line continues past the end of the file; expected another line "
 			       "after the trailing '\\'");
 	/* A continuation followed by a blank line leaves a trailing space. */
-	while (buf->len && isspace((unsigned char)buf->s[buf->len - 1]))
-		buf->s[--buf->len] = '\0';
+	while (buf->len && isspace((unsigned char)buf->buf[buf->len - 1]))
+		buf->buf[--buf->len] = '\0';
 	return got;
 }
 
 static int parse_lines(struct parser *p, const char *text)
 {
-	struct sbuf buf = {0};
+	struct strbuf buf = {0};
 	const char *pos = text;
 	int phys = 0, ret;
 
 	while ((ret = next_logical(p, &pos, &phys, &buf)) > 0) {
 		if (!buf.len)
 			continue;
-		p->line = buf.s;
+		p->line = buf.buf;
 		ret = parse_line(p);
 		if (ret)
 			break;
 	}
 	p->line = NULL;
-	free(buf.s);
+	strbuf_release(&buf);
 	return ret;
 }
 
@@ -619,15 +579,11 @@ static int finish(struct parser *p)
 {
 	struct scenario *sc = p->sc;
 
-	if (p->desc.len) {
-		sc->description = p->desc.s;
-		p->desc = (struct sbuf){0};
-	}
-	/* An empty string rather than NULL: "no parameters" is a valid value. */
-	if (sbuf_add(&p->cmdline, "", 0))
+	if (p->desc.len && strbuf_detach(&p->desc, &sc->description))
 		return -ENOMEM;
-	sc->kernel_cmdline = p->cmdline.s;
-	p->cmdline = (struct sbuf){0};
+	/* An empty string rather than NULL: "no parameters" is a valid value. */
+	if (strbuf_detach(&p->cmdline, &sc->kernel_cmdline))
+		return -ENOMEM;
 	return sc->name ? 0 : default_name(sc);
 }
 
@@ -671,8 +627,8 @@ int scenario_parse_string(const char *path, const char *text, struct scenario **
 	ret = parse_lines(&p, text);
 	if (!ret)
 		ret = finish(&p);
-	free(p.desc.s);
-	free(p.cmdline.s);
+	strbuf_release(&p.desc);
+	strbuf_release(&p.cmdline);
 	if (ret) {
 		/* fail() has written the message for every other error. */
 		if (ret == -ENOMEM)
@@ -688,7 +644,7 @@ int scenario_parse_string(const char *path, const char *text, struct scenario **
  * string and would silently stop at the first one. */
 static int read_file(const char *path, char **text, char *err, size_t errlen)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	char chunk[4096];
 	size_t n;
 	int ret = 0;
@@ -696,28 +652,28 @@ static int read_file(const char *path, char **text, char *err, size_t errlen)
 
 	if (!f)
 		ret = -errno;
-	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ret = sbuf_add(&b, chunk, n);
+	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		strbuf_addn(&b, chunk, n);
+		ret = strbuf_error(&b);
+	}
 	if (!ret && ferror(f))
 		ret = errno ? -errno : -EIO;
-	if (!ret)
-		ret = sbuf_add(&b, "", 0);
 	if (f)
 		fclose(f);
-	if (ret) {
-		set_file_error(err, errlen, path, -ret);
-		free(b.s);
-		return ret;
-	}
-	if (strlen(b.s) != b.len) {
+	if (!ret && memchr(b.buf ? b.buf : "", '\0', b.len)) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: contains a NUL byte; expected a text file",
 				 path);
-		free(b.s);
+		strbuf_release(&b);
 		return -EINVAL;
 	}
-	*text = b.s;
-	return 0;
+	if (!ret)
+		ret = strbuf_detach(&b, text);
+	if (ret) {
+		set_file_error(err, errlen, path, -ret);
+		strbuf_release(&b);
+	}
+	return ret;
 }
 
 int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)

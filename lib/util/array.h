@@ -9,28 +9,38 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Makes room for at least `need` elements of `size` bytes in *arr, whose
- * capacity is *cap, doubling (at least 8). 0, or -ENOMEM (also on overflow)
- * with *arr and *cap unchanged. */
-static inline int array_grow(void *arr, size_t *cap, size_t need, size_t size)
+/* p reallocated for at least `need` elements of `size` bytes, doubling
+ * from *cap (at least 8), with *cap updated; NULL (also on overflow) with
+ * p and *cap untouched. */
+static inline void *array_realloc(void *p, size_t *cap, size_t need, size_t size)
 {
-	void **p = (void **)arr;
 	size_t n = *cap ? *cap : 8;
 	void *v;
 
-	if (need <= *cap)
-		return 0;
 	while (n < need) {
 		if (n > (size_t)-1 / 2)
-			return -ENOMEM;
+			return NULL;
 		n *= 2;
 	}
-	v = reallocarray(*p, n, size);
-	if (!v)
-		return -ENOMEM;
-	*p = v;
-	*cap = n;
-	return 0;
+	v = reallocarray(p, n, size);
+	if (v)
+		*cap = n;
+	return v;
 }
+
+/* Makes room for at least `need` elements in *arr (a T **), whose capacity
+ * is *cap. 0, or -ENOMEM with *arr and *cap unchanged. */
+#define array_grow(arr, cap, need, size)                                                           \
+	__extension__({                                                                            \
+		int array_ret_ = 0;                                                                \
+		if ((need) > *(cap)) {                                                             \
+			void *array_p_ = array_realloc(*(arr), (cap), (need), (size));             \
+			if (array_p_)                                                              \
+				*(arr) = array_p_;                                                 \
+			else                                                                       \
+				array_ret_ = -ENOMEM;                                              \
+		}                                                                                  \
+		array_ret_;                                                                        \
+	})
 
 #endif

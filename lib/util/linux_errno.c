@@ -1,5 +1,7 @@
 #include "linux_errno.h"
 
+#include "array.h"
+
 #include <stddef.h>
 
 /* The table is indexed by the host's errno constants, which the model returns;
@@ -142,7 +144,7 @@ static const char *const linux_errno_text[] = {
     [EHWPOISON] = "Memory page has hardware error",
 };
 
-#define NR_LINUX_ERRNO_TEXT (sizeof(linux_errno_text) / sizeof(linux_errno_text[0]))
+#define NR_LINUX_ERRNO_TEXT (ARRAY_SIZE(linux_errno_text))
 
 static const char *lookup(int err)
 {

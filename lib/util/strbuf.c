@@ -1,5 +1,7 @@
 #include "strbuf.h"
 
+#include "array.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,23 +11,12 @@
 
 static bool grow(struct strbuf *sb, size_t extra)
 {
-	size_t cap;
-	char *v;
-
 	if (sb->oom)
 		return false;
-	if (sb->len + extra + 1 <= sb->cap)
-		return true;
-	cap = sb->cap ? sb->cap : 64;
-	while (cap < sb->len + extra + 1)
-		cap *= 2;
-	v = realloc(sb->buf, cap);
-	if (!v) {
+	if (array_grow(&sb->buf, &sb->cap, sb->len + extra + 1, 1)) {
 		sb->oom = true;
 		return false;
 	}
-	sb->buf = v;
-	sb->cap = cap;
 	return true;
 }
 
@@ -106,4 +97,11 @@ void strbuf_consume(struct strbuf *sb, size_t n)
 	}
 	if (sb->buf)
 		sb->buf[sb->len] = '\0';
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
 }

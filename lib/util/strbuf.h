@@ -2,6 +2,7 @@
 #ifndef MEMHP_STRBUF_H
 #define MEMHP_STRBUF_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,5 +23,13 @@ int strbuf_detach(struct strbuf *sb, char **out);
 /* Drops the first n bytes (a consumed protocol message). */
 void strbuf_consume(struct strbuf *sb, size_t n);
 void strbuf_release(struct strbuf *sb);
+/* Empties it, keeping the memory (and a failed append's mark). */
+void strbuf_reset(struct strbuf *sb);
+
+/* 0, or -ENOMEM if an append since the last release failed. */
+static inline int strbuf_error(const struct strbuf *sb)
+{
+	return sb->oom ? -ENOMEM : 0;
+}
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "strbuf.h"
 
 /* Characters of one value shown in a line; longer values are cut. */
@@ -667,7 +668,7 @@ static void diff_block(struct diff_ctx *c, const struct item *x, const struct it
 		emit_missing(c, prefix, x ? 1 : 0);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		cmp_member(c, prefix, fields[i], x->o, y->o);
 }
 
@@ -706,7 +707,7 @@ static void diff_zone(struct diff_ctx *c, const char *sprefix, struct json_objec
 			emit_missing(c, prefix, zx ? 1 : 0);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		cmp_member(c, prefix, fields[i], zx, zy);
 	mx = get(zx, "managed");
 	my = get(zy, "managed");
