@@ -1,8 +1,8 @@
 #include "linux_errno.h"
 
-#include "array.h"
-
 #include <stddef.h>
+
+#include "array.h"
 
 /* The table is indexed by the host's errno constants, which the model returns;
  * its texts are Linux's, so the host must use Linux's numbering. */
