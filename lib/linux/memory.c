@@ -30,14 +30,20 @@ int register_memory_notifier(struct kernel *k, const struct memory_notifier *nb)
 	return 0;
 }
 
+/* Drops every entry of a chain (notifiers, observers) registered with
+ * data, keeping the order of the rest. */
+#define chain_remove(v, n, d)                                                                      \
+	do {                                                                                       \
+		size_t kept_ = 0;                                                                  \
+		for (size_t i_ = 0; i_ < (n); i_++)                                                \
+			if ((v)[i_].data != (d))                                                   \
+				(v)[kept_++] = (v)[i_];                                            \
+		(n) = kept_;                                                                       \
+	} while (0)
+
 void unregister_memory_notifier(struct kernel *k, void *data)
 {
-	size_t j = 0;
-
-	for (size_t i = 0; i < k->nr_notifiers; i++)
-		if (k->notifiers[i].data != data)
-			k->notifiers[j++] = k->notifiers[i];
-	k->nr_notifiers = j;
+	chain_remove(k->notifiers, k->nr_notifiers, data);
 }
 
 int memory_notify(struct kernel *k, enum memory_block_state action, const struct memory_notify *arg)
@@ -64,12 +70,7 @@ int register_memory_observer(struct kernel *k, const struct memory_observer *o)
 
 void unregister_memory_observer(struct kernel *k, void *data)
 {
-	size_t j = 0;
-
-	for (size_t i = 0; i < k->nr_observers; i++)
-		if (k->observers[i].data != data)
-			k->observers[j++] = k->observers[i];
-	k->nr_observers = j;
+	chain_remove(k->observers, k->nr_observers, data);
 }
 
 static void publish_online(const struct kernel *k, const struct memory_block *b,
