@@ -115,7 +115,10 @@ static uint64_t core_pages(enum core_kind kind, uint64_t v, uint64_t total)
 }
 
 /* kernelcore=/movablecore=: spread the kernel memory evenly over the nodes;
- * everything above it on each node becomes ZONE_MOVABLE. */
+ * everything above it on each node becomes ZONE_MOVABLE. Mirrors the
+ * spreading loop of find_zone_movable_pfns_for_nodes() (mm/mm_init.c in
+ * 6.12, mm/page_alloc.c in 6.1): each pass gives every node with memory
+ * left an equal share, and repeats with the remainder while nodes remain. */
 static void spread_kernelcore(const struct kernel *k, uint64_t usable_start, uint64_t zmp[])
 {
 	const struct kernel_cmdline *c = &k->cmdline;
@@ -298,6 +301,10 @@ static int link_boot_block(struct kernel *k, struct memory_block *b, int nid, bo
 	return 0;
 }
 
+/* The boot blocks: one memory block device per block that holds any
+ * boot RAM, online, with holes and mixed zones as the early sections have
+ * them (memory_dev_init() -> add_boot_memory_block(), then
+ * init_memory_block(), drivers/base/memory.c). */
 static int create_boot_blocks(struct kernel *k)
 {
 	uint64_t ppb = k->pages_per_block;

@@ -107,6 +107,8 @@ static bool last_step_in(uint64_t from, uint64_t s, uint64_t e, uint64_t *pfn)
 	return true;
 }
 
+/* shrink_zone_span() and update_pgdat_span() (mm/memory_hotplug.c), as
+ * remove_pfn_range_from_zone() calls them after an offline. */
 void zone_shrink_span(struct zone *z, struct node *n, uint64_t ppb, uint64_t start_pfn,
 		      uint64_t end_pfn)
 {
