@@ -303,8 +303,8 @@ static int link_boot_block(struct kernel *k, struct memory_block *b, int nid, bo
 
 /* The boot blocks: one memory block device per block that holds any
  * boot RAM, online, with holes and mixed zones as the early sections have
- * them (memory_dev_init() -> add_boot_memory_block(), then
- * init_memory_block(), drivers/base/memory.c). */
+ * them (memory_dev_init() in drivers/base/memory.c, which creates one
+ * device per block with present sections). */
 static int create_boot_blocks(struct kernel *k)
 {
 	uint64_t ppb = k->pages_per_block;
