@@ -29,6 +29,7 @@
 
 #include "guest_channel.h"
 #include "qmp_client.h"
+#include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
 #include "unix_io.h"

@@ -229,25 +229,25 @@ static void test_a9_static_files(void **state)
 		assert_string_equal(tu_blk(m, ids[i], "phys_device"), "0\n");
 	}
 	/* modes: phys_index/phys_device/removable/valid_zones 0444, state/online 0644 */
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/phys_index", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/phys_index", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/removable", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/removable", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/phys_device", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/phys_device", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/valid_zones", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/valid_zones", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/state", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/state", &mode), VFS_FILE);
 	assert_int_equal(mode, 0644);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/online", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/online", &mode), VFS_FILE);
 	assert_int_equal(mode, 0644);
 	/* memory-blocks.md §6: block_size_bytes 0444, auto_online_blocks 0644 */
-	assert_int_equal(vfs_lookup(m, MEM "/block_size_bytes", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/block_size_bytes", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/auto_online_blocks", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/auto_online_blocks", &mode), VFS_FILE);
 	assert_int_equal(mode, 0644);
 	/* a read-only file refuses writes */
-	assert_int_equal(vfs_write(m, MEM "/memory48/removable", "0\n"), -EACCES);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/memory48/removable", "0\n"), -EACCES);
 	machine_free(m);
 }
 
@@ -529,7 +529,7 @@ static void test_b_root_files_per_version(void **state)
 	char **names = NULL;
 
 	(void)state;
-	assert_int_equal(vfs_list(m, MEM, &names), 0);
+	assert_int_equal(vfs_list(TU_VFS(m), MEM, &names), 0);
 	assert_true(list_has(names, "auto_online_blocks"));
 	assert_true(list_has(names, "block_size_bytes"));
 	assert_false(list_has(names, "crash_hotplug"));
@@ -547,7 +547,7 @@ static void test_b_root_files_per_version(void **state)
 	machine_free(m);
 
 	m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_12);
-	assert_int_equal(vfs_list(m, MEM, &names), 0);
+	assert_int_equal(vfs_list(TU_VFS(m), MEM, &names), 0);
 	assert_true(list_has(names, "auto_online_blocks"));
 	assert_true(list_has(names, "block_size_bytes"));
 	assert_true(list_has(names, "crash_hotplug"));
@@ -555,11 +555,11 @@ static void test_b_root_files_per_version(void **state)
 	assert_true(list_has(names, "soft_offline_page"));
 	assert_false(list_has(names, "probe"));
 	vfs_free_list(names);
-	assert_int_equal(vfs_lookup(m, MEM "/crash_hotplug", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/crash_hotplug", &mode), VFS_FILE);
 	assert_int_equal(mode, 0444);
-	assert_int_equal(vfs_lookup(m, MEM "/hard_offline_page", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/hard_offline_page", &mode), VFS_FILE);
 	assert_int_equal(mode, 0200);
-	assert_int_equal(vfs_lookup(m, MEM "/soft_offline_page", &mode), VFS_FILE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/soft_offline_page", &mode), VFS_FILE);
 	assert_int_equal(mode, 0200);
 	machine_free(m);
 }

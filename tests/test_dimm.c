@@ -464,9 +464,9 @@ static void test_dimm_firmware_node_link(void **state)
 {
 	struct machine *m = *state;
 
-	assert_int_equal(vfs_lookup(m, MEM "/memory32/firmware_node", NULL), VFS_NONE);
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/firmware_node", NULL), VFS_LINK);
-	assert_int_equal(vfs_lookup(m, MEM "/memory55/firmware_node", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory32/firmware_node", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/firmware_node", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory55/firmware_node", NULL), VFS_LINK);
 	/* The target a real 6.12 guest on QEMU 7.2 showed for this DIMM
 	 * (tests/conformance/dimm-cold-plugged, --sysroot-out). */
 	assert_string_equal(tu_readlink(m, MEM "/memory48/firmware_node"),

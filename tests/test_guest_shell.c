@@ -1,5 +1,5 @@
 /* guest_shell.c against a fake vfs: a tiny in-memory /sys with a few memory
- * blocks, so the shell is tested without the rest of the library. */
+ * blocks behind struct vfs_ops, so the shell is tested without the model. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,16 +34,17 @@ struct fnode {
 
 #define MAX_FNODES 64
 
-struct machine {
+struct fake_sys {
 	struct fnode nodes[MAX_FNODES];
 	size_t n;
 	int writes;	     /* vfs_write calls */
 	char last_write[64]; /* buffer of the last vfs_write */
 	char last_path[128];
+	struct vfs fs; /* the handle the shell gets */
 };
 
-static struct fnode *add(struct machine *m, const char *path, enum vfs_type type, unsigned int mode,
-			 enum fake_kind kind, const char *content)
+static struct fnode *add(struct fake_sys *m, const char *path, enum vfs_type type,
+			 unsigned int mode, enum fake_kind kind, const char *content)
 {
 	struct fnode *f;
 
@@ -57,31 +58,39 @@ static struct fnode *add(struct machine *m, const char *path, enum vfs_type type
 	return f;
 }
 
-static struct fnode *find(const struct machine *m, const char *path)
+static const struct fnode *find(const struct fake_sys *m, const char *path)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (!strcmp(m->nodes[i].path, path))
-			return (struct fnode *)&m->nodes[i];
+			return &m->nodes[i];
+	return NULL;
+}
+
+static struct fnode *find_rw(struct fake_sys *m, const char *path)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->nodes[i].path, path))
+			return &m->nodes[i];
 	return NULL;
 }
 
 #define MEM "/sys/devices/system/memory"
 
 /* valid_zones of block `dir` follows its state, as in the kernel. */
-static void set_zones(struct machine *m, const char *dir, const char *zones)
+static void set_zones(struct fake_sys *m, const char *dir, const char *zones)
 {
 	char path[512];
 	struct fnode *f;
 
 	snprintf(path, sizeof(path), "%s/valid_zones", dir);
-	f = find(m, path);
+	f = find_rw(m, path);
 	if (f)
 		snprintf(f->content, sizeof(f->content), "%s", zones);
 }
 
-static struct machine *new_machine(void)
+static struct fake_sys *new_sys(void)
 {
-	struct machine *m = calloc(1, sizeof(*m));
+	struct fake_sys *m = calloc(1, sizeof(*m));
 
 	assert_non_null(m);
 	add(m, "/", VFS_DIR, 0, FK_PLAIN, NULL);
@@ -123,9 +132,10 @@ static struct machine *new_machine(void)
 	return m;
 }
 
-enum vfs_type vfs_lookup(const struct machine *m, const char *path, unsigned int *mode)
+static enum vfs_type fake_lookup(const void *ctx, const char *path, unsigned int *mode)
 {
-	struct fnode *f = find(m, path);
+	const struct fake_sys *m = ctx;
+	const struct fnode *f = find(m, path);
 
 	if (!f)
 		return VFS_NONE;
@@ -134,9 +144,10 @@ enum vfs_type vfs_lookup(const struct machine *m, const char *path, unsigned int
 	return f->type;
 }
 
-int vfs_read(const struct machine *m, const char *path, char **out)
+static int fake_read(const void *ctx, const char *path, char **out)
 {
-	struct fnode *f = find(m, path);
+	const struct fake_sys *m = ctx;
+	const struct fnode *f = find(m, path);
 
 	*out = NULL;
 	if (!f)
@@ -149,7 +160,7 @@ int vfs_read(const struct machine *m, const char *path, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-static int state_store(struct machine *m, struct fnode *f, const char *buf)
+static int state_store(struct fake_sys *m, struct fnode *f, const char *buf)
 {
 	char dir[128];
 	bool online = !strcmp(f->content, "online\n");
@@ -172,9 +183,10 @@ static int state_store(struct machine *m, struct fnode *f, const char *buf)
 	return -EINVAL;
 }
 
-int vfs_write(struct machine *m, const char *path, const char *buf)
+static int fake_write(void *wctx, const char *path, const char *buf)
 {
-	struct fnode *f = find(m, path);
+	struct fake_sys *m = wctx;
+	struct fnode *f = find_rw(m, path);
 
 	m->writes++;
 	snprintf(m->last_write, sizeof(m->last_write), "%s", buf);
@@ -204,9 +216,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int vfs_list(const struct machine *m, const char *path, char ***names)
+static int fake_list(const void *ctx, const char *path, char ***names)
 {
-	struct fnode *d = find(m, path);
+	const struct fake_sys *m = ctx;
+	const struct fnode *d = find(m, path);
 	size_t plen = strlen(path), n = 0;
 	char **v;
 
@@ -239,20 +252,19 @@ int vfs_list(const struct machine *m, const char *path, char ***names)
 	return 0;
 }
 
-void vfs_free_list(char **names)
-{
-	if (!names)
-		return;
-	for (char **p = names; *p; p++)
-		free(*p);
-	free(names);
-}
+static const struct vfs_ops fake_ops = {
+    .lookup = fake_lookup, .read = fake_read, .write = fake_write, .list = fake_list,
+    /* no readlink: the shell never asks */
+};
 
 /* ---- helpers ---- */
 
 static int setup(void **state)
 {
-	*state = new_machine();
+	struct fake_sys *m = new_sys();
+
+	m->fs = (struct vfs){.ops = &fake_ops, .ctx = m, .wctx = m};
+	*state = m;
 	return 0;
 }
 
@@ -263,11 +275,11 @@ static int teardown(void **state)
 }
 
 /* Runs `line`, expects return 0 and the given rc, stdout and stderr. */
-static void expect_run(struct machine *m, const char *line, int rc, const char *out,
+static void expect_run(struct fake_sys *m, const char *line, int rc, const char *out,
 		       const char *err)
 {
 	struct guest_result res;
-	int r = guest_shell_run(m, line, &res);
+	int r = guest_shell_run(&m->fs, line, &res);
 
 	if (r)
 		fail_msg("`%s` returned %d", line, r);
@@ -282,11 +294,11 @@ static void expect_run(struct machine *m, const char *line, int rc, const char *
 }
 
 /* Runs `line`, expects -EOPNOTSUPP with a message containing `what`. */
-static void expect_unsupported(struct machine *m, const char *line, const char *what)
+static void expect_unsupported(struct fake_sys *m, const char *line, const char *what)
 {
 	struct guest_result res;
 	int writes = m->writes;
-	int r = guest_shell_run(m, line, &res);
+	int r = guest_shell_run(&m->fs, line, &res);
 
 	if (r != -EOPNOTSUPP)
 		fail_msg("`%s` returned %d, expected -EOPNOTSUPP", line, r);
@@ -300,9 +312,9 @@ static void expect_unsupported(struct machine *m, const char *line, const char *
 	guest_result_free(&res);
 }
 
-static const char *content(struct machine *m, const char *path)
+static const char *content(const struct fake_sys *m, const char *path)
 {
-	struct fnode *f = find(m, path);
+	const struct fnode *f = find(m, path);
 
 	assert_non_null(f);
 	return f->content;
@@ -312,7 +324,7 @@ static const char *content(struct machine *m, const char *path)
 
 static void test_echo_write(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "echo online > " MEM "/memory1/state", 0, "", "");
 	assert_string_equal(m->last_path, MEM "/memory1/state");
@@ -342,7 +354,7 @@ static void test_echo_write(void **state)
 
 static void test_echo_empty_no_write(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "echo -n > " MEM "/memory1/state", 0, "", "");
 	expect_run(m, "echo -n '' > " MEM "/memory1/state", 0, "", "");
@@ -354,7 +366,7 @@ static void test_echo_empty_no_write(void **state)
 
 static void test_echo_errors(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "echo 1 > /sys/nope/x", 1, "",
 		   "sh: can't create /sys/nope/x: nonexistent directory\n");
@@ -381,7 +393,7 @@ static void test_echo_errors(void **state)
 
 static void test_echo_stdout(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "echo hello   'a  b'", 0, "hello a  b\n", "");
 	expect_run(m, "echo", 0, "\n", "");
@@ -399,7 +411,7 @@ static void test_echo_stdout(void **state)
 
 static void test_cat(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "cat " MEM "/memory0/state", 0, "online\n", "");
 	expect_run(m, "cat " MEM "/memory0/state " MEM "/memory1/valid_zones /proc/meminfo", 0,
@@ -418,7 +430,7 @@ static void test_cat(void **state)
 
 static void test_setstate(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "setstate online 1", 0,
 		   "memory1 offline [Normal Movable] state=online: ok -> online [Normal]\n", "");
@@ -439,7 +451,7 @@ static void test_setstate(void **state)
 
 static void test_setstate_attr(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "setstate -a online 0 0", 0,
 		   "memory0 online [Normal] online=0: ok -> online [Normal]\n", "");
@@ -451,16 +463,15 @@ static void test_setstate_attr(void **state)
 	    "");
 	/* sysfs cannot create a file: the open fails with EACCES, as 6.1 and
 	 * 6.12 showed (tests/conformance/guest-commands). */
-	expect_run(
-	    m, "setstate -a nothere 'a b' 0", 1,
-	    "memory0 online [Normal] nothere=a b: FAILED: Permission denied -> online "
-	    "[Normal]\n",
-	    "");
+	expect_run(m, "setstate -a nothere 'a b' 0", 1,
+		   "memory0 online [Normal] nothere=a b: FAILED: Permission denied -> online "
+		   "[Normal]\n",
+		   "");
 }
 
 static void test_setstate_usage(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 	static const char *const bad[] = {
 	    "setstate",
 	    "setstate online",
@@ -482,11 +493,11 @@ static void test_setstate_usage(void **state)
 
 static void test_setstate_rc_cap(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 	struct guest_result res;
 	size_t lines = 0;
 
-	assert_int_equal(guest_shell_run(m, "setstate online 1000-1125", &res), 0);
+	assert_int_equal(guest_shell_run(&m->fs, "setstate online 1000-1125", &res), 0);
 	assert_int_equal(res.rc, 125);
 	for (const char *p = res.out; *p; p++)
 		lines += *p == '\n';
@@ -495,10 +506,10 @@ static void test_setstate_rc_cap(void **state)
 	    !strncmp(res.out, "memory1000: no such block\nmemory1001: no such block\n", 52));
 	guest_result_free(&res);
 
-	assert_int_equal(guest_shell_run(m, "setstate online 1000-1124", &res), 0);
+	assert_int_equal(guest_shell_run(&m->fs, "setstate online 1000-1124", &res), 0);
 	assert_int_equal(res.rc, 125);
 	guest_result_free(&res);
-	assert_int_equal(guest_shell_run(m, "setstate online 1000-1123", &res), 0);
+	assert_int_equal(guest_shell_run(&m->fs, "setstate online 1000-1123", &res), 0);
 	assert_int_equal(res.rc, 124);
 	guest_result_free(&res);
 }
@@ -507,7 +518,7 @@ static void test_setstate_rc_cap(void **state)
 
 static void test_zones(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "zones", 0,
 		   "memory0 online [Normal] node0\n"
@@ -534,7 +545,7 @@ static void test_zones(void **state)
 
 static void test_syntax(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_run(m, "", 0, "", "");
 	expect_run(m, "   \t ", 0, "", "");
@@ -549,7 +560,7 @@ static void test_syntax(void **state)
 
 static void test_unsupported(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 
 	expect_unsupported(m, "ls /sys", "`ls`");
 	expect_unsupported(m, "  lsmem  ", "guest command not supported: `lsmem`: `lsmem`");
@@ -577,13 +588,13 @@ static void test_unsupported(void **state)
 
 static void test_invalid_args(void **state)
 {
-	struct machine *m = *state;
+	struct fake_sys *m = *state;
 	struct guest_result res = {.rc = 7};
 
-	assert_int_equal(guest_shell_run(m, NULL, &res), -EINVAL);
+	assert_int_equal(guest_shell_run(&m->fs, NULL, &res), -EINVAL);
 	assert_null(res.out);
 	assert_null(res.err);
-	assert_int_equal(guest_shell_run(m, "echo", NULL), -EINVAL);
+	assert_int_equal(guest_shell_run(&m->fs, "echo", NULL), -EINVAL);
 	guest_result_free(NULL);
 }
 

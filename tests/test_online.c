@@ -315,7 +315,7 @@ static void test_d27_sysfs_write(void **state)
 {
 	struct machine *m = *state;
 
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "online_kernel\n"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "online_kernel\n"), 0);
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "online_kernel\n");
 	for (uint64_t id = 48; id <= 55; id++)
 		assert_string_equal(tu_blk(m, id, "state"), "offline\n");
@@ -324,13 +324,13 @@ static void test_d27_sysfs_write(void **state)
 	assert_string_equal(tu_blk(m, 56, "state"), "online\n");
 	assert_string_equal(tu_blk(m, 56, "valid_zones"), "Normal\n");
 	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "auto\n"), -EINVAL);
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "Online\n"), -EINVAL);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "auto\n"), -EINVAL);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "Online\n"), -EINVAL);
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "online_kernel\n");
 	/* any of the four strings is accepted (memory-blocks.md §6.2) */
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "online_movable"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "online_movable"), 0);
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "online_movable\n");
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "offline\n"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "offline\n"), 0);
 	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "offline\n");
 }
 
@@ -398,8 +398,8 @@ static void test_d31_no_probe_file(void **state)
 {
 	struct machine *m = *state;
 
-	assert_int_equal(vfs_lookup(m, MEM "/probe", NULL), VFS_NONE);
-	assert_int_equal(vfs_write(m, MEM "/probe", "0x200000000\n"), -ENOENT);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/probe", NULL), VFS_NONE);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/probe", "0x200000000\n"), -ENOENT);
 }
 
 /* checklist 32: after adding 1 GiB at 6 GiB: memory48-55 exist, offline,
@@ -420,14 +420,14 @@ static void test_d32_new_blocks(void **state)
 	/* 6 GiB + 1 GiB = 7 GiB = block 56: not part of the range */
 	assert_false(tu_block_exists(m, 56));
 	/* memory-blocks.md §5: node<K> -> ../../node/node<K>; §5.4: the reverse link */
-	assert_int_equal(vfs_readlink(m, MEM "/memory48/node0", &target), 0);
+	assert_int_equal(vfs_readlink(TU_VFS(m), MEM "/memory48/node0", &target), 0);
 	assert_string_equal(target, "../../node/node0");
 	free(target);
-	assert_int_equal(vfs_readlink(m, NODE "/node0/memory48", &target), 0);
+	assert_int_equal(vfs_readlink(TU_VFS(m), NODE "/node0/memory48", &target), 0);
 	assert_string_equal(target, "../../memory/memory48");
 	free(target);
 	/* hot-added blocks get exactly one node */
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/node1", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/node1", NULL), VFS_NONE);
 }
 
 /* checklist 33: remove_memory(6 GiB, 1 GiB) while memory50 is online -> EBUSY,
@@ -441,7 +441,7 @@ static void test_d33_remove_with_online_block(void **state)
 	for (uint64_t id = 48; id <= 55; id++)
 		assert_true(tu_block_exists(m, id));
 	assert_string_equal(tu_blk(m, 50, "state"), "online\n");
-	assert_int_equal(vfs_lookup(m, NODE "/node0/memory48", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(TU_VFS(m), NODE "/node0/memory48", NULL), VFS_LINK);
 }
 
 /* checklist 34: all eight offline -> 0; directories and node links gone. */
@@ -458,11 +458,11 @@ static void test_d34_remove_success(void **state)
 		assert_int_equal(tu_lookupf(m, NODE "/node0/memory%llu", (unsigned long long)id),
 				 VFS_NONE);
 	}
-	assert_int_equal(vfs_lookup(m, MEM "/memory48/state", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(TU_VFS(m), MEM "/memory48/state", NULL), VFS_NONE);
 	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), -ENOENT);
 	/* boot blocks are untouched */
 	assert_string_equal(tu_blk(m, 47, "state"), "online\n");
-	assert_int_equal(vfs_lookup(m, NODE "/node0/memory47", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(TU_VFS(m), NODE "/node0/memory47", NULL), VFS_LINK);
 	/* the range can be added again */
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
 	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");

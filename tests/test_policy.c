@@ -554,7 +554,7 @@ static void test_f53_ratio_300_machine(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    vfs_write(m, "/sys/module/memory_hotplug/parameters/auto_movable_ratio", "300\n"), 0);
+	    vfs_write(TU_VFS(m), "/sys/module/memory_hotplug/parameters/auto_movable_ratio", "300\n"), 0);
 	for (int d = 1; d <= 3; d++)
 		add_dimm(m, d, 4 * GiB, -1);
 	assert_blocks_in(m, 48, 111, ZONE_MOVABLE);
@@ -598,7 +598,7 @@ static void test_f56_static_group_judged_whole(void **state)
 
 	(void)state;
 	assert_int_equal(add_memory(k, 0, 6 * GiB, 90 * 128 * MiB, 0), 0);
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "online"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "online"), 0);
 	assert_int_equal(kernel_param_set(k, "online_policy", "auto-movable"), 0);
 
 	mgid = memory_group_register_static(&k->groups, k->nodes, 0, 262144);
@@ -652,10 +652,10 @@ static void test_f59_valid_zones_follow_policy(void **state)
 	for (uint64_t id = 48; id <= 79; id++)
 		assert_int_equal(tu_blk_write(m, id, "state", "online"), 0);
 	assert_blocks_in(m, 48, 79, ZONE_MOVABLE);
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "online"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "online"), 0);
 	add_dimm(m, 2, 4 * GiB, -1);
 	add_dimm(m, 3, 4 * GiB, -1);
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "offline"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "offline"), 0);
 	add_dimm(m, 4, 4 * GiB, -1);
 	assert_string_equal(tu_blk(m, 144, "valid_zones"), "Normal Movable\n");
 	machine_free(m);
@@ -696,7 +696,7 @@ static void test_boot_block_reonline_goes_movable(void **state)
 	add_dimm(m, 3, 2 * GiB, -1);
 	add_dimm(m, 4, 1 * GiB, -1);
 	assert_blocks_in(m, 48, 135, ZONE_MOVABLE);
-	assert_int_equal(vfs_write(m, MEM "/auto_online_blocks", "offline"), 0);
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "offline"), 0);
 	add_dimm(m, 5, 1 * GiB, -1);
 	/* 2 883 584 + 262 144 = 3 145 728 <= 3 155 822: fits while 45 is online */
 	assert_string_equal(tu_blk(m, 136, "valid_zones"), "Movable Normal\n");

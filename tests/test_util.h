@@ -23,6 +23,7 @@
 #include "machine.h"
 #include "memory_hotplug.h"
 #include "qmp.h"
+#include "sysfs.h"
 #include "vfs.h"
 
 #define MEM  "/sys/devices/system/memory"
@@ -85,12 +86,21 @@ static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmd
 	return tu_boot_why(qemu_args, cmdline, version, ret_out, NULL, 0);
 }
 
+/* The machine's /sys and /proc (linux/sysfs.c), valid in the enclosing block. */
+#define TU_VFS(m) tu_vfs((m)->kernel, &(struct vfs){0})
+
+static inline const struct vfs *tu_vfs(struct kernel *k, struct vfs *v)
+{
+	kernel_sysfs(k, v);
+	return v;
+}
+
 /* A symlink's target in a static buffer; "<error -N>" on error. */
 static inline const char *tu_readlink(const struct machine *m, const char *path)
 {
 	static char buf[512];
 	char *target = NULL;
-	int ret = vfs_readlink(m, path, &target);
+	int ret = vfs_readlink(TU_VFS(m), path, &target);
 
 	if (ret < 0)
 		snprintf(buf, sizeof(buf), "<error %d>", ret);
@@ -115,7 +125,7 @@ static inline const char *tu_readf(const struct machine *m, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	ret = vfs_read(m, path, &data);
+	ret = vfs_read(TU_VFS(m), path, &data);
 	if (ret < 0) {
 		snprintf(buf, sizeof(bufs[0]), "<error %d>", ret);
 		return buf;
@@ -136,7 +146,7 @@ static inline int tu_blk_write(struct machine *m, uint64_t id, const char *attr,
 	char path[256];
 
 	snprintf(path, sizeof(path), MEM "/memory%llu/%s", (unsigned long long)id, attr);
-	return vfs_write(m, path, val);
+	return vfs_write(TU_VFS(m), path, val);
 }
 
 static inline enum vfs_type tu_lookupf(const struct machine *m, const char *fmt, ...)
@@ -147,7 +157,7 @@ static inline enum vfs_type tu_lookupf(const struct machine *m, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	return vfs_lookup(m, path, NULL);
+	return vfs_lookup(TU_VFS(m), path, NULL);
 }
 
 static inline bool tu_block_exists(const struct machine *m, uint64_t id)

@@ -1,35 +1,31 @@
 #include "sysfs_capture.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "snapshot.h"
+#include "vfs.h"
 
-#define MEMORY_DIR "/sys/devices/system/memory"
-#define FILE_TAG   "@@F "
-#define LINK_TAG   "@@L "
-#define ERROR_TAG  "@@X "
-#define EOF_TAG	   "@@EOF\n"
+#define FILE_TAG  "@@F "
+#define LINK_TAG  "@@L "
+#define ERROR_TAG "@@X "
+#define EOF_TAG	  "@@EOF\n"
 
+/* Takes e's strings; frees them on error. */
 static int add_entry(struct sysfs_capture *cap, struct sysfs_entry e)
 {
-	struct sysfs_entry *v = realloc(cap->entries, (cap->nr_entries + 1) * sizeof(*v));
-
-	if (!v || !e.path) {
-		free(v ? NULL : e.path);
+	if (!e.path ||
+	    array_grow(&cap->entries, &cap->cap, cap->nr_entries + 1, sizeof(*cap->entries))) {
+		free(e.path);
 		free(e.content);
 		free(e.target);
-		if (v)
-			cap->entries = v;
 		return -ENOMEM;
 	}
-	cap->entries = v;
 	cap->entries[cap->nr_entries++] = e;
 	return 0;
 }
@@ -113,61 +109,6 @@ const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, co
 	return bsearch(&key, cap->entries, cap->nr_entries, sizeof(key), cmp_entry);
 }
 
-int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < cap->nr_entries; i++) {
-		const struct sysfs_entry *e = &cap->entries[i];
-		char host[4096], *slash;
-		int ret;
-
-		snprintf(host, sizeof(host), "%s%s", dir, e->path);
-		slash = strrchr(host, '/');
-		*slash = '\0';
-		ret = sysroot_mkdir_p(host);
-		*slash = '/';
-		/* Replace what an earlier run left there. */
-		if (!ret && e->target && unlink(host) && errno != ENOENT)
-			ret = -errno;
-		if (!ret && e->target)
-			ret = symlink(e->target, host) ? -errno : 0;
-		else if (!ret)
-			ret = sysroot_write_file(host, e->content ? e->content : "", 0444);
-		if (ret) {
-			snprintf(err, errlen, "%s: %s", host, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}
-
-/* The value of a file without its trailing newline, or NULL. */
-static char *value_of(const struct sysfs_capture *cap, const char *path)
-{
-	const struct sysfs_entry *e = sysfs_capture_find(cap, path);
-	char *v;
-
-	if (!e || !e->content)
-		return NULL;
-	v = strdup(e->content);
-	if (v)
-		v[strcspn(v, "\n")] = '\0';
-	return v;
-}
-
-static int64_t number_of(const struct sysfs_capture *cap, const char *path, int base)
-{
-	char *v = value_of(cap, path), *end;
-	long long n;
-
-	if (!v)
-		return -1;
-	n = strtoll(v, &end, base);
-	if (end == v)
-		n = -1;
-	free(v);
-	return n;
-}
-
 /* The first entry at or after path in sort order. */
 static size_t lower_bound(const struct sysfs_capture *cap, const char *path)
 {
@@ -184,132 +125,131 @@ static size_t lower_bound(const struct sysfs_capture *cap, const char *path)
 	return lo;
 }
 
-/* The node a block's nodeK link names, or -1. */
-static int block_node(const struct sysfs_capture *cap, const char *dir)
-{
-	char prefix[160];
-	size_t len = (size_t)snprintf(prefix, sizeof(prefix), "%s/node", dir);
+/* ---- the capture as a read-only vfs ---- */
 
-	/* The links sort together right after "DIR/node". */
+/* "DIR/" for path DIR ("/" for the root): what its entries start with. */
+static int dir_prefix(const char *path, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/", strcmp(path, "/") ? path : "");
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* A directory is what the captured paths pass through: the tree holds
+ * files and links only. */
+static bool is_captured_dir(const struct sysfs_capture *cap, const char *path)
+{
+	char prefix[4096];
+	size_t i;
+
+	if (dir_prefix(path, prefix, sizeof(prefix)))
+		return false;
+	i = lower_bound(cap, prefix);
+	return i < cap->nr_entries && !strncmp(cap->entries[i].path, prefix, strlen(prefix));
+}
+
+/* Files read back as 0444: the capture records contents, not modes. */
+static enum vfs_type capture_lookup(const void *ctx, const char *path, unsigned int *mode)
+{
+	const struct sysfs_entry *e = sysfs_capture_find(ctx, path);
+	enum vfs_type t = VFS_NONE;
+
+	if (e)
+		t = e->target ? VFS_LINK : VFS_FILE;
+	else if (is_captured_dir(ctx, path))
+		t = VFS_DIR;
+	if (mode && t != VFS_NONE)
+		*mode = t == VFS_FILE ? 0444 : 0755;
+	return t;
+}
+
+/* -EACCES for a file the guest could not read. */
+static int capture_read(const void *ctx, const char *path, char **out)
+{
+	const struct sysfs_entry *e = sysfs_capture_find(ctx, path);
+
+	if (!e)
+		return is_captured_dir(ctx, path) ? -EISDIR : -ENOENT;
+	if (e->target)
+		return -ENOENT; /* links point at directories, not captured */
+	if (!e->content)
+		return -EACCES;
+	*out = strdup(e->content);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int capture_list(const void *ctx, const char *path, char ***names)
+{
+	const struct sysfs_capture *cap = ctx;
+	struct vfs_names l = {0};
+	const char *last = NULL;
+	char prefix[4096];
+	size_t plen;
+	int ret = dir_prefix(path, prefix, sizeof(prefix));
+
+	if (ret)
+		return ret;
+	if (!is_captured_dir(cap, path))
+		return sysfs_capture_find(cap, path) ? -ENOTDIR : -ENOENT;
+	plen = strlen(prefix);
+	/* The paths under DIR/ sort together; one child's paths are adjacent. */
 	for (size_t i = lower_bound(cap, prefix); i < cap->nr_entries; i++) {
-		const struct sysfs_entry *e = &cap->entries[i];
+		const char *rest;
+		char name[256];
+		size_t n;
 
-		if (strncmp(e->path, prefix, len))
+		if (strncmp(cap->entries[i].path, prefix, plen))
 			break;
-		if (e->target)
-			return atoi(e->path + len);
+		rest = cap->entries[i].path + plen;
+		n = strcspn(rest, "/");
+		if (last && !strncmp(last, rest, n) && (last[n] == '/' || !last[n]))
+			continue;
+		last = rest;
+		snprintf(name, sizeof(name), "%.*s", (int)n, rest);
+		vfs_names_add(&l, name);
 	}
-	return -1;
+	return vfs_names_done(&l, names);
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int capture_readlink(const void *ctx, const char *path, char **target)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	const struct sysfs_entry *e = sysfs_capture_find(ctx, path);
 
-	return x < y ? -1 : x > y;
+	if (!e)
+		return is_captured_dir(ctx, path) ? -EINVAL : -ENOENT;
+	if (!e->target)
+		return -EINVAL;
+	*target = strdup(e->target);
+	return *target ? 0 : -ENOMEM;
 }
 
-static struct json_object *blocks_json(const struct sysfs_capture *cap)
+static const struct vfs_ops capture_ops = {
+    .lookup = capture_lookup,
+    .read = capture_read,
+    .list = capture_list,
+    .readlink = capture_readlink,
+};
+
+void sysfs_capture_vfs(const struct sysfs_capture *cap, struct vfs *out)
 {
-	struct json_object *list = json_object_new_array();
-	uint64_t *ids = calloc(cap->nr_entries + 1, sizeof(*ids));
-	size_t n = 0;
-
-	if (!ids)
-		return list;
-	for (size_t i = 0; i < cap->nr_entries; i++) {
-		const char *p = cap->entries[i].path;
-		unsigned long long id;
-		int used = 0;
-
-		if (sscanf(p, MEMORY_DIR "/memory%llu/state%n", &id, &used) == 1 && !p[used] &&
-		    used)
-			ids[n++] = id;
-	}
-	qsort(ids, n, sizeof(*ids), cmp_u64);
-	for (size_t i = 0; i < n; i++) {
-		struct snapshot_block b = {.id = ids[i]};
-		char dir[128], path[160], *state, *zones;
-
-		snprintf(dir, sizeof(dir), MEMORY_DIR "/memory%" PRIu64, ids[i]);
-		snprintf(path, sizeof(path), "%s/state", dir);
-		b.state = state = value_of(cap, path);
-		snprintf(path, sizeof(path), "%s/valid_zones", dir);
-		b.valid_zones = zones = value_of(cap, path);
-		snprintf(path, sizeof(path), "%s/online", dir);
-		b.online = (int)number_of(cap, path, 10);
-		snprintf(path, sizeof(path), "%s/phys_index", dir);
-		b.phys_index = number_of(cap, path, 16);
-		snprintf(path, sizeof(path), "%s/removable", dir);
-		b.removable = (int)number_of(cap, path, 10);
-		b.node = block_node(cap, dir);
-		json_object_array_add(list, snapshot_block_json(&b));
-		free(state);
-		free(zones);
-	}
-	free(ids);
-	return list;
+	*out = (struct vfs){.ops = &capture_ops, .ctx = cap};
 }
 
-static void add_count(struct json_object *zone, const char *key, const char *text)
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen)
 {
-	unsigned long long v;
+	struct vfs v;
 
-	if (sscanf(text, "%llu", &v) == 1)
-		json_object_object_add(zone, key, json_object_new_uint64(v));
-}
-
-struct json_object *zoneinfo_parse(const char *text)
-{
-	struct json_object *list = json_object_new_array(), *zone = NULL;
-	const char *line = text;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		char key[32], name[32];
-		int nid, used = 0;
-
-		if (sscanf(line, "Node %d, zone %31s", &nid, name) == 2) {
-			zone = json_object_new_object();
-			json_object_object_add(zone, "node", json_object_new_int(nid));
-			json_object_object_add(zone, "zone", json_object_new_string(name));
-			json_object_object_add(zone, "start_pfn", NULL);
-			json_object_array_add(list, zone);
-		} else if (zone && sscanf(line, " %31s %n", key, &used) == 1 && used) {
-			if (!strcmp(key, "spanned") || !strcmp(key, "present") ||
-			    !strcmp(key, "managed"))
-				add_count(zone, key, line + used);
-			else if (!strcmp(key, "start_pfn:"))
-				add_count(zone, "start_pfn", line + used);
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return list;
-}
-
-static char *read_captured_value(const void *ctx, const char *path)
-{
-	return value_of(ctx, path);
+	sysfs_capture_vfs(cap, &v);
+	return sysroot_save(&v, dir, err, errlen);
 }
 
 struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,
 					   int step, struct json_object *memory_devices)
 {
-	struct json_object *o = json_object_new_object();
-	const struct sysfs_entry *zi = sysfs_capture_find(cap, "/proc/zoneinfo");
-	int64_t bsize = number_of(cap, MEMORY_DIR "/block_size_bytes", 16);
+	struct vfs v;
 
-	json_object_object_add(o, "label", json_object_new_string(label));
-	json_object_object_add(o, "step", json_object_new_int(step));
-	json_object_object_add(o, "block_size_bytes",
-			       bsize < 0 ? NULL : json_object_new_int64(bsize));
-	json_object_object_add(o, "auto_online_blocks",
-			       json_string_take(value_of(cap, MEMORY_DIR "/auto_online_blocks")));
-	json_object_object_add(o, "params", snapshot_params_json(read_captured_value, cap));
-	json_object_object_add(o, "blocks", blocks_json(cap));
-	json_object_object_add(o, "zoneinfo", zoneinfo_parse(zi && zi->content ? zi->content : ""));
-	json_object_object_add(o, "memory_devices", memory_devices);
-	return o;
+	sysfs_capture_vfs(cap, &v);
+	return snapshot_from_vfs(&v, label, step, NULL, memory_devices);
 }
 
 void sysfs_capture_release(struct sysfs_capture *cap)

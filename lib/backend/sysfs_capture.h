@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct json_object;
+struct vfs;
 
 struct sysfs_entry {
 	char *path;
@@ -18,22 +19,24 @@ struct sysfs_entry {
 
 struct sysfs_capture {
 	struct sysfs_entry *entries; /* sorted by path */
-	size_t nr_entries;
+	size_t nr_entries, cap;
 };
 
 /* Parses the stream memhp-snapshot prints. 0, -EPROTO or -ENOMEM. */
 int sysfs_capture_parse(const char *stream, struct sysfs_capture *cap);
 const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, const char *path);
 
-/* Writes the tree under dir. 0 or -errno; err names the path. */
+/* The capture as a read-only vfs (valid while cap lives): files 0444, a
+ * file the guest could not read -EACCES, directories implied by the paths. */
+void sysfs_capture_vfs(const struct sysfs_capture *cap, struct vfs *out);
+
+/* Writes the tree under dir (sysroot_save). 0 or -errno; err names the path. */
 int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen);
 
-/* The snapshot JSON object; takes the reference to memory_devices. */
+/* The snapshot JSON object (snapshot_from_vfs, zones parsed from
+ * /proc/zoneinfo); takes the reference to memory_devices. */
 struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,
 					   int step, struct json_object *memory_devices);
-
-/* /proc/zoneinfo text as the snapshot's "zoneinfo" array (model or real). */
-struct json_object *zoneinfo_parse(const char *text);
 
 void sysfs_capture_release(struct sysfs_capture *cap);
 

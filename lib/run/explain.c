@@ -17,6 +17,7 @@
 #include "scenario_run.h"
 #include "snapshot.h"
 #include "strbuf.h"
+#include "sysfs.h"
 #include "vfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
@@ -170,9 +171,11 @@ static struct json_object *onlined_by_json(const struct scenario *sc, int step)
 static struct json_object *valid_zones_json(const struct machine *m, uint64_t id)
 {
 	char path[128], *v = NULL;
+	struct vfs fs;
 
+	kernel_sysfs_ro(m->kernel, &fs);
 	snprintf(path, sizeof(path), MEMORY_DIR "/memory%" PRIu64 "/valid_zones", id);
-	if (vfs_read(m, path, &v) < 0)
+	if (vfs_read(&fs, path, &v) < 0)
 		return NULL;
 	v[strcspn(v, "\n")] = '\0';
 	return json_string_take(v);

@@ -13,6 +13,7 @@
 #include "scenario.h"
 #include "snapshot.h"
 #include "strbuf.h"
+#include "sysfs.h"
 
 static const char *const guest_commands[] = {"echo", "cat", "setstate", "zones", NULL};
 
@@ -147,11 +148,13 @@ static int run_host(struct run_state *rs, const struct scenario_step *s, struct 
 static int run_guest(struct run_state *rs, const struct scenario_step *s, struct json_object *o)
 {
 	struct guest_result res = {0};
+	struct vfs fs;
 	int ret;
 
 	/* The guest has had time to handle ACPI notifications by now. */
 	machine_run_pending(rs->m);
-	ret = guest_shell_run(rs->m, s->arg, &res);
+	kernel_sysfs(rs->m->kernel, &fs);
+	ret = guest_shell_run(&fs, s->arg, &res);
 	if (ret) {
 		guest_result_free(&res);
 		return ret;

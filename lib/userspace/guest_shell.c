@@ -1,5 +1,5 @@
 /* The guest's shell, modelled after busybox ash and its applets, on top of
- * the emulated /sys and /proc (sysfs.h). Only the few commands scenarios use
+ * a vfs (the model's /sys and /proc, or any other). Only the few commands scenarios use
  * are modelled; everything else is reported as unsupported before anything
  * is read or written. */
 #include "guest_shell.h"
@@ -12,14 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "linux_errno.h"
 #include "strbuf.h"
 #include "vfs.h"
-
-#define MEMORY_DIR "/sys/devices/system/memory"
-
-#define SUPPORTED_COMMANDS                                                                         \
-	"echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...]"
 
 /* Exit status given with -EOPNOTSUPP (the guest never ran anything). */
 #define RC_UNSUPPORTED 127
@@ -65,7 +61,7 @@ static const char *errtext(int err, char buf[static 32])
 /* ---- the shell's state for one command ---- */
 
 struct sh {
-	struct machine *m;
+	const struct vfs *fs;
 	const char *line; /* trimmed command line, for messages */
 	struct strbuf out, err;
 	int rc;
@@ -91,16 +87,10 @@ struct words {
 
 static int words_push(struct words *w, char *s)
 {
-	if (w->n + 1 >= w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 8;
-		char **t = realloc(w->v, cap * sizeof(*t));
-
-		if (!t) {
-			free(s);
-			return -ENOMEM;
-		}
-		w->v = t;
-		w->cap = cap;
+	/* One slot more for the NULL after the last word. */
+	if (array_grow(&w->v, &w->cap, w->n + 2, sizeof(*w->v))) {
+		free(s);
+		return -ENOMEM;
 	}
 	w->v[w->n++] = s;
 	w->v[w->n] = NULL;
@@ -365,7 +355,7 @@ static bool is_dir_type(enum vfs_type t)
 /* What open() says about the directories leading to canonical `path`:
  * 0 if they all exist, ENOENT if one is missing, ENOTDIR if one is a file.
  * -ENOMEM on allocation failure. */
-static int parent_errno(const struct machine *m, const char *path)
+static int parent_errno(const struct vfs *fs, const char *path)
 {
 	char *buf = strdup(path);
 	int ret = 0;
@@ -377,7 +367,7 @@ static int parent_errno(const struct machine *m, const char *path)
 		unsigned int mode = 0;
 
 		*p = '\0';
-		t = vfs_lookup(m, buf, &mode);
+		t = vfs_lookup(fs, buf, &mode);
 		*p = '/';
 		if (t == VFS_NONE) {
 			ret = ENOENT;
@@ -420,13 +410,13 @@ static int echo_to_file(struct sh *sh, const char *path, const char *text)
 	if (r)
 		return r;
 
-	t = vfs_lookup(sh->m, norm, &mode);
+	t = vfs_lookup(sh->fs, norm, &mode);
 	switch (t) {
 	case VFS_DIR:
 		cant_create(sh, path, "Is a directory");
 		goto out;
 	case VFS_NONE:
-		r = parent_errno(sh->m, norm);
+		r = parent_errno(sh->fs, norm);
 		if (r < 0)
 			goto out;
 		if (r == ENOENT)
@@ -452,7 +442,7 @@ static int echo_to_file(struct sh *sh, const char *path, const char *text)
 	if (!*text)
 		goto out;
 
-	r = vfs_write(sh->m, norm, text);
+	r = vfs_write(sh->fs, norm, text);
 	if (r >= 0) {
 		r = 0;
 		goto out;
@@ -560,7 +550,7 @@ static int cmd_cat(struct sh *sh, char **argv)
 		char *buf = NULL;
 		char ebuf[32];
 
-		r = vfs_read(sh->m, norm[i], &buf);
+		r = vfs_read(sh->fs, norm[i], &buf);
 		if (r >= 0) {
 			strbuf_add(&sh->out, buf ? buf : "");
 			free(buf);
@@ -571,7 +561,7 @@ static int cmd_cat(struct sh *sh, char **argv)
 		case -ENOMEM:
 			goto out; /* the model's own allocation failed */
 		case -ENOENT:
-			r = parent_errno(sh->m, norm[i]);
+			r = parent_errno(sh->fs, norm[i]);
 			if (r < 0)
 				goto out;
 			strbuf_addf(&sh->err, "cat: can't open '%s': %s\n", path,
@@ -672,22 +662,22 @@ static char *block_dir(unsigned long id)
 	return str_printf(MEMORY_DIR "/memory%lu", id);
 }
 
-static bool block_attr_exists(const struct machine *m, const char *path)
+static bool block_attr_exists(const struct vfs *fs, const char *path)
 {
 	unsigned int mode = 0;
 
-	return vfs_lookup(m, path, &mode) != VFS_NONE;
+	return vfs_lookup(fs, path, &mode) != VFS_NONE;
 }
 
-static bool block_exists(const struct machine *m, const char *dir)
+static bool block_exists(const struct vfs *fs, const char *dir)
 {
 	unsigned int mode = 0;
 
-	return is_dir_type(vfs_lookup(m, dir, &mode));
+	return is_dir_type(vfs_lookup(fs, dir, &mode));
 }
 
 /* dir/name without its trailing newline into *val; "" if it cannot be read. */
-static int read_attr(const struct machine *m, const char *dir, const char *name, char **val)
+static int read_attr(const struct vfs *fs, const char *dir, const char *name, char **val)
 {
 	char *path = str_printf("%s/%s", dir, name);
 	char *buf = NULL;
@@ -697,7 +687,7 @@ static int read_attr(const struct machine *m, const char *dir, const char *name,
 	*val = NULL;
 	if (!path)
 		return -ENOMEM;
-	r = vfs_read(m, path, &buf);
+	r = vfs_read(fs, path, &buf);
 	free(path);
 	if (r == -ENOMEM)
 		return r;
@@ -718,15 +708,15 @@ struct block_status {
 	char *state, *zones;
 };
 
-static int read_status(const struct machine *m, const char *dir, struct block_status *st)
+static int read_status(const struct vfs *fs, const char *dir, struct block_status *st)
 {
 	int r;
 
 	st->zones = NULL;
-	r = read_attr(m, dir, "state", &st->state);
+	r = read_attr(fs, dir, "state", &st->state);
 	if (r)
 		return r;
-	r = read_attr(m, dir, "valid_zones", &st->zones);
+	r = read_attr(fs, dir, "valid_zones", &st->zones);
 	if (r) {
 		free(st->state);
 		st->state = NULL;
@@ -753,7 +743,7 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	dir = block_dir(id);
 	if (!dir)
 		return -ENOMEM;
-	if (!block_exists(sh->m, dir)) {
+	if (!block_exists(sh->fs, dir)) {
 		strbuf_addf(&sh->out, "memory%lu: no such block\n", id);
 		free(dir);
 		return 0;
@@ -763,13 +753,13 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	buf = str_printf("%s\n", value);
 	if (!path || !buf)
 		goto out;
-	r = read_status(sh->m, dir, &before);
+	r = read_status(sh->fs, dir, &before);
 	if (r)
 		goto out;
 	/* The write opens ATTR for writing: sysfs cannot create a file, so a
 	 * missing one fails the open with EACCES, as "can't create" does. */
-	w = block_attr_exists(sh->m, path) ? vfs_write(sh->m, path, buf) : -EACCES;
-	r = read_status(sh->m, dir, &after);
+	w = block_attr_exists(sh->fs, path) ? vfs_write(sh->fs, path, buf) : -EACCES;
+	r = read_status(sh->fs, dir, &after);
 	if (r)
 		goto out;
 
@@ -856,16 +846,16 @@ static int zones_one(struct sh *sh, unsigned long id)
 	dir = block_dir(id);
 	if (!dir)
 		return -ENOMEM;
-	if (!block_exists(sh->m, dir)) {
+	if (!block_exists(sh->fs, dir)) {
 		strbuf_addf(&sh->out, "memory%lu: no such block\n", id);
 		sh->rc = 1;
 		free(dir);
 		return 0;
 	}
-	r = read_status(sh->m, dir, &st);
+	r = read_status(sh->fs, dir, &st);
 	if (r)
 		goto out;
-	r = vfs_list(sh->m, dir, &names);
+	r = vfs_list(sh->fs, dir, &names);
 	if (r == -ENOMEM)
 		goto out;
 	if (r >= 0 && names) {
@@ -904,7 +894,7 @@ static int list_blocks(struct sh *sh, unsigned long **ids, size_t *nr)
 
 	*ids = NULL;
 	*nr = 0;
-	r = vfs_list(sh->m, MEMORY_DIR, &names);
+	r = vfs_list(sh->fs, MEMORY_DIR, &names);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0 || !names) {
@@ -1019,9 +1009,9 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result *res)
+int guest_shell_run(const struct vfs *fs, const char *cmdline, struct guest_result *res)
 {
-	struct sh sh = {.m = m};
+	struct sh sh = {.fs = fs};
 	const char *b, *e;
 	char *line;
 	int r;
@@ -1048,8 +1038,9 @@ int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result 
 		/* Nothing of the guest's output counts: the command did not run. */
 		strbuf_release(&sh.out);
 		strbuf_release(&sh.err);
-		strbuf_addf(&sh.err, "guest command not supported: `%s`: %s; supported commands: %s",
-			  line, sh.why.buf ? sh.why.buf : "unknown", SUPPORTED_COMMANDS);
+		strbuf_addf(&sh.err,
+			    "guest command not supported: `%s`: %s; supported commands: %s", line,
+			    sh.why.buf ? sh.why.buf : "unknown", GUEST_SHELL_COMMANDS);
 		sh.rc = RC_UNSUPPORTED;
 	}
 	if (r == 0 || r == -EOPNOTSUPP) {

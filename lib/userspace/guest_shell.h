@@ -3,7 +3,11 @@
 #ifndef MEMHP_GUEST_SHELL_H
 #define MEMHP_GUEST_SHELL_H
 
-struct machine;
+struct vfs;
+
+/* The commands the shell models, as messages name them. */
+#define GUEST_SHELL_COMMANDS                                                                       \
+	"echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...]"
 
 struct guest_result {
 	int rc;
@@ -11,10 +15,11 @@ struct guest_result {
 	char *err; /* stderr, allocated */
 };
 
-/* Runs one command line. Returns 0 with *res filled (rc may be non-zero),
- * or -EOPNOTSUPP if the command is outside the supported set (res->err
- * then says which commands are supported). */
-int guest_shell_run(struct machine *m, const char *cmdline, struct guest_result *res);
+/* Runs one command line on fs (writes need a writable handle). Returns 0
+ * with *res filled (rc may be non-zero), or -EOPNOTSUPP if the command is
+ * outside the supported set (res->err then says which commands are
+ * supported). */
+int guest_shell_run(const struct vfs *fs, const char *cmdline, struct guest_result *res);
 void guest_result_free(struct guest_result *res);
 
 #endif

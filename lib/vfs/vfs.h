@@ -1,13 +1,19 @@
-/* The emulated /sys and /proc of the guest: the kernel's view of the
- * machine model, with the kernel's file formats and errno values.
- * Reads never change state; writes go through the model's entry points. */
-#ifndef MEMHP_SYSFS_H
-#define MEMHP_SYSFS_H
+/* One access layer for /sys and /proc trees, in the manner of util-linux's
+ * path context (include/path.h) with pluggable I/O (include/vfs.h,
+ * ul_vfs_ops): the model's guest (linux/sysfs.c), a tree captured from a
+ * real guest (backend/sysfs_capture.c), a sysroot directory and the live
+ * /sys of this host (sysroot.c) all answer the same calls with the same
+ * errno values, so user space (the guest shell), snapshots and the sysroot
+ * writer work on any of them. */
+#ifndef MEMHP_VFS_H
+#define MEMHP_VFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-struct machine;
+#define MEMORY_DIR "/sys/devices/system/memory"
+#define NODE_DIR   "/sys/devices/system/node"
+#define PARAMS_DIR "/sys/module/memory_hotplug/parameters"
 
 enum vfs_type {
 	VFS_NONE,
@@ -16,23 +22,77 @@ enum vfs_type {
 	VFS_LINK,
 };
 
+/* An implementation; see the vfs_* wrappers below for the contracts. Reads
+ * get the handle's ctx, writes its wctx. */
+struct vfs_ops {
+	enum vfs_type (*lookup)(const void *ctx, const char *path, unsigned int *mode);
+	int (*read)(const void *ctx, const char *path, char **out);
+	int (*write)(void *wctx, const char *path, const char *buf);
+	int (*list)(const void *ctx, const char *path, char ***names);
+	int (*readlink)(const void *ctx, const char *path, char **target);
+};
+
+/* A handle: small, passed by pointer, built by the implementation's
+ * constructor. Whether it may write is decided when it is built, as with
+ * a file opened read-only: wctx NULL makes every write -EROFS, so a view
+ * given a read-only handle cannot change what it shows. */
+struct vfs {
+	const struct vfs_ops *ops;
+	const void *ctx; /* what lookups and reads see */
+	void *wctx;	 /* what writes change; NULL: read-only */
+};
+
 /* What is at `path` (absolute, e.g. "/sys/devices/system/memory/memory32/state").
  * For VFS_FILE, *mode gets its permission bits (0444, 0644, 0200). */
-enum vfs_type vfs_lookup(const struct machine *m, const char *path, unsigned int *mode);
+enum vfs_type vfs_lookup(const struct vfs *v, const char *path, unsigned int *mode);
 
 /* Reads a file into a newly allocated string (caller frees).
  * -ENOENT: no such file; -EISDIR: a directory; -EACCES: write-only file. */
-int vfs_read(const struct machine *m, const char *path, char **out);
+int vfs_read(const struct vfs *v, const char *path, char **out);
 
 /* Writes buf (as `echo` would: usually with a trailing newline).
- * -ENOENT: no such file or directory; -EACCES: read-only file;
- * otherwise the attribute's own errno (-EINVAL, -EBUSY, ...). */
-int vfs_write(struct machine *m, const char *path, const char *buf);
+ * -ENOENT: no such file or directory; -EACCES: read-only file; -EROFS: a
+ * read-only handle; otherwise the attribute's own errno (-EINVAL, -EBUSY, ...). */
+int vfs_write(const struct vfs *v, const char *path, const char *buf);
 
 /* Entries of a directory, sorted, NULL-terminated; free with vfs_free_list.
- * Symlink targets through vfs_readlink. */
-int vfs_list(const struct machine *m, const char *path, char ***names);
-int vfs_readlink(const struct machine *m, const char *path, char **target);
+ * Symlink targets through vfs_readlink (-EINVAL: not a symlink). */
+int vfs_list(const struct vfs *v, const char *path, char ***names);
+int vfs_readlink(const struct vfs *v, const char *path, char **target);
 void vfs_free_list(char **names);
+
+/* For implementations of list: a name list under construction. */
+struct vfs_names {
+	char **v;
+	size_t n, cap;
+	int err; /* the first failure, reported by vfs_names_done */
+};
+void vfs_names_add(struct vfs_names *l, const char *name);
+/* Sorts, NULL-terminates and hands the list over (an empty one too).
+ * 0, or the first error with the list freed and *names unchanged. */
+int vfs_names_done(struct vfs_names *l, char ***names);
+
+/* ---- sysroot directories (sysroot.c) ---- */
+
+/* DIR/sys/..., DIR/proc/...: a tree written by sysroot_save, one copied
+ * from a machine (util-linux's lsmem --sysroot), or with prefix "/" the
+ * live /sys and /proc of this host. Symlinks are reported, not followed,
+ * as lstat() sees them; modes are the files' own. */
+struct sysroot {
+	const char *prefix; /* not copied: must outlive the handles */
+};
+
+/* A read-only handle over sr. */
+void sysroot_vfs(const struct sysroot *sr, struct vfs *out);
+/* A handle that also writes (live use: the host's /sys). */
+void sysroot_vfs_rw(struct sysroot *sr, struct vfs *out);
+
+/* Writes everything v shows under "/" into DIR (DIR/sys/..., DIR/proc/...):
+ * directories 0755, files with the mode v reports and the content it reads
+ * (empty if v refuses the read with -EACCES: a write-only attribute or one
+ * the capture could not read), symlinks with their targets. What an earlier
+ * run left there is replaced. 0 or -errno; on error err names the path and
+ * the tree is left partly written. */
+int sysroot_save(const struct vfs *v, const char *dir, char *err, size_t errlen);
 
 #endif

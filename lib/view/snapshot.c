@@ -1,31 +1,46 @@
+/* Snapshots read through the vfs, so one function serves the model's
+ * /sys, a tree captured from a real guest and a sysroot directory. */
 #include "snapshot.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "machine.h"
-#include "scenario.h"
 #include "qmp.h"
+#include "scenario.h"
+#include "sysfs.h"
 #include "vfs.h"
 
-#define MEMORY_DIR "/sys/devices/system/memory"
-
 /* A sysfs value without its newline; NULL if unreadable. */
-static char *read_value(const struct machine *m, const char *path)
+static char *read_value(const struct vfs *v, const char *path)
 {
-	char *v;
+	char *s;
 
-	if (vfs_read(m, path, &v))
+	if (vfs_read(v, path, &s))
 		return NULL;
-	v[strcspn(v, "\n")] = '\0';
-	return v;
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* A number in base `base`; -1 if unreadable or not a number. */
+static int64_t read_number(const struct vfs *v, const char *path, int base)
+{
+	char *s = read_value(v, path), *end;
+	long long n;
+
+	if (!s)
+		return -1;
+	n = strtoll(s, &end, base);
+	if (end == s)
+		n = -1;
+	free(s);
+	return n;
 }
 
 struct json_object *json_string_take(char *s)
@@ -89,28 +104,187 @@ struct json_object *snapshot_block_json(const struct snapshot_block *b)
 	return o;
 }
 
-static struct json_object *block_json(const struct machine *m, const struct memory_block *b)
+/* "node17" -> 17; -1 for any other name. */
+static int node_link_id(const char *name)
 {
-	struct snapshot_block sb = {
-		.id = b->id,
-		.online = b->state != MEM_OFFLINE,
-		.phys_index = (int64_t)b->id,
-		.removable = 1,
-		.node = b->nid,
-	};
-	struct json_object *o;
-	char path[128], *state, *zones;
+	char *end;
+	long n;
 
-	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/state", (unsigned long long)b->id);
-	sb.state = state = read_value(m, path);
-	snprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/valid_zones", (unsigned long long)b->id);
-	sb.valid_zones = zones = read_value(m, path);
-	o = snapshot_block_json(&sb);
+	if (strncmp(name, "node", 4) || name[4] < '0' || name[4] > '9')
+		return -1;
+	n = strtol(name + 4, &end, 10);
+	return *end || n > INT_MAX ? -1 : (int)n;
+}
+
+/* The block's node as user space can tell it: its nodeK link, and of a
+ * boot block linked to several nodes the highest, the one the kernel
+ * registered last and keeps in mem->nid (memory_block_add_nid()); -1
+ * without a link. */
+static int block_node(const struct vfs *v, const char *dir)
+{
+	char **names = NULL, path[160];
+	int node = -1;
+
+	if (vfs_list(v, dir, &names))
+		return -1;
+	for (char **n = names; *n; n++) {
+		int id = node_link_id(*n);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, *n);
+		if (id > node && vfs_lookup(v, path, NULL) == VFS_LINK)
+			node = id;
+	}
+	vfs_free_list(names);
+	return node;
+}
+
+static struct json_object *block_json(const struct vfs *v, uint64_t id)
+{
+	struct snapshot_block b = {.id = id};
+	char dir[128], path[160], *state, *zones;
+	struct json_object *o;
+
+	snprintf(dir, sizeof(dir), MEMORY_DIR "/memory%" PRIu64, id);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	b.state = state = read_value(v, path);
+	snprintf(path, sizeof(path), "%s/valid_zones", dir);
+	b.valid_zones = zones = read_value(v, path);
+	snprintf(path, sizeof(path), "%s/online", dir);
+	b.online = (int)read_number(v, path, 10);
+	snprintf(path, sizeof(path), "%s/phys_index", dir);
+	b.phys_index = read_number(v, path, 16);
+	snprintf(path, sizeof(path), "%s/removable", dir);
+	b.removable = (int)read_number(v, path, 10);
+	b.node = block_node(v, dir);
+	o = snapshot_block_json(&b);
 	free(state);
 	free(zones);
 	return o;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* memoryN of MEMORY_DIR that have a state file, ascending by N. */
+static int block_ids(const struct vfs *v, uint64_t **ids, size_t *nr)
+{
+	char **names = NULL, path[160];
+	size_t cap = 0;
+	int ret = vfs_list(v, MEMORY_DIR, &names);
+
+	*ids = NULL;
+	*nr = 0;
+	if (ret)
+		return ret;
+	for (char **n = names; !ret && *n; n++) {
+		char *end;
+		uint64_t id;
+
+		if (strncmp(*n, "memory", 6) || (*n)[6] < '0' || (*n)[6] > '9')
+			continue;
+		id = strtoull(*n + 6, &end, 10);
+		snprintf(path, sizeof(path), MEMORY_DIR "/%s/state", *n);
+		if (*end || vfs_lookup(v, path, NULL) == VFS_NONE)
+			continue;
+		ret = array_grow(ids, &cap, *nr + 1, sizeof(**ids));
+		if (!ret)
+			(*ids)[(*nr)++] = id;
+	}
+	vfs_free_list(names);
+	if (*nr)
+		qsort(*ids, *nr, sizeof(**ids), cmp_u64);
+	return ret;
+}
+
+static struct json_object *blocks_json(const struct vfs *v)
+{
+	struct json_object *list = json_object_new_array();
+	uint64_t *ids;
+	size_t n;
+
+	/* What could be listed; nothing if MEMORY_DIR cannot be read. */
+	block_ids(v, &ids, &n);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, block_json(v, ids[i]));
+	free(ids);
+	return list;
+}
+
+static void add_count(struct json_object *zone, const char *key, const char *text)
+{
+	unsigned long long v;
+
+	if (sscanf(text, "%llu", &v) == 1)
+		json_object_object_add(zone, key, json_object_new_uint64(v));
+}
+
+struct json_object *zoneinfo_parse(const char *text)
+{
+	struct json_object *list = json_object_new_array(), *zone = NULL;
+	const char *line = text;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		char key[32], name[32];
+		int nid, used = 0;
+
+		if (sscanf(line, "Node %d, zone %31s", &nid, name) == 2) {
+			zone = json_object_new_object();
+			json_object_object_add(zone, "node", json_object_new_int(nid));
+			json_object_object_add(zone, "zone", json_object_new_string(name));
+			json_object_object_add(zone, "start_pfn", NULL);
+			json_object_array_add(list, zone);
+		} else if (zone && sscanf(line, " %31s %n", key, &used) == 1 && used) {
+			if (!strcmp(key, "spanned") || !strcmp(key, "present") ||
+			    !strcmp(key, "managed"))
+				add_count(zone, key, line + used);
+			else if (!strcmp(key, "start_pfn:"))
+				add_count(zone, "start_pfn", line + used);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return list;
+}
+
+static char *read_param(const void *ctx, const char *path)
+{
+	return read_value(ctx, path);
+}
+
+struct json_object *snapshot_from_vfs(const struct vfs *v, const char *label, int step,
+				      struct json_object *zoneinfo,
+				      struct json_object *memory_devices)
+{
+	struct json_object *o = json_object_new_object();
+	int64_t bsize = read_number(v, MEMORY_DIR "/block_size_bytes", 16);
+
+	json_object_object_add(o, "label", json_object_new_string(label));
+	json_object_object_add(o, "step", json_object_new_int(step));
+	json_object_object_add(o, "block_size_bytes",
+			       bsize < 0 ? NULL : json_object_new_int64(bsize));
+	json_object_object_add(o, "auto_online_blocks",
+			       json_string_take(read_value(v, MEMORY_DIR "/auto_online_blocks")));
+	json_object_object_add(o, "params", snapshot_params_json(read_param, v));
+	json_object_object_add(o, "blocks", blocks_json(v));
+	if (!zoneinfo) {
+		char *text = NULL;
+
+		vfs_read(v, "/proc/zoneinfo", &text);
+		zoneinfo = zoneinfo_parse(text ? text : "");
+		free(text);
+	}
+	json_object_object_add(o, "zoneinfo", zoneinfo);
+	json_object_object_add(o, "memory_devices", memory_devices);
+	return o;
+}
+
+/* The model's zones from struct zone rather than its /proc/zoneinfo text:
+ * the text always has "managed", the snapshot leaves it out where the
+ * model cannot know it. */
 static struct json_object *zoneinfo_json(const struct kernel *k)
 {
 	struct json_object *list = json_object_new_array();
@@ -125,11 +299,13 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 			json_object_object_add(o, "node", json_object_new_int(nid));
 			json_object_object_add(o, "zone", json_object_new_string(zone_name(z->type)));
 			/* The kernel prints start_pfn for populated zones only. */
-			json_object_object_add(o, "start_pfn",
-					       populated_zone(z) ? json_object_new_uint64(z->start_pfn)
-								 : NULL);
-			json_object_object_add(o, "spanned", json_object_new_uint64(z->spanned_pages));
-			json_object_object_add(o, "present", json_object_new_uint64(z->present_pages));
+			json_object_object_add(
+			    o, "start_pfn",
+			    populated_zone(z) ? json_object_new_uint64(z->start_pfn) : NULL);
+			json_object_object_add(o, "spanned",
+					       json_object_new_uint64(z->spanned_pages));
+			json_object_object_add(o, "present",
+					       json_object_new_uint64(z->present_pages));
 			/* Boot memory loses pages to firmware and memblock
 			 * reservations the model does not know: no number then. */
 			json_object_object_add(o, "managed",
@@ -142,151 +318,19 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 	return list;
 }
 
-static char *read_machine_value(const void *ctx, const char *path)
-{
-	return read_value(ctx, path);
-}
-
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step)
 {
-	const struct kernel *k = m->kernel;
-	struct json_object *o = json_object_new_object(), *blocks = json_object_new_array();
-	const struct memory_block *b;
-	uint64_t id;
+	struct vfs v;
 
-	json_object_object_add(o, "label", json_object_new_string(label));
-	json_object_object_add(o, "step", json_object_new_int(step));
-	json_object_object_add(o, "block_size_bytes", json_object_new_uint64(k->block_size));
-	json_object_object_add(o, "auto_online_blocks",
-			       json_string_take(read_value(m, MEMORY_DIR "/auto_online_blocks")));
-	json_object_object_add(o, "params", snapshot_params_json(read_machine_value, m));
-	idtree_for_each(&k->blocks, id, b)
-		json_object_array_add(blocks, block_json(m, b));
-	json_object_object_add(o, "blocks", blocks);
-	json_object_object_add(o, "zoneinfo", zoneinfo_json(k));
-	json_object_object_add(o, "memory_devices", qmp_query_memory_devices(m));
-	return o;
-}
-
-/* ---- sysroot trees ---- */
-
-int sysroot_mkdir_p(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST) {
-			*p = '/';
-			return -errno;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int sysroot_write_file(const char *path, const char *content, unsigned int mode)
-{
-	size_t len = strlen(content), off = 0;
-	int ret = 0, fd;
-
-	/* A tree written before left its files read-only: replace, don't reopen. */
-	if (unlink(path) && errno != ENOENT)
-		return -errno;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, content + off, len - off);
-
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && chmod(path, mode))
-		ret = -errno;
-	return ret;
-}
-
-struct tree_walk {
-	const struct machine *m;
-	const char *root;
-	char *err;
-	size_t errlen;
-};
-
-static int fail_path(struct tree_walk *w, const char *path, int ret)
-{
-	snprintf(w->err, w->errlen, "%s%s: %s", w->root, path, strerror(-ret));
-	return ret;
-}
-
-static int copy_node(struct tree_walk *w, const char *vpath)
-{
-	char host[4096], *content = NULL, *target = NULL;
-	char **names = NULL;
-	unsigned int mode = 0;
-	int ret = 0;
-
-	snprintf(host, sizeof(host), "%s%s", w->root, vpath);
-	switch (vfs_lookup(w->m, vpath, &mode)) {
-	case VFS_DIR:
-		ret = sysroot_mkdir_p(host);
-		if (!ret)
-			ret = vfs_list(w->m, vpath, &names);
-		for (char **n = names; !ret && n && *n; n++) {
-			char child[1024];
-
-			snprintf(child, sizeof(child), "%s/%s", vpath, *n);
-			ret = copy_node(w, child);
-		}
-		vfs_free_list(names);
-		return ret;
-	case VFS_LINK:
-		ret = vfs_readlink(w->m, vpath, &target);
-		/* Replace what an earlier run left there. */
-		if (!ret && unlink(host) && errno != ENOENT)
-			ret = -errno;
-		if (!ret && symlink(target, host))
-			ret = -errno;
-		free(target);
-		break;
-	case VFS_FILE:
-		if (mode & 0444) {
-			ret = vfs_read(w->m, vpath, &content);
-		} else {
-			content = strdup(""); /* write-only: present, empty */
-			ret = content ? 0 : -ENOMEM;
-		}
-		if (!ret)
-			ret = sysroot_write_file(host, content, mode);
-		free(content);
-		break;
-	case VFS_NONE:
-		ret = -ENOENT;
-		break;
-	}
-	return ret ? fail_path(w, vpath, ret) : 0;
+	kernel_sysfs_ro(m->kernel, &v);
+	return snapshot_from_vfs(&v, label, step, zoneinfo_json(m->kernel),
+				 qmp_query_memory_devices(m));
 }
 
 int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen)
 {
-	static const char *const roots[] = {MEMORY_DIR, "/sys/devices/system/node",
-					    "/sys/module/memory_hotplug/parameters", "/proc"};
-	struct tree_walk w = {.m = m, .root = dir, .err = err, .errlen = errlen};
+	struct vfs v;
 
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		int ret = copy_node(&w, roots[i]);
-
-		if (ret)
-			return ret;
-	}
-	return 0;
+	kernel_sysfs_ro(m->kernel, &v);
+	return sysroot_save(&v, dir, err, errlen);
 }

@@ -9,9 +9,22 @@
 struct machine;
 struct json_object;
 struct scenario_step;
+struct vfs;
 
-/* The snapshot object of the run JSON (scenario-format.md). */
+/* The snapshot object of the run JSON (scenario-format.md) as user space
+ * reads it from v: the model's /sys, a captured guest tree or a sysroot.
+ * Takes the references to zoneinfo (NULL: parsed from v's /proc/zoneinfo)
+ * and memory_devices. */
+struct json_object *snapshot_from_vfs(const struct vfs *v, const char *label, int step,
+				      struct json_object *zoneinfo,
+				      struct json_object *memory_devices);
+
+/* The model's snapshot: snapshot_from_vfs over its /sys, with the zones
+ * from struct zone and QEMU's query-memory-devices. */
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step);
+
+/* /proc/zoneinfo text as the snapshot's "zoneinfo" array. */
+struct json_object *zoneinfo_parse(const char *text);
 
 /* One block of a snapshot as user space reads it from memoryN/. */
 struct snapshot_block {
@@ -35,12 +48,8 @@ struct json_object *json_string_take(char *s);
 /* A step object of the run JSON with index, lineno, line and kind. */
 struct json_object *run_step_json(const struct scenario_step *st, int index);
 
-/* Writes DIR/sys/... and DIR/proc/... 0 or -errno; err names the path. */
+/* Writes the model's DIR/sys/... and DIR/proc/... (sysroot_save). 0 or
+ * -errno; err names the path. */
 int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen);
-
-/* mkdir -p; path is restored before returning. 0 or -errno. */
-int sysroot_mkdir_p(char *path);
-/* Creates or truncates path with content, then sets mode. 0 or -errno. */
-int sysroot_write_file(const char *path, const char *content, unsigned int mode);
 
 #endif

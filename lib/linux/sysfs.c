@@ -1,6 +1,8 @@
 /* The guest's /sys and /proc as the kernel shows them: one table of
- * attributes per directory kind, formats and errnos of the kernel. */
-#include "vfs.h"
+ * attributes per directory kind, formats and errnos of the kernel, served
+ * through the vfs interface over struct kernel (drivers/base/memory.c's
+ * attributes, node.c's node lists, mm/vmstat.c's zoneinfo). */
+#include "sysfs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,13 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine.h"
+#include "array.h"
 #include "memory_hotplug.h"
 #include "strbuf.h"
-
-#define MEMORY_DIR "/sys/devices/system/memory"
-#define NODE_DIR   "/sys/devices/system/node"
-#define PARAMS_DIR "/sys/module/memory_hotplug/parameters"
 
 enum dir_kind {
 	DIR_NONE,
@@ -32,10 +30,11 @@ enum dir_kind {
 	DIR_PROC,
 };
 
+/* Where a path led: the kernel as reads see it, and the block or node of
+ * the directory. A store gets the writable kernel beside it. */
 struct vfs_ctx {
-	struct machine *m; /* writes only; reads see it as const */
 	const struct kernel *k;
-	struct memory_block *block;
+	const struct memory_block *block;
 	int nid;
 };
 
@@ -44,7 +43,7 @@ struct attr {
 	unsigned int mode;
 	bool (*visible)(const struct vfs_ctx *c);
 	void (*show)(const struct vfs_ctx *c, struct strbuf *sb);
-	int (*store)(const struct vfs_ctx *c, const char *buf);
+	int (*store)(struct kernel *k, const struct vfs_ctx *c, const char *buf);
 };
 
 /* ---- /sys/devices/system/memory ---- */
@@ -59,13 +58,14 @@ static void auto_online_blocks_show(const struct vfs_ctx *c, struct strbuf *sb)
 	strbuf_addf(sb, "%s\n", mmop_name(c->k->auto_online_type));
 }
 
-static int auto_online_blocks_store(const struct vfs_ctx *c, const char *buf)
+static int auto_online_blocks_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)
 {
 	enum mmop t;
 
+	(void)c;
 	if (mmop_from_str(buf, &t))
 		return -EINVAL;
-	c->m->kernel->auto_online_type = t;
+	k->auto_online_type = t;
 	return 0;
 }
 
@@ -81,8 +81,9 @@ static void crash_hotplug_show(const struct vfs_ctx *c, struct strbuf *sb)
 	strbuf_add(sb, "0\n");
 }
 
-static int hwpoison_store(const struct vfs_ctx *c, const char *buf)
+static int hwpoison_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)
 {
+	(void)k;
 	(void)c;
 	(void)buf;
 	return -EOPNOTSUPP; /* hwpoison is not modelled yet */
@@ -148,14 +149,16 @@ static void valid_zones_show(const struct vfs_ctx *c, struct strbuf *sb)
 	strbuf_add(sb, "\n");
 }
 
-static int state_store(const struct vfs_ctx *c, const char *buf)
+/* The block as the writable kernel holds it (the path was resolved
+ * through the read side). */
+static int state_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)
 {
-	return memory_block_state_store(c->m->kernel, c->block, buf);
+	return memory_block_state_store(k, find_memory_block(k, c->block->id), buf);
 }
 
-static int online_store(const struct vfs_ctx *c, const char *buf)
+static int online_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)
 {
-	return memory_block_online_store(c->m->kernel, c->block, buf);
+	return memory_block_online_store(k, find_memory_block(k, c->block->id), buf);
 }
 
 static const struct attr memory_block_attrs[] = {
@@ -256,9 +259,10 @@ static void param_show(const struct vfs_ctx *c, const char *name, struct strbuf 
 	{                                                                                          \
 		param_show(c, #pname, sb);                                                         \
 	}                                                                                          \
-	static int pname##_store(const struct vfs_ctx *c, const char *buf)                         \
+	static int pname##_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)       \
 	{                                                                                          \
-		return kernel_param_set(c->m->kernel, #pname, buf);                                \
+		(void)c;                                                                           \
+		return kernel_param_set(k, #pname, buf);                                           \
 	}
 PARAM(online_policy)
 PARAM(auto_movable_ratio)
@@ -448,7 +452,7 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 	return false;
 }
 
-static int resolve(const struct machine *m, const char *path, struct resolved *r)
+static int resolve(const struct kernel *k, const char *path, struct resolved *r)
 {
 	char norm[512], *name;
 	int ret = normalise(path, norm, sizeof(norm));
@@ -457,10 +461,9 @@ static int resolve(const struct machine *m, const char *path, struct resolved *r
 	if (ret)
 		return ret;
 	memset(r, 0, sizeof(*r));
-	r->ctx.m = (struct machine *)m;
-	r->ctx.k = m->kernel;
+	r->ctx.k = k;
 	/* Longest fixed directory that is a prefix of the path. */
-	for (size_t i = 0; i < sizeof(fixed_dirs) / sizeof(fixed_dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_dirs); i++) {
 		const struct fixed_dir *d = &fixed_dirs[i];
 		size_t l = strlen(d->path);
 
@@ -497,22 +500,22 @@ static int resolve(const struct machine *m, const char *path, struct resolved *r
 	return 0;
 }
 
-enum vfs_type vfs_lookup(const struct machine *m, const char *path, unsigned int *mode)
+static enum vfs_type sysfs_lookup(const void *ctx, const char *path, unsigned int *mode)
 {
 	struct resolved r;
 
-	if (resolve(m, path, &r))
+	if (resolve(ctx, path, &r))
 		return VFS_NONE;
 	if (mode)
 		*mode = r.type == VFS_FILE ? r.attr->mode : 0755;
 	return r.type;
 }
 
-int vfs_read(const struct machine *m, const char *path, char **out)
+static int sysfs_read(const void *ctx, const char *path, char **out)
 {
 	struct strbuf sb = {0};
 	struct resolved r;
-	int ret = resolve(m, path, &r);
+	int ret = resolve(ctx, path, &r);
 
 	if (ret)
 		return ret;
@@ -526,10 +529,12 @@ int vfs_read(const struct machine *m, const char *path, char **out)
 	return strbuf_detach(&sb, out);
 }
 
-int vfs_write(struct machine *m, const char *path, const char *buf)
+/* The attribute's store decides whether state changed on error. */
+static int sysfs_write(void *wctx, const char *path, const char *buf)
 {
+	struct kernel *k = wctx;
 	struct resolved r;
-	int ret = resolve(m, path, &r);
+	int ret = resolve(k, path, &r);
 
 	if (ret)
 		return ret;
@@ -537,13 +542,13 @@ int vfs_write(struct machine *m, const char *path, const char *buf)
 		return -EISDIR;
 	if (!(r.attr->mode & 0200) || !r.attr->store)
 		return -EACCES;
-	return r.attr->store(&r.ctx, buf);
+	return r.attr->store(k, &r.ctx, buf);
 }
 
-int vfs_readlink(const struct machine *m, const char *path, char **target)
+static int sysfs_readlink(const void *ctx, const char *path, char **target)
 {
 	struct resolved r;
-	int ret = resolve(m, path, &r);
+	int ret = resolve(ctx, path, &r);
 
 	if (ret)
 		return ret;
@@ -553,46 +558,19 @@ int vfs_readlink(const struct machine *m, const char *path, char **target)
 	return *target ? 0 : -ENOMEM;
 }
 
-struct name_list {
-	char **v;
-	size_t n, cap;
-	bool oom;
-};
-
-static void add_name(struct name_list *l, const char *fmt, uint64_t v, bool numbered)
+/* A directory entry named fmt with v (numbered) or fmt itself. */
+static void add_name(struct vfs_names *l, const char *fmt, uint64_t v, bool numbered)
 {
 	char buf[64];
 
-	if (l->oom)
-		return;
-	if (l->n + 2 > l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			l->oom = true;
-			return;
-		}
-		l->v = nv;
-		l->cap = cap;
-	}
 	if (numbered)
 		snprintf(buf, sizeof(buf), fmt, v);
 	else
 		snprintf(buf, sizeof(buf), "%s", fmt);
-	l->v[l->n] = strdup(buf);
-	if (!l->v[l->n])
-		l->oom = true;
-	else
-		l->n++;
+	vfs_names_add(l, buf);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void list_dynamic(const struct resolved *r, struct name_list *l)
+static void list_dynamic(const struct resolved *r, struct vfs_names *l)
 {
 	const struct kernel *k = r->ctx.k;
 	const struct memory_block *b;
@@ -625,11 +603,11 @@ static void list_dynamic(const struct resolved *r, struct name_list *l)
 	}
 }
 
-int vfs_list(const struct machine *m, const char *path, char ***names)
+static int sysfs_list(const void *ctx, const char *path, char ***names)
 {
-	struct name_list l = {0};
+	struct vfs_names l = {0};
 	struct resolved r;
-	int ret = resolve(m, path, &r);
+	int ret = resolve(ctx, path, &r);
 
 	if (ret)
 		return ret;
@@ -638,33 +616,28 @@ int vfs_list(const struct machine *m, const char *path, char ***names)
 	for (const struct attr *a = r.attrs; a && a->name; a++)
 		if (attr_visible(a, &r.ctx))
 			add_name(&l, a->name, 0, false);
-	for (size_t i = 0; i < sizeof(fixed_dirs) / sizeof(fixed_dirs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_dirs); i++)
 		if (fixed_dirs[i].kind == r.dir && fixed_dirs[i].children)
 			for (const char *const *c = fixed_dirs[i].children; *c; c++)
 				add_name(&l, *c, 0, false);
 	list_dynamic(&r, &l);
-	if (!l.v && !l.oom) {
-		l.v = calloc(1, sizeof(*l.v));
-		l.oom = !l.v;
-	}
-	if (l.oom) {
-		if (!l.v)
-			return -ENOMEM;
-		l.v[l.n] = NULL;
-		vfs_free_list(l.v);
-		return -ENOMEM;
-	}
-	qsort(l.v, l.n, sizeof(*l.v), cmp_names);
-	l.v[l.n] = NULL;
-	*names = l.v;
-	return 0;
+	return vfs_names_done(&l, names);
 }
 
-void vfs_free_list(char **names)
+static const struct vfs_ops sysfs_ops = {
+    .lookup = sysfs_lookup,
+    .read = sysfs_read,
+    .write = sysfs_write,
+    .list = sysfs_list,
+    .readlink = sysfs_readlink,
+};
+
+void kernel_sysfs(struct kernel *k, struct vfs *out)
 {
-	if (!names)
-		return;
-	for (char **p = names; *p; p++)
-		free(*p);
-	free(names);
+	*out = (struct vfs){.ops = &sysfs_ops, .ctx = k, .wctx = k};
+}
+
+void kernel_sysfs_ro(const struct kernel *k, struct vfs *out)
+{
+	*out = (struct vfs){.ops = &sysfs_ops, .ctx = k};
 }

@@ -1,0 +1,278 @@
+/* The vfs layer: its implementations answer the same calls with the same
+ * errno values (vfs.h), a tree saved from one reads back the same through
+ * another, and a snapshot is the same whichever one it is read from. */
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "snapshot.h"
+#include "sysfs_capture.h"
+#include "test_util.h"
+
+#define PARM "/sys/module/memory_hotplug/parameters"
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- the model's /sys over struct kernel ---- */
+
+/* A read-only handle (what views get) refuses writes and changes nothing. */
+static void test_kernel_sysfs_ro(void **state)
+{
+	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G", NULL, MEMHP_KERNEL_6_12);
+	struct vfs ro;
+	char *v = NULL;
+
+	(void)state;
+	kernel_sysfs_ro(m->kernel, &ro);
+	assert_int_equal(vfs_read(&ro, MEM "/auto_online_blocks", &v), 0);
+	assert_string_equal(v, "online\n"); /* Debian's 6.12 default */
+	free(v);
+	assert_int_equal(vfs_write(&ro, MEM "/auto_online_blocks", "offline\n"), -EROFS);
+	assert_string_equal(tu_readf(m, MEM "/auto_online_blocks"), "online\n");
+	/* the writable handle of the same kernel does write */
+	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "offline\n"), 0);
+	assert_int_equal(vfs_read(&ro, MEM "/auto_online_blocks", &v), 0);
+	assert_string_equal(v, "offline\n");
+	free(v);
+	machine_free(m);
+}
+
+/* ---- a captured guest tree ---- */
+
+#define F(path, content) "@@F " path "\n" content "@@EOF\n"
+#define L(path, target)	 "@@L " path " " target "\n"
+#define X(path)		 "@@F " path "\n@@X " path "\n@@EOF\n"
+
+/* clang-format off */
+static const char stream[] =
+	F(MEM "/block_size_bytes", "8000000\n")
+	F(MEM "/memory40/state", "offline\n")
+	L(MEM "/memory40/node1", "../../node/node1")
+	X(MEM "/memory40/phys_device")
+	F(MEM "/memory400/state", "online\n")
+	F(MEM "/memory40.x/state", "sorts before memory40/, after memory40\n")
+	F("/proc/zoneinfo", "Node 1, zone  Movable\n");
+/* clang-format on */
+
+static void assert_names(char **names, const char *const *want)
+{
+	size_t i = 0;
+
+	assert_non_null(names);
+	for (; want[i]; i++) {
+		assert_non_null(names[i]);
+		assert_string_equal(names[i], want[i]);
+	}
+	assert_null(names[i]);
+	vfs_free_list(names);
+}
+
+static void test_capture_vfs(void **state)
+{
+	static const char *const root[] = {"proc", "sys", NULL};
+	static const char *const mem[] = {"block_size_bytes", "memory40", "memory40.x", "memory400",
+					  NULL};
+	static const char *const m40[] = {"node1", "phys_device", "state", NULL};
+	struct sysfs_capture cap;
+	struct vfs v;
+	unsigned int mode = 0;
+	char **names = NULL, *s = NULL;
+
+	(void)state;
+	assert_int_equal(sysfs_capture_parse(stream, &cap), 0);
+	sysfs_capture_vfs(&cap, &v);
+
+	assert_int_equal(vfs_lookup(&v, "/", &mode), VFS_DIR);
+	assert_int_equal(mode, 0755);
+	assert_int_equal(vfs_lookup(&v, MEM "/memory40", NULL), VFS_DIR);
+	assert_int_equal(vfs_lookup(&v, MEM "/memory40/state", &mode), VFS_FILE);
+	assert_int_equal(mode, 0444);
+	assert_int_equal(vfs_lookup(&v, MEM "/memory40/node1", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(&v, MEM "/memory4", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(&v, MEM "/memory41", NULL), VFS_NONE);
+
+	assert_int_equal(vfs_list(&v, "/", &names), 0);
+	assert_names(names, root);
+	assert_int_equal(vfs_list(&v, MEM, &names), 0);
+	assert_names(names, mem);
+	assert_int_equal(vfs_list(&v, MEM "/memory40", &names), 0);
+	assert_names(names, m40);
+	assert_int_equal(vfs_list(&v, MEM "/memory40/state", &names), -ENOTDIR);
+	assert_int_equal(vfs_list(&v, MEM "/memory41", &names), -ENOENT);
+
+	assert_int_equal(vfs_read(&v, MEM "/memory40/state", &s), 0);
+	assert_string_equal(s, "offline\n");
+	free(s);
+	assert_int_equal(vfs_read(&v, MEM "/memory40/phys_device", &s), -EACCES);
+	assert_int_equal(vfs_read(&v, MEM "/memory40", &s), -EISDIR);
+	assert_int_equal(vfs_read(&v, MEM "/memory41/state", &s), -ENOENT);
+
+	assert_int_equal(vfs_readlink(&v, MEM "/memory40/node1", &s), 0);
+	assert_string_equal(s, "../../node/node1");
+	free(s);
+	assert_int_equal(vfs_readlink(&v, MEM "/memory40/state", &s), -EINVAL);
+
+	/* a capture is what the guest showed: never written */
+	assert_int_equal(vfs_write(&v, MEM "/memory40/state", "online\n"), -EROFS);
+	sysfs_capture_release(&cap);
+}
+
+/* ---- sysroot directories ---- */
+
+static char *slurp_vfs(const struct vfs *v, const char *path)
+{
+	char *s = NULL;
+
+	assert_int_equal(vfs_read(v, path, &s), 0);
+	return s;
+}
+
+/* The model's tree saved to a directory reads back the same through the
+ * sysroot vfs: contents, modes, links, listings. */
+static void test_sysroot_round_trip(void **state)
+{
+	static const char *const paths[] = {MEM "/block_size_bytes",   MEM "/auto_online_blocks",
+					    MEM "/memory40/state",     MEM "/memory40/valid_zones",
+					    MEM "/memory8/phys_index", NODE "/has_memory",
+					    PARM "/online_policy",     "/proc/zoneinfo",
+					    "/proc/meminfo",	       NULL};
+	char dir[] = "/tmp/memhp-test-vfs-XXXXXX", err[512] = "";
+	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G", NULL, MEMHP_KERNEL_6_12);
+	struct sysroot sr = {.prefix = dir};
+	struct vfs model, tree;
+	unsigned int mode = 0;
+	char **a = NULL, **b = NULL, *s = NULL;
+
+	(void)state;
+	tu_plug_dimm(m, "m0", "d0", 1ULL << 30, -1);
+	machine_run_pending(m);
+	assert_non_null(mkdtemp(dir));
+	kernel_sysfs_ro(m->kernel, &model);
+	sysroot_vfs(&sr, &tree);
+	assert_int_equal(sysroot_save(&model, dir, err, sizeof(err)), 0);
+
+	for (size_t i = 0; paths[i]; i++) {
+		char *want = slurp_vfs(&model, paths[i]), *got = slurp_vfs(&tree, paths[i]);
+
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+	}
+	assert_int_equal(vfs_list(&model, MEM "/memory40", &a), 0);
+	assert_int_equal(vfs_list(&tree, MEM "/memory40", &b), 0);
+	for (size_t i = 0; a[i] || b[i]; i++) {
+		assert_non_null(a[i]);
+		assert_non_null(b[i]);
+		assert_string_equal(a[i], b[i]);
+	}
+	vfs_free_list(a);
+	vfs_free_list(b);
+
+	assert_int_equal(vfs_lookup(&tree, MEM "/memory40/state", &mode), VFS_FILE);
+	assert_int_equal(mode, 0644);
+	assert_int_equal(vfs_lookup(&tree, MEM "/soft_offline_page", &mode), VFS_FILE);
+	assert_int_equal(mode, 0200);
+	/* write-only: refused by mode, as kernfs does, even to root */
+	assert_int_equal(vfs_read(&tree, MEM "/soft_offline_page", &s), -EACCES);
+	assert_int_equal(vfs_lookup(&tree, MEM "/memory40/node0", NULL), VFS_LINK);
+	assert_int_equal(vfs_readlink(&tree, MEM "/memory40/node0", &s), 0);
+	assert_string_equal(s, "../../node/node0");
+	free(s);
+	assert_int_equal(vfs_read(&tree, MEM "/memory40", &s), -EISDIR);
+	assert_int_equal(vfs_read(&tree, MEM "/memory4000/state", &s), -ENOENT);
+	assert_int_equal(vfs_lookup(&tree, MEM "/memory4000", NULL), VFS_NONE);
+	assert_int_equal(vfs_write(&tree, MEM "/auto_online_blocks", "offline\n"), -EROFS);
+
+	/* the snapshot is the same from the model and from its saved tree */
+	{
+		struct json_object *x = snapshot_from_vfs(&model, "s", 1, NULL, NULL);
+		struct json_object *y = snapshot_from_vfs(&tree, "s", 1, NULL, NULL);
+
+		assert_string_equal(json_object_to_json_string(x), json_object_to_json_string(y));
+		json_object_put(x);
+		json_object_put(y);
+	}
+	rm_rf(dir);
+	machine_free(m);
+}
+
+/* A writable sysroot handle writes the file (live use on the host's /sys). */
+static void test_sysroot_write(void **state)
+{
+	char dir[] = "/tmp/memhp-test-vfs-XXXXXX", path[512];
+	struct sysroot sr = {.prefix = dir};
+	struct vfs v;
+	char *s = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ro", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0444), 0);
+	snprintf(path, sizeof(path), "%s/rw", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("old old old\n", f);
+	fclose(f);
+
+	sysroot_vfs_rw(&sr, &v);
+	assert_int_equal(vfs_write(&v, "/rw", "new\n"), 0);
+	assert_int_equal(vfs_read(&v, "/rw", &s), 0);
+	assert_string_equal(s, "new\n");
+	free(s);
+	assert_int_equal(vfs_write(&v, "/ro", "x\n"), -EACCES);
+	assert_int_equal(vfs_write(&v, "/missing", "x\n"), -ENOENT);
+	assert_int_equal(vfs_write(&v, "/", "x\n"), -EISDIR);
+	rm_rf(dir);
+}
+
+/* The live /sys of this host: prefix "/", read only. */
+static void test_sysroot_live(void **state)
+{
+	struct sysroot sr = {.prefix = "/"};
+	struct vfs v;
+	char *s = NULL, **names = NULL;
+	unsigned int mode = 0;
+
+	(void)state;
+	sysroot_vfs(&sr, &v);
+	if (vfs_lookup(&v, MEM "/block_size_bytes", &mode) != VFS_FILE)
+		skip(); /* no memory hotplug sysfs here (a container without /sys) */
+	assert_int_equal(mode & 0444, 0444);
+	assert_int_equal(vfs_read(&v, MEM "/block_size_bytes", &s), 0);
+	assert_true(strtoull(s, NULL, 16) > 0);
+	free(s);
+	assert_int_equal(vfs_lookup(&v, MEM, NULL), VFS_DIR);
+	assert_int_equal(vfs_list(&v, MEM, &names), 0);
+	assert_non_null(names[0]);
+	for (size_t i = 1; names[i]; i++)
+		assert_true(strcmp(names[i - 1], names[i]) < 0);
+	vfs_free_list(names);
+	assert_int_equal(vfs_write(&v, MEM "/auto_online_blocks", "offline\n"), -EROFS);
+	assert_int_equal(vfs_read(&v, "relative", &s), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kernel_sysfs_ro),    cmocka_unit_test(test_capture_vfs),
+	    cmocka_unit_test(test_sysroot_round_trip), cmocka_unit_test(test_sysroot_write),
+	    cmocka_unit_test(test_sysroot_live),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
