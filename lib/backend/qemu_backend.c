@@ -21,7 +21,7 @@
 #include "guest_channel.h"
 #include "qmp_client.h"
 #include "scenario.h"
-#include "snapshot.h"
+#include "run_json.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
 #include "unix_io.h"

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "run_json.h"
 #include "snapshot.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"

@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "qmp.h"
 #include "scenario.h"
+#include "run_json.h"
 #include "snapshot.h"
 #include "strbuf.h"
 
