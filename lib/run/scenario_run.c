@@ -11,7 +11,7 @@
 #include "machine.h"
 #include "qmp.h"
 #include "scenario.h"
-#include "run_json.h"
+#include "runner.h"
 #include "snapshot.h"
 #include "strbuf.h"
 
@@ -34,10 +34,12 @@ int scenario_check(const struct scenario *sc, char *err, size_t errlen)
 
 		if (s->kind != STEP_GUEST || guest_command_supported(s->arg))
 			continue;
-		snprintf(err, errlen,
-			 "%s:%d: guest command '%.*s' is not supported by the model; expected one of "
-			 "echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...]",
-			 sc->path, s->lineno, (int)strcspn(s->arg, " \t"), s->arg);
+		snprintf(
+		    err, errlen,
+		    "%s:%d: guest command '%.*s' is not supported by the model; expected one of "
+		    "echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones "
+		    "[BLOCK...]",
+		    sc->path, s->lineno, (int)strcspn(s->arg, " \t"), s->arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -63,32 +65,119 @@ static int check_label(const struct scenario *sc, const char *label, char *err, 
 	return -EINVAL;
 }
 
-static int boot(const struct scenario *sc, const struct scenario_run_options *opts,
-		struct machine **m, char *err, size_t errlen)
+/* ---- the model as a backend of the runner ---- */
+
+struct model {
+	const struct scenario *sc;
+	const struct scenario_run_options *opts;
+	struct machine *m;
+	char *err;
+	size_t errlen;
+	unsigned int nr_onlines; /* of the watched block, when last looked */
+	int trace_step;		 /* step that last onlined it */
+};
+
+/* memhp explain's watch: which step last onlined opts->trace_block. The
+ * kernel counts those onlines in k->trace; this looks at the count after
+ * boot and after every step. (One place to swap for a subscription to the
+ * kernel's zone decisions.) */
+static void model_watch(struct model *md, int step)
 {
+	unsigned int n = md->m->kernel->trace.nr_onlines;
+
+	if (n != md->nr_onlines)
+		md->trace_step = step;
+	md->nr_onlines = n;
+}
+
+static int model_boot(void *ctx, struct json_object *result)
+{
+	struct model *md = ctx;
+	const struct scenario *sc = md->sc;
 	struct machine_config cfg = {
-		.version = opts->version,
-		.qemu_argv = sc->qemu_argv,
-		.qemu_argc = sc->qemu_argc,
-		.kernel_cmdline = sc->kernel_cmdline,
-		.trace = opts->trace,
-		.trace_block = opts->trace_block,
+	    .version = md->opts->version,
+	    .qemu_argv = sc->qemu_argv,
+	    .qemu_argc = sc->qemu_argc,
+	    .kernel_cmdline = sc->kernel_cmdline,
+	    .trace = md->opts->trace,
+	    .trace_block = md->opts->trace_block,
 	};
 	char why[512] = "";
 	size_t bad = 0;
-	int ret = machine_create(&cfg, m, &bad, why, sizeof(why));
+	int ret = machine_create(&cfg, &md->m, &bad, why, sizeof(why));
 
+	(void)result;
 	if (ret == -EINVAL) {
 		int line = sc->qemu_argc ? sc->qemu_arg_lineno[bad < sc->qemu_argc ? bad : 0] : 0;
 
 		if (line)
-			snprintf(err, errlen, "%s:%d: qemu: %s", sc->path, line, why);
+			snprintf(md->err, md->errlen, "%s:%d: qemu: %s", sc->path, line, why);
 		else
-			snprintf(err, errlen, "%s: qemu: %s", sc->path, why);
+			snprintf(md->err, md->errlen, "%s: qemu: %s", sc->path, why);
 	} else if (ret) {
-		snprintf(err, errlen, "%s: cannot boot the machine: %s", sc->path, strerror(-ret));
+		snprintf(md->err, md->errlen, "%s: cannot boot the machine: %s", sc->path,
+			 strerror(-ret));
 	}
+	if (!ret)
+		model_watch(md, SCENARIO_STEP_BOOT);
 	return ret;
+}
+
+/* The guest handles the ACPI notifications the host queued (the kernel's
+ * acpi_os_execute() work); 0 or -errno with the reason in err. */
+static int run_pending(struct model *md, const struct backend_step *s)
+{
+	int ret = machine_run_pending(md->m);
+
+	if (ret >= 0)
+		return 0;
+	snprintf(md->err, md->errlen, "%s:%d: the guest's ACPI hotplug work failed: %s",
+		 md->sc->path, s->st->lineno, strerror(-ret));
+	return ret;
+}
+
+static int step_failed(struct model *md, const struct backend_step *s, const char *what, int ret)
+{
+	snprintf(md->err, md->errlen, "%s:%d: %s: %s", md->sc->path, s->st->lineno, what,
+		 strerror(-ret));
+	return ret;
+}
+
+static int model_host(void *ctx, struct backend_step *s)
+{
+	struct model *md = ctx;
+	struct json_object *cmd = json_tokener_parse(s->st->arg), *reply;
+
+	reply = qmp_execute(md->m, cmd);
+	json_object_put(cmd);
+	if (!reply)
+		return step_failed(md, s, "QMP", -ENOMEM);
+	s->failed = json_object_object_get_ex(reply, "error", NULL);
+	json_object_object_add(s->o, "response", reply);
+	return 0;
+}
+
+static int model_guest(void *ctx, struct backend_step *s)
+{
+	struct model *md = ctx;
+	struct guest_result res = {0};
+	int ret;
+
+	/* The guest has had time to handle ACPI notifications by now. */
+	ret = run_pending(md, s);
+	if (ret)
+		return ret;
+	ret = guest_shell_run(md->m, s->st->arg, &res);
+	if (ret) {
+		guest_result_free(&res);
+		return step_failed(md, s, "guest command", ret);
+	}
+	s->failed = res.rc != 0;
+	json_object_object_add(s->o, "rc", json_object_new_int(res.rc));
+	json_object_object_add(s->o, "stdout", json_object_new_string(res.out ? res.out : ""));
+	json_object_object_add(s->o, "stderr", json_object_new_string(res.err ? res.err : ""));
+	guest_result_free(&res);
+	return 0;
 }
 
 /* QMP events since the last settle, as notes. */
@@ -110,91 +199,68 @@ static struct json_object *drain_events(struct machine *m)
 	return notes;
 }
 
-struct run_state {
-	struct machine *m;
-	const struct scenario_run_options *opts;
-	struct json_object *snapshots;
-	bool step_errors;
-	char *err;
-	size_t errlen;
-};
-
-static int run_host(struct run_state *rs, const struct scenario_step *s, struct json_object *o)
+static int model_settle(void *ctx, struct backend_step *s)
 {
-	struct json_object *cmd = json_tokener_parse(s->arg), *reply;
+	struct model *md = ctx;
+	int ret = run_pending(md, s);
 
-	reply = qmp_execute(rs->m, cmd);
-	json_object_put(cmd);
-	if (!reply)
-		return -ENOMEM;
-	if (json_object_object_get_ex(reply, "error", NULL))
-		rs->step_errors = true;
-	json_object_object_add(o, "response", reply);
-	return 0;
-}
-
-static int run_guest(struct run_state *rs, const struct scenario_step *s, struct json_object *o)
-{
-	struct guest_result res = {0};
-	int ret;
-
-	/* The guest has had time to handle ACPI notifications by now. */
-	machine_run_pending(rs->m);
-	ret = guest_shell_run(rs->m, s->arg, &res);
-	if (ret) {
-		guest_result_free(&res);
+	if (ret)
 		return ret;
-	}
-	if (res.rc)
-		rs->step_errors = true;
-	json_object_object_add(o, "rc", json_object_new_int(res.rc));
-	json_object_object_add(o, "stdout", json_object_new_string(res.out ? res.out : ""));
-	json_object_object_add(o, "stderr", json_object_new_string(res.err ? res.err : ""));
-	guest_result_free(&res);
+	json_object_object_add(s->o, "settled", json_object_new_boolean(true));
+	json_object_object_add(s->o, "notes", drain_events(md->m));
 	return 0;
 }
 
-static int run_snapshot(struct run_state *rs, const struct scenario_step *s, int index,
-			struct json_object *o)
+static int model_snapshot(void *ctx, struct backend_step *s)
 {
-	machine_run_pending(rs->m);
-	json_object_object_add(o, "label", json_object_new_string(s->arg));
-	json_object_array_add(rs->snapshots, snapshot_capture(rs->m, s->arg, index));
-	if (rs->opts->sysroot_out) {
-		char dir[4096];
+	struct model *md = ctx;
+	char dir[4096];
+	int ret = run_pending(md, s);
 
-		snprintf(dir, sizeof(dir), "%s/%s", rs->opts->sysroot_out, s->arg);
-		return sysroot_write(rs->m, dir, rs->err, rs->errlen);
-	}
-	return 0;
+	if (ret)
+		return ret;
+	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+	if (!md->opts->sysroot_out)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%s", md->opts->sysroot_out, s->st->arg);
+	return sysroot_write(md->m, dir, md->err, md->errlen);
 }
 
-static int run_step(struct run_state *rs, const struct scenario_step *s, int index,
-		    struct json_object *o)
+/* The model has no time: a sleep changes nothing. */
+static int model_sleep(void *ctx, struct backend_step *s)
 {
-	switch (s->kind) {
-	case STEP_HOST:
-		return run_host(rs, s, o);
-	case STEP_GUEST:
-		return run_guest(rs, s, o);
-	case STEP_SETTLE:
-		machine_run_pending(rs->m);
-		json_object_object_add(o, "settled", json_object_new_boolean(true));
-		json_object_object_add(o, "notes", drain_events(rs->m));
-		return 0;
-	case STEP_SNAPSHOT:
-		return run_snapshot(rs, s, index, o);
-	case STEP_SLEEP:
-		return 0;
-	}
+	(void)ctx;
+	(void)s;
 	return 0;
 }
+
+static void model_step_done(void *ctx, int index)
+{
+	model_watch(ctx, index);
+}
+
+static const struct backend_ops model_ops = {
+    .name = "model",
+    .boot = model_boot,
+    .host = model_host,
+    .guest = model_guest,
+    .settle = model_settle,
+    .snapshot = model_snapshot,
+    .sleep = model_sleep,
+    .step_done = model_step_done,
+};
 
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen)
 {
-	struct run_state rs = {.opts = opts, .err = err, .errlen = errlen};
-	struct json_object *steps;
+	struct model md = {
+	    .sc = sc,
+	    .opts = opts,
+	    .err = err,
+	    .errlen = errlen,
+	    .trace_step = SCENARIO_STEP_NONE,
+	};
+	struct runner_options ro = {.version = opts->version, .stop_after = opts->stop_after};
 	int ret;
 
 	memset(run, 0, sizeof(*run));
@@ -202,37 +268,17 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	ret = scenario_check(sc, err, errlen);
 	if (!ret && opts->stop_after)
 		ret = check_label(sc, opts->stop_after, err, errlen);
-	if (!ret)
-		ret = boot(sc, opts, &rs.m, err, errlen);
 	if (ret)
 		return ret;
-	run->machine = rs.m;
-	if (rs.m->kernel->trace.nr_onlines)
-		run->trace_step = SCENARIO_STEP_BOOT;
-	run->result = json_object_new_object();
-	steps = json_object_new_array();
-	rs.snapshots = json_object_new_array();
-	json_object_object_add(run->result, "scenario", json_object_new_string(sc->name));
-	json_object_object_add(run->result, "kernel",
-			       json_object_new_string(memhp_kernel_name(opts->version)));
-	json_object_object_add(run->result, "backend", json_object_new_string("model"));
-	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		const struct scenario_step *step = &sc->steps[i];
-		struct json_object *o = run_step_json(step, (int)i);
-		unsigned int onlines = rs.m->kernel->trace.nr_onlines;
-
-		ret = run_step(&rs, step, (int)i, o);
-		json_object_array_add(steps, o);
-		if (rs.m->kernel->trace.nr_onlines != onlines)
-			run->trace_step = (int)i;
-		if (opts->stop_after && step->kind == STEP_SNAPSHOT &&
-		    !strcmp(step->arg, opts->stop_after))
-			break;
+	ret = runner_run(sc, &ro, &model_ops, &md, &run->result, err, errlen);
+	if (!md.m) {
+		/* Options the model cannot boot: a bad scenario, nothing ran. */
+		json_object_put(run->result);
+		run->result = NULL;
+		return ret;
 	}
-	json_object_object_add(run->result, "status",
-			       json_object_new_string(ret ? "error" : rs.step_errors ? "step-errors" : "ok"));
-	json_object_object_add(run->result, "steps", steps);
-	json_object_object_add(run->result, "snapshots", rs.snapshots);
+	run->machine = md.m;
+	run->trace_step = md.trace_step;
 	return ret;
 }
 

@@ -23,12 +23,13 @@ struct json_object *run_step_json(const struct scenario_step *st, int index)
 	json_object_object_add(o, "index", json_object_new_int(index));
 	json_object_object_add(o, "lineno", json_object_new_int(st->lineno));
 	json_object_object_add(o, "line", json_object_new_string(st->line));
-	json_object_object_add(o, "kind", json_object_new_string(scenario_step_kind_name(st->kind)));
+	json_object_object_add(o, "kind",
+			       json_object_new_string(scenario_step_kind_name(st->kind)));
 	return o;
 }
 
 const char *const snapshot_param_names[] = {"online_policy", "auto_movable_ratio",
-					   "auto_movable_numa_aware", "memmap_on_memory", NULL};
+					    "auto_movable_numa_aware", "memmap_on_memory", NULL};
 
 struct json_object *snapshot_params_json(char *(*read_param)(const void *ctx, const char *path),
 					 const void *ctx)
@@ -64,7 +65,7 @@ struct json_object *snapshot_block_json(const struct snapshot_block *b)
 	/* The zone as user space can tell it: valid_zones of an online block. */
 	json_object_object_add(o, "zone",
 			       state && zones && !strcmp(state, "online") && strcmp(zones, "none")
-				       ? json_object_new_string(zones)
-				       : NULL);
+				   ? json_object_new_string(zones)
+				   : NULL);
 	return o;
 }
