@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "memhp/memhp.h"
 
 static void explain_usage(FILE *f)
@@ -46,12 +47,8 @@ int cmd_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:b:a:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (memhp_kernel_from_string(optarg, &eo.kernel)) {
-				fprintf(stderr,
-					"memhp explain: --kernel: expected 6.1 or 6.12, got '%s'\n",
-					optarg);
+			if (parse_kernel_option("explain", optarg, &eo.kernel))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'b':
 			if (parse_block(optarg, &eo.block)) {
