@@ -13,6 +13,11 @@ struct json_object;
 #define EXIT_USAGE    2
 #define EXIT_REAL_RUN 3
 
+/* "6.1|6.12" in a usage text: a printf piece (positional, so it may repeat)
+ * and its arguments, from the library's table of kernel names. */
+#define KERNEL_CHOICES "%1$s|%2$s"
+#define KERNEL_NAMES   memhp_kernel_name(MEMHP_KERNEL_6_1), memhp_kernel_name(MEMHP_KERNEL_6_12)
+
 void print_usage(FILE *f);
 
 /* --kernel ARG of `memhp CMD`: 0, or -EINVAL after telling stderr what

@@ -295,8 +295,11 @@ int cmd_conform(int argc, char **argv)
 			c.quiet = true;
 			break;
 		default:
-			fprintf(stderr, "Usage: memhp conform [--kernel 6.1|6.12] [--against DIR | "
-					"--record DIR | --out DIR] FILE...\n");
+			fprintf(stderr,
+				"Usage: memhp conform [--kernel " KERNEL_CHOICES
+				"] [--against DIR | "
+				"--record DIR | --out DIR] FILE...\n",
+				KERNEL_NAMES);
 			return EXIT_USAGE;
 		}
 	}

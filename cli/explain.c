@@ -14,10 +14,13 @@
 
 static void explain_usage(FILE *f)
 {
-	fprintf(f, "Usage: memhp explain [--kernel 6.1|6.12] FILE --block N [--at LABEL] [--json]\n"
-		   "Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
-		   "explains memoryN's zone: the decision that onlined it, or the zone `online`\n"
-		   "would choose now, with the policy's arithmetic.\n");
+	fprintf(f,
+		"Usage: memhp explain [--kernel " KERNEL_CHOICES
+		"] FILE --block N [--at LABEL] [--json]\n"
+		"Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
+		"explains memoryN's zone: the decision that onlined it, or the zone `online`\n"
+		"would choose now, with the policy's arithmetic.\n",
+		KERNEL_NAMES);
 }
 
 static int parse_block(const char *s, uint64_t *out)
