@@ -10,8 +10,8 @@
 #include "guest_shell.h"
 #include "machine.h"
 #include "qmp.h"
-#include "scenario.h"
 #include "runner.h"
+#include "scenario.h"
 #include "snapshot.h"
 #include "strbuf.h"
 
@@ -90,6 +90,27 @@ static void model_watch(struct model *md, int step)
 	md->nr_onlines = n;
 }
 
+/* machine_create()'s refusal as "FILE:LINE: qemu: ..." for the option it
+ * names. */
+static int boot_failed(struct model *md, int ret, size_t bad, const char *why)
+{
+	const struct scenario *sc = md->sc;
+	int line;
+
+	if (ret != -EINVAL) {
+		snprintf(md->err, md->errlen, "%s: cannot boot the machine: %s", sc->path,
+			 strerror(-ret));
+		return ret;
+	}
+	line = sc->qemu_argc ? sc->qemu_arg_lineno[bad < sc->qemu_argc ? bad : 0] : 0;
+	if (line)
+		snprintf(md->err, md->errlen, "%s:%d: qemu: %s", sc->path, line, why);
+	else
+		snprintf(md->err, md->errlen, "%s: qemu: %s", sc->path, why);
+	return ret;
+}
+
+/* The machine from the qemu: lines, the kernel from kernel-cmdline:. */
 static int model_boot(void *ctx, struct json_object *result)
 {
 	struct model *md = ctx;
@@ -107,20 +128,10 @@ static int model_boot(void *ctx, struct json_object *result)
 	int ret = machine_create(&cfg, &md->m, &bad, why, sizeof(why));
 
 	(void)result;
-	if (ret == -EINVAL) {
-		int line = sc->qemu_argc ? sc->qemu_arg_lineno[bad < sc->qemu_argc ? bad : 0] : 0;
-
-		if (line)
-			snprintf(md->err, md->errlen, "%s:%d: qemu: %s", sc->path, line, why);
-		else
-			snprintf(md->err, md->errlen, "%s: qemu: %s", sc->path, why);
-	} else if (ret) {
-		snprintf(md->err, md->errlen, "%s: cannot boot the machine: %s", sc->path,
-			 strerror(-ret));
-	}
-	if (!ret)
-		model_watch(md, SCENARIO_STEP_BOOT);
-	return ret;
+	if (ret)
+		return boot_failed(md, ret, bad, why);
+	model_watch(md, SCENARIO_STEP_BOOT);
+	return 0;
 }
 
 /* The guest handles the ACPI notifications the host queued (the kernel's

@@ -1,5 +1,6 @@
 /* Running a scenario on the model: machine from qemu: lines, kernel from
- * kernel-cmdline: lines, then each step in order. */
+ * kernel-cmdline: lines, then each step in order. The model is a backend
+ * of the common runner (runner.h), like the real kernel in QEMU. */
 #ifndef MEMHP_SCENARIO_RUN_H
 #define MEMHP_SCENARIO_RUN_H
 
