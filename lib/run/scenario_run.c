@@ -79,8 +79,10 @@ struct model {
 
 /* memhp explain's watch: which step last onlined opts->trace_block. The
  * kernel counts those onlines in k->trace; this looks at the count after
- * boot and after every step. (One place to swap for a subscription to the
- * kernel's zone decisions.) */
+ * boot and after every step (the runner's step_done). The one place to
+ * swap for a subscription to the kernel's block state changes: the
+ * subscriber would only note "onlined", and this would turn the note into
+ * the step. */
 static void model_watch(struct model *md, int step)
 {
 	unsigned int n = md->m->kernel->trace.nr_onlines;
