@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "memhp/memhp.h"
 
 static struct json_object *load_json(const char *path)
@@ -222,11 +223,12 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 	snprintf(name, sizeof(name), "%s kernel", memhp_kernel_name(k));
 	n = memhp_run_diff(model, "model", real, name, &report);
 	if (n < 0) {
-		printf("FAIL %s [%s]: cannot compare: %s\n", scn, memhp_kernel_name(k), strerror(-n));
+		printf("FAIL %s [%s]: cannot compare: %s\n", scn, memhp_kernel_name(k),
+		       strerror(-n));
 		worse(c, EXIT_USAGE);
 	} else if (n && known_differences(c, scn, k, report)) {
-		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn, memhp_kernel_name(k), n,
-		       n == 1 ? "" : "s", c->known);
+		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn,
+		       memhp_kernel_name(k), n, n == 1 ? "" : "s", c->known);
 	} else if (n) {
 		printf("DIFF %s [%s]: %d difference%s\n", scn, memhp_kernel_name(k), n,
 		       n == 1 ? "" : "s");
@@ -268,12 +270,8 @@ int cmd_conform(int argc, char **argv)
 
 		switch (opt) {
 		case 'k':
-			if (memhp_kernel_from_string(optarg, &k)) {
-				fprintf(stderr,
-					"memhp conform: --kernel: expected 6.1 or 6.12, got '%s'\n",
-					optarg);
+			if (parse_kernel_option("conform", optarg, &k))
 				return EXIT_USAGE;
-			}
 			kernels[MEMHP_KERNEL_6_1] = k == MEMHP_KERNEL_6_1;
 			kernels[MEMHP_KERNEL_6_12] = k == MEMHP_KERNEL_6_12;
 			break;
@@ -297,8 +295,11 @@ int cmd_conform(int argc, char **argv)
 			c.quiet = true;
 			break;
 		default:
-			fprintf(stderr, "Usage: memhp conform [--kernel 6.1|6.12] [--against DIR | "
-					"--record DIR | --out DIR] FILE...\n");
+			fprintf(stderr,
+				"Usage: memhp conform [--kernel " KERNEL_CHOICES
+				"] [--against DIR | "
+				"--record DIR | --out DIR] FILE...\n",
+				KERNEL_NAMES);
 			return EXIT_USAGE;
 		}
 	}

@@ -9,14 +9,18 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common.h"
 #include "memhp/memhp.h"
 
 static void explain_usage(FILE *f)
 {
-	fprintf(f, "Usage: memhp explain [--kernel 6.1|6.12] FILE --block N [--at LABEL] [--json]\n"
-		   "Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
-		   "explains memoryN's zone: the decision that onlined it, or the zone `online`\n"
-		   "would choose now, with the policy's arithmetic.\n");
+	fprintf(f,
+		"Usage: memhp explain [--kernel " KERNEL_CHOICES
+		"] FILE --block N [--at LABEL] [--json]\n"
+		"Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
+		"explains memoryN's zone: the decision that onlined it, or the zone `online`\n"
+		"would choose now, with the policy's arithmetic.\n",
+		KERNEL_NAMES);
 }
 
 static int parse_block(const char *s, uint64_t *out)
@@ -46,12 +50,8 @@ int cmd_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:b:a:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (memhp_kernel_from_string(optarg, &eo.kernel)) {
-				fprintf(stderr,
-					"memhp explain: --kernel: expected 6.1 or 6.12, got '%s'\n",
-					optarg);
+			if (parse_kernel_option("explain", optarg, &eo.kernel))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'b':
 			if (parse_block(optarg, &eo.block)) {

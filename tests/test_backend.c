@@ -1,7 +1,8 @@
 /* The real-kernel backend without a real kernel: the snapshot stream of
  * guest/memhp-snapshot, /proc/zoneinfo as Linux 6.x prints it, and the two
  * sockets QEMU offers (the guest/init command channel, QMP) served by fake
- * peers in forked children.
+ * peers in forked children, and qemu_backend_run with a fake guest-kernel.sh
+ * and a QEMU that is missing or refuses to start.
  *
  * Expected values come from the wire formats (guest/init,
  * guest/memhp-snapshot, the QMP protocol) and scenario-format.md, never
@@ -28,7 +29,9 @@
 #include <json-c/json.h>
 
 #include "guest_channel.h"
+#include "qemu_backend.h"
 #include "qmp_client.h"
+#include "scenario.h"
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
@@ -1422,6 +1425,103 @@ static void test_unix_connect_and_read(void **state)
 	rmdir(dir);
 }
 
+/* ---- 7. qemu_backend: runs that end before the guest is up ---- */
+
+/* An executable shell script dir/name with body; path receives it. */
+static void write_script(const char *dir, const char *name, const char *body, char *path,
+			 size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s", body);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The run JSON's keys in order, space-separated. */
+static void assert_keys(struct json_object *o, const char *want)
+{
+	char keys[512] = "";
+
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
+			 keys[0] ? " " : "", key);
+	}
+	assert_string_equal(keys, want);
+}
+
+/* Runs a one-step scenario with a fake guest-kernel.sh and the given QEMU. */
+static struct json_object *qemu_run_until_boot(const char *qemu, char *err, size_t errlen,
+					       int *ret)
+{
+	char dir[] = "/tmp/memhp-test-qemu-XXXXXX", script[128];
+	struct qemu_backend_options opts = {.version = MEMHP_KERNEL_6_1,
+					    .kernel_script = script};
+	struct json_object *result = NULL;
+	struct scenario *sc;
+
+	assert_non_null(mkdtemp(dir));
+	write_script(dir, "guest-kernel.sh",
+		     "echo KERNEL=/nonexistent/vmlinuz\necho INITRD=/nonexistent/initrd\n"
+		     "echo RELEASE=6.1.0-test\necho PACKAGE=linux-image-test\n",
+		     script, sizeof(script));
+	opts.qemu = qemu;
+	assert_int_equal(
+	    scenario_parse_string("t.scn", "guest: cat /proc/meminfo\n", &sc, err, errlen), 0);
+	*ret = qemu_backend_run(sc, &opts, &result, err, errlen);
+	scenario_free(sc);
+	rm_rf(dir);
+	assert_non_null(result);
+	return result;
+}
+
+/* No QEMU: status "error" with the reason, the kernel the script named. */
+static void test_qemu_backend_no_qemu(void **state)
+{
+	struct json_object *r;
+	char err[1024];
+	int ret;
+
+	(void)state;
+	r = qemu_run_until_boot("/nonexistent/qemu-system-x86_64", err, sizeof(err), &ret);
+	assert_int_equal(ret, -ENOENT);
+	assert_keys(r, "scenario kernel backend kernel_release kernel_package status error "
+		       "steps snapshots");
+	assert_jstr(r, "kernel", "6.1");
+	assert_jstr(r, "backend", "qemu");
+	assert_jstr(r, "kernel_release", "6.1.0-test");
+	assert_jstr(r, "kernel_package", "linux-image-test");
+	assert_jstr(r, "status", "error");
+	assert_jstr(r, "error",
+		    "/nonexistent/qemu-system-x86_64 not found (Debian package qemu-system-x86)");
+	assert_string_equal(err, json_object_get_string(jget(r, "error")));
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 0);
+	json_object_put(r);
+}
+
+/* A QEMU that refuses its options: its message ends the run. */
+static void test_qemu_backend_qemu_exits(void **state)
+{
+	char dir[] = "/tmp/memhp-test-qemu-XXXXXX", qemu[128], err[1024];
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_script(dir, "qemu", "echo 'qemu: bad option' >&2\nexit 1\n", qemu, sizeof(qemu));
+	r = qemu_run_until_boot(qemu, err, sizeof(err), &ret);
+	rm_rf(dir);
+	assert_int_equal(ret, -EIO);
+	assert_jstr(r, "status", "error");
+	assert_jstr(r, "error", "starting QEMU: QEMU exited with status 1: qemu: bad option\n");
+	json_object_put(r);
+}
+
 #define T(f)  cmocka_unit_test(f)
 #define TP(f) cmocka_unit_test_teardown(f, fake_teardown)
 
@@ -1446,6 +1546,8 @@ int main(void)
 	    TP(test_qmp_client_pump),
 	    TP(test_qmp_client_not_qmp),
 	    TP(test_qmp_client_dead_peer),
+	    T(test_qemu_backend_no_qemu),
+	    T(test_qemu_backend_qemu_exits),
 	};
 
 	/* cmocka's own process is the test runner: a SIGPIPE must not end it

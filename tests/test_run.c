@@ -1,8 +1,11 @@
 /* The scenario runner (scenario-format.md): .scn files written to a
  * temporary file, parsed with scenario_parse_file and run with
- * scenario_run; the run JSON's status, steps and snapshots. */
+ * scenario_run; the run JSON's status, steps and snapshots. The common
+ * runner (runner.h) on a fake backend: the envelope and the status rule
+ * every backend shares. */
 #include <unistd.h>
 
+#include "runner.h"
 #include "scenario.h"
 #include "scenario_run.h"
 #include "test_util.h"
@@ -86,6 +89,20 @@ static struct json_object *step(struct run_ctx *c, size_t i)
 	return json_object_array_get_idx(steps, i);
 }
 
+/* The keys of the run JSON in order, space-separated. */
+static void assert_keys(struct json_object *o, const char *want)
+{
+	char keys[512] = "";
+
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
+			 keys[0] ? " " : "", key);
+	}
+	assert_string_equal(keys, want);
+}
+
 /* Successful guest reads: block_size_bytes (checklist 1) and memory0's
  * valid_zones (checklist 12) on q35 4 GiB -> status "ok", rc 0. */
 static void test_run_ok(void **state)
@@ -105,6 +122,7 @@ static void test_run_ok(void **state)
 	assert_int_equal(c.ret, 0);
 	assert_non_null(c.run.result);
 	assert_non_null(c.run.machine);
+	assert_keys(c.run.result, "scenario kernel backend status steps snapshots");
 	assert_string_equal(jstr(c.run.result, "scenario"), "runner-ok");
 	assert_string_equal(jstr(c.run.result, "kernel"), "6.1");
 	assert_string_equal(jstr(c.run.result, "status"), "ok");
@@ -114,7 +132,8 @@ static void test_run_ok(void **state)
 	assert_int_equal(jint(s, "index"), 0);
 	assert_int_equal(jint(s, "lineno"), 3);
 	assert_string_equal(jstr(s, "kind"), "guest");
-	assert_string_equal(jstr(s, "line"), "guest: cat /sys/devices/system/memory/block_size_bytes");
+	assert_string_equal(jstr(s, "line"),
+			    "guest: cat /sys/devices/system/memory/block_size_bytes");
 	assert_int_equal(jint(s, "rc"), 0);
 	assert_string_equal(jstr(s, "stdout"), "8000000\n");
 	assert_string_equal(jstr(s, "stderr"), "");
@@ -252,11 +271,13 @@ static void test_run_unsupported_guest_command(void **state)
 	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
 	assert_int_equal(scenario_check(sc, err, sizeof(err)), -EINVAL);
 	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_check error '%s' does not start with '%s' or name ls", err, prefix);
+		fail_msg("scenario_check error '%s' does not start with '%s' or name ls", err,
+			 prefix);
 	err[0] = '\0';
 	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
 	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_run error '%s' does not start with '%s' or name ls", err, prefix);
+		fail_msg("scenario_run error '%s' does not start with '%s' or name ls", err,
+			 prefix);
 	assert_null(run.machine);
 	assert_null(run.result);
 	scenario_run_release(&run);
@@ -309,16 +330,220 @@ static void test_run_defaults_pc_4g(void **state)
 	run_release(&c);
 }
 
+/* ---- the common runner on a fake backend ---- */
+
+struct fake_backend {
+	char *err;
+	size_t errlen;
+	int boot_ret;	    /* what boot returns */
+	int fail_index;	    /* the step that returns -EIO with "disk full", or -1 */
+	int nr_run;	    /* steps the backend was asked to run */
+	int nr_done;	    /* step_done calls */
+	int finished;	    /* finish calls */
+	char progress[512]; /* the last progress message */
+};
+
+static int fake_boot(void *ctx, struct json_object *result)
+{
+	struct fake_backend *fb = ctx;
+
+	json_object_object_add(result, "booted", json_object_new_boolean(true));
+	return fb->boot_ret;
+}
+
+static int fake_step(struct fake_backend *fb, struct backend_step *s)
+{
+	fb->nr_run++;
+	if (s->index != fb->fail_index)
+		return 0;
+	snprintf(fb->err, fb->errlen, "disk full");
+	return -EIO;
+}
+
+static int fake_host(void *ctx, struct backend_step *s)
+{
+	struct json_object *reply = json_tokener_parse("{\"error\": {\"class\": \"x\"}}");
+
+	s->failed = true;
+	json_object_object_add(s->o, "response", reply);
+	return fake_step(ctx, s);
+}
+
+static int fake_guest(void *ctx, struct backend_step *s)
+{
+	json_object_object_add(s->o, "rc", json_object_new_int(0));
+	return fake_step(ctx, s);
+}
+
+static int fake_snapshot(void *ctx, struct backend_step *s)
+{
+	s->snapshot = json_object_new_object();
+	json_object_object_add(s->snapshot, "label", json_object_new_string(s->st->arg));
+	return fake_step(ctx, s);
+}
+
+static int fake_other(void *ctx, struct backend_step *s)
+{
+	return fake_step(ctx, s);
+}
+
+static void fake_step_done(void *ctx, int index)
+{
+	struct fake_backend *fb = ctx;
+
+	assert_int_equal(index, fb->nr_done);
+	fb->nr_done++;
+}
+
+static void fake_finish(void *ctx, struct json_object *result)
+{
+	struct fake_backend *fb = ctx;
+
+	fb->finished++;
+	json_object_object_add(result, "finished", json_object_new_boolean(true));
+}
+
+static void fake_progress(void *ctx, const char *msg)
+{
+	struct fake_backend *fb = ctx;
+
+	snprintf(fb->progress, sizeof(fb->progress), "%s", msg);
+}
+
+static const struct backend_ops fake_ops = {
+    .name = "fake",
+    .boot = fake_boot,
+    .host = fake_host,
+    .guest = fake_guest,
+    .settle = fake_other,
+    .snapshot = fake_snapshot,
+    .sleep = fake_other,
+    .step_done = fake_step_done,
+    .finish = fake_finish,
+};
+
+static const char fake_scenario[] = "host: {\"execute\": \"nope\"}\n"
+				    "guest: cat /proc/meminfo\n"
+				    "snapshot a\n"
+				    "settle\n"
+				    "snapshot b\n"
+				    "sleep 1\n";
+
+static struct json_object *run_fake(struct fake_backend *fb, const char *stop_after, int *ret)
+{
+	struct runner_options ro = {
+	    .version = MEMHP_KERNEL_6_1,
+	    .stop_after = stop_after,
+	    .progress = fake_progress,
+	    .progress_ctx = fb,
+	};
+	struct json_object *result = NULL;
+	struct scenario *sc;
+	char err[256] = "stale";
+
+	fb->err = err;
+	fb->errlen = sizeof(err);
+	assert_int_equal(scenario_parse_string("fake.scn", fake_scenario, &sc, err, sizeof(err)),
+			 0);
+	*ret = runner_run(sc, &ro, &fake_ops, fb, &result, err, sizeof(err));
+	scenario_free(sc);
+	assert_non_null(result);
+	assert_int_equal(fb->finished, 1);
+	return result;
+}
+
+/* Every step runs; a QMP error is a step error; the backend's own keys go
+ * where it adds them, before status, steps and snapshots. */
+static void test_runner_step_errors(void **state)
+{
+	struct fake_backend fb = {.fail_index = -1};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, NULL, &ret);
+	assert_int_equal(ret, 0);
+	assert_keys(r, "scenario kernel backend booted finished status steps snapshots");
+	assert_string_equal(jstr(r, "kernel"), "6.1");
+	assert_string_equal(jstr(r, "backend"), "fake");
+	assert_string_equal(jstr(r, "status"), "step-errors");
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 6);
+	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 2);
+	assert_keys(json_object_array_get_idx(jget(r, "steps"), 2), "index lineno line kind label");
+	assert_int_equal(fb.nr_run, 6);
+	assert_int_equal(fb.nr_done, 6);
+	assert_string_equal(fb.progress, "line 6: sleep 1");
+	json_object_put(r);
+}
+
+/* A failing step ends the run with "error" and the backend's message; a
+ * snapshot taken before the failure is kept. */
+static void test_runner_step_fails(void **state)
+{
+	struct fake_backend fb = {.fail_index = 2};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, NULL, &ret);
+	assert_int_equal(ret, -EIO);
+	assert_keys(r, "scenario kernel backend booted finished status error steps snapshots");
+	assert_string_equal(jstr(r, "status"), "error");
+	assert_string_equal(jstr(r, "error"), "disk full");
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 3);
+	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 1);
+	assert_int_equal(fb.nr_done, 3);
+	json_object_put(r);
+}
+
+/* A failed boot runs no step, still finishes, and says why even when the
+ * backend left no message. */
+static void test_runner_boot_fails(void **state)
+{
+	struct fake_backend fb = {.fail_index = -1, .boot_ret = -ENOENT};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, NULL, &ret);
+	assert_int_equal(ret, -ENOENT);
+	assert_string_equal(jstr(r, "status"), "error");
+	assert_string_equal(jstr(r, "error"), strerror(ENOENT));
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 0);
+	assert_int_equal(fb.nr_run, 0);
+	json_object_put(r);
+}
+
+/* stop_after ends the run after that snapshot. */
+static void test_runner_stop_after(void **state)
+{
+	struct fake_backend fb = {.fail_index = -1};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, "a", &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 3);
+	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 1);
+	assert_int_equal(fb.nr_done, 3);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_ok),
-		cmocka_unit_test(test_run_step_errors),
-		cmocka_unit_test(test_run_host_settle_snapshot),
-		cmocka_unit_test(test_run_malformed_line),
-		cmocka_unit_test(test_run_unsupported_guest_command),
-		cmocka_unit_test(test_run_bad_qemu_option),
-		cmocka_unit_test(test_run_defaults_pc_4g),
+	    cmocka_unit_test(test_run_ok),
+	    cmocka_unit_test(test_run_step_errors),
+	    cmocka_unit_test(test_run_host_settle_snapshot),
+	    cmocka_unit_test(test_run_malformed_line),
+	    cmocka_unit_test(test_run_unsupported_guest_command),
+	    cmocka_unit_test(test_run_bad_qemu_option),
+	    cmocka_unit_test(test_run_defaults_pc_4g),
+	    cmocka_unit_test(test_runner_step_errors),
+	    cmocka_unit_test(test_runner_step_fails),
+	    cmocka_unit_test(test_runner_boot_fails),
+	    cmocka_unit_test(test_runner_stop_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,10 +18,11 @@
 #include <json-c/json.h>
 
 #include "acpi_ost.h"
+#include "array.h"
 #include "guest_channel.h"
 #include "qmp_client.h"
 #include "scenario.h"
-#include "snapshot.h"
+#include "runner.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
 #include "unix_io.h"
@@ -55,8 +56,7 @@ struct qemu_session {
 	struct guest_channel guest;
 	struct pending_device pending[MAX_PENDING_DEVICES];
 	size_t nr_pending;
-	struct json_object *result, *steps, *snapshots;
-	bool step_errors;
+	struct json_object *result; /* the run JSON, while booting */
 	char *err;
 	size_t errlen;
 };
@@ -512,8 +512,10 @@ out:
 	json_object_put(cmd);
 }
 
-static int run_host(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
+static int qemu_host(void *ctx, struct backend_step *bs)
 {
+	struct qemu_session *s = ctx;
+	const struct scenario_step *st = bs->st;
 	struct json_object *reply = NULL;
 	int ret;
 
@@ -523,11 +525,10 @@ static int run_host(struct qemu_session *s, const struct scenario_step *st, stru
 			   ? died(s, "QMP")
 			   : fail(s, ret, "line %d: no QMP reply: %s", st->lineno, strerror(-ret));
 	json_object_object_del(reply, "id");
-	if (json_object_object_get_ex(reply, "error", NULL))
-		s->step_errors = true;
-	else
+	bs->failed = json_object_object_get_ex(reply, "error", NULL);
+	if (!bs->failed)
 		note_pending(s, st->arg);
-	json_object_object_add(o, "response", reply);
+	json_object_object_add(bs->o, "response", reply);
 	return 0;
 }
 
@@ -554,16 +555,18 @@ static int guest_command(struct qemu_session *s, const char *cmd, double timeout
 		    ret == -EPROTO ? "garbled answer from the guest" : strerror(-ret));
 }
 
-static int run_guest(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
+static int qemu_guest(void *ctx, struct backend_step *bs)
 {
+	struct qemu_session *s = ctx;
+	struct json_object *o = bs->o;
 	struct guest_reply reply;
-	double timeout = guest_timeout(s, st);
-	int ret = guest_command(s, st->arg, timeout, &reply);
+	double timeout = guest_timeout(s, bs->st);
+	int ret = guest_command(s, bs->st->arg, timeout, &reply);
 
 	if (ret == -ETIMEDOUT || ret == -EBUSY) {
 		char msg[128];
 
-		s->step_errors = true;
+		bs->failed = true;
 		if (ret == -EBUSY)
 			snprintf(msg, sizeof(msg),
 				 "not run: the previous guest command is still running");
@@ -575,8 +578,7 @@ static int run_guest(struct qemu_session *s, const struct scenario_step *st, str
 	}
 	if (ret)
 		return ret;
-	if (reply.rc)
-		s->step_errors = true;
+	bs->failed = reply.rc != 0;
 	json_object_object_add(o, "rc", json_object_new_int(reply.rc));
 	json_object_object_add(o, "stdout", json_object_new_string(reply.out));
 	json_object_object_add(o, "stderr", json_object_new_string(reply.err));
@@ -746,8 +748,10 @@ static char *host_side_busy(struct qemu_session *s, double now)
 	return virtio_mem_busy(s, now + QMP_TIMEOUT);
 }
 
-static int run_settle(struct qemu_session *s, const struct scenario_step *st, struct json_object *o)
+static int qemu_settle(void *ctx, struct backend_step *bs)
 {
+	struct qemu_session *s = ctx;
+	const struct scenario_step *st = bs->st;
 	double timeout = st->timeout > 0   ? st->timeout
 			 : st->seconds > 0 ? st->seconds
 					   : DEFAULT_SETTLE_TIMEOUT;
@@ -793,20 +797,20 @@ static int run_settle(struct qemu_session *s, const struct scenario_step *st, st
 	}
 	free(why);
 	json_object_put(events);
-	json_object_object_add(o, "settled", json_object_new_boolean(settled));
-	json_object_object_add(o, "notes", notes);
+	json_object_object_add(bs->o, "settled", json_object_new_boolean(settled));
+	json_object_object_add(bs->o, "notes", notes);
 	return ret;
 }
 
-static int run_snapshot(struct qemu_session *s, const struct scenario_step *st, int index,
-			struct json_object *o)
+static int qemu_snapshot(void *ctx, struct backend_step *bs)
 {
+	struct qemu_session *s = ctx;
+	const struct scenario_step *st = bs->st;
 	struct sysfs_capture cap;
 	struct guest_reply reply;
 	struct json_object *devices = NULL, *qmp_reply = NULL;
 	int ret;
 
-	json_object_object_add(o, "label", json_object_new_string(st->arg));
 	ret = guest_command(s, "memhp-snapshot", SNAPSHOT_TIMEOUT, &reply);
 	if (ret == -ETIMEDOUT)
 		return fail(s, ret, "snapshot %s: the guest did not answer within %g s", st->arg,
@@ -822,9 +826,8 @@ static int run_snapshot(struct qemu_session *s, const struct scenario_step *st, 
 	if (!ret && json_object_object_get_ex(qmp_reply, "return", &devices))
 		json_object_get(devices);
 	json_object_put(qmp_reply);
-	json_object_array_add(s->snapshots,
-			      sysfs_capture_snapshot(&cap, st->arg, index,
-						     devices ? devices : json_object_new_array()));
+	bs->snapshot = sysfs_capture_snapshot(&cap, st->arg, bs->index,
+					      devices ? devices : json_object_new_array());
 	if (s->opts->sysroot_out) {
 		char dir[4096];
 
@@ -837,33 +840,15 @@ static int run_snapshot(struct qemu_session *s, const struct scenario_step *st, 
 	return ret;
 }
 
-static int run_sleep(struct qemu_session *s, const struct scenario_step *st)
+static int qemu_sleep(void *ctx, struct backend_step *bs)
 {
-	double deadline = monotonic_seconds() + st->seconds;
+	struct qemu_session *s = ctx;
+	double deadline = monotonic_seconds() + bs->st->seconds;
 
 	/* Events that arrive meanwhile stay queued for the next settle. */
 	while (monotonic_seconds() < deadline)
 		if (qmp_client_pump(&s->qmp, deadline))
 			return died(s, "sleep");
-	return 0;
-}
-
-static int run_step(struct qemu_session *s, const struct scenario_step *st, int index,
-		    struct json_object *o)
-{
-	progress(s, "line %d: %s", st->lineno, st->line);
-	switch (st->kind) {
-	case STEP_HOST:
-		return run_host(s, st, o);
-	case STEP_GUEST:
-		return run_guest(s, st, o);
-	case STEP_SETTLE:
-		return run_settle(s, st, o);
-	case STEP_SNAPSHOT:
-		return run_snapshot(s, st, index, o);
-	case STEP_SLEEP:
-		return run_sleep(s, st);
-	}
 	return 0;
 }
 
@@ -902,7 +887,7 @@ static void remove_dir(const char *dir)
 					    "prepare.log"};
 	char path[128];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
@@ -928,23 +913,52 @@ static void keep_console(struct qemu_session *s)
 		fclose(out);
 }
 
-static void finish_result(struct qemu_session *s, int ret)
+static int qemu_boot(void *ctx, struct json_object *result)
 {
-	struct json_object *r = s->result;
+	struct qemu_session *s = ctx;
+	int ret;
 
-	json_object_object_add(r, "kernel_release",
-			       s->release[0] ? json_object_new_string(s->release) : NULL);
-	json_object_object_add(r, "kernel_package",
-			       s->package[0] ? json_object_new_string(s->package) : NULL);
-	json_object_object_add(r, "status",
-			       json_object_new_string(ret	       ? "error"
-						      : s->step_errors ? "step-errors"
-								       : "ok"));
-	if (ret)
-		json_object_object_add(r, "error", json_object_new_string(s->err));
-	json_object_object_add(r, "steps", s->steps);
-	json_object_object_add(r, "snapshots", s->snapshots);
+	s->result = result;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/memhp-qemu-XXXXXX");
+	s->have_dir = mkdtemp(s->dir) != NULL;
+	if (!s->have_dir)
+		ret = fail(s, -errno, "cannot create a directory in /tmp: %s", strerror(errno));
+	else
+		ret = prepare_kernel(s);
+	if (!ret)
+		ret = boot_with_retry(s);
+	s->result = NULL;
+	return ret;
 }
+
+/* QEMU is always shut down; the result says which kernel ran. */
+static void qemu_finish(void *ctx, struct json_object *result)
+{
+	struct qemu_session *s = ctx;
+
+	stop_qemu(s);
+	qmp_client_close(&s->qmp);
+	guest_channel_close(&s->guest);
+	if (s->have_dir) {
+		keep_console(s);
+		remove_dir(s->dir);
+	}
+	json_object_object_add(result, "kernel_release",
+			       s->release[0] ? json_object_new_string(s->release) : NULL);
+	json_object_object_add(result, "kernel_package",
+			       s->package[0] ? json_object_new_string(s->package) : NULL);
+}
+
+static const struct backend_ops qemu_ops = {
+    .name = "qemu",
+    .boot = qemu_boot,
+    .host = qemu_host,
+    .guest = qemu_guest,
+    .settle = qemu_settle,
+    .snapshot = qemu_snapshot,
+    .sleep = qemu_sleep,
+    .finish = qemu_finish,
+};
 
 int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_options *opts,
 		     struct json_object **result, char *err, size_t errlen)
@@ -957,40 +971,11 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	    .qmp = {.fd = -1},
 	    .guest = {.fd = -1},
 	};
-	int ret = 0;
+	struct runner_options ro = {
+	    .version = opts->version,
+	    .progress = opts->progress,
+	    .progress_ctx = opts->ctx,
+	};
 
-	err[0] = '\0';
-	s.result = json_object_new_object();
-	s.steps = json_object_new_array();
-	s.snapshots = json_object_new_array();
-	json_object_object_add(s.result, "scenario", json_object_new_string(sc->name));
-	json_object_object_add(
-	    s.result, "kernel",
-	    json_object_new_string(memhp_kernel_name(opts->version)));
-	json_object_object_add(s.result, "backend", json_object_new_string("qemu"));
-
-	snprintf(s.dir, sizeof(s.dir), "/tmp/memhp-qemu-XXXXXX");
-	s.have_dir = mkdtemp(s.dir) != NULL;
-	if (!s.have_dir)
-		ret = fail(&s, -errno, "cannot create a directory in /tmp: %s", strerror(errno));
-	if (!ret)
-		ret = prepare_kernel(&s);
-	if (!ret)
-		ret = boot_with_retry(&s);
-	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		struct json_object *o = run_step_json(&sc->steps[i], (int)i);
-
-		ret = run_step(&s, &sc->steps[i], (int)i, o);
-		json_object_array_add(s.steps, o);
-	}
-	stop_qemu(&s);
-	qmp_client_close(&s.qmp);
-	guest_channel_close(&s.guest);
-	if (s.have_dir) {
-		keep_console(&s);
-		remove_dir(s.dir);
-	}
-	finish_result(&s, ret);
-	*result = s.result;
-	return ret;
+	return runner_run(sc, &ro, &qemu_ops, &s, result, err, errlen);
 }

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "array.h"
+#include "run_json.h"
 #include "snapshot.h"
 #include "vfs.h"
 

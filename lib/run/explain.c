@@ -15,7 +15,7 @@
 #include "memory_hotplug.h"
 #include "scenario.h"
 #include "scenario_run.h"
-#include "snapshot.h"
+#include "run_json.h"
 #include "strbuf.h"
 #include "sysfs.h"
 #include "vfs.h"

@@ -10,11 +10,13 @@
 #include "guest_shell.h"
 #include "machine.h"
 #include "qmp.h"
+#include "runner.h"
 #include "scenario.h"
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs.h"
 
+/* The first words GUEST_SHELL_COMMANDS names. */
 static const char *const guest_commands[] = {"echo", "cat", "setstate", "zones", NULL};
 
 static bool guest_command_supported(const char *cmd)
@@ -35,8 +37,8 @@ int scenario_check(const struct scenario *sc, char *err, size_t errlen)
 		if (s->kind != STEP_GUEST || guest_command_supported(s->arg))
 			continue;
 		snprintf(err, errlen,
-			 "%s:%d: guest command '%.*s' is not supported by the model; expected one of "
-			 "echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...]",
+			 "%s:%d: guest command '%.*s' is not supported by the model; expected one "
+			 "of " GUEST_SHELL_COMMANDS,
 			 sc->path, s->lineno, (int)strcspn(s->arg, " \t"), s->arg);
 		return -EINVAL;
 	}
@@ -63,44 +65,142 @@ static int check_label(const struct scenario *sc, const char *label, char *err, 
 	return -EINVAL;
 }
 
-/* memhp explain's watch: the step that last onlined the watched block,
- * and how its zone was decided. */
+/* ---- the model as a backend of the runner ---- */
+
+struct model {
+	const struct scenario *sc;
+	const struct scenario_run_options *opts;
+	struct machine *m;
+	char *err;
+	size_t errlen;
+	/* memhp explain's watch on opts->trace_block: */
+	struct memory_observer watch;
+	bool onlined;			/* since the last step ended */
+	struct zone_decision decision;	/* of its last online */
+	int trace_step;			/* the step that last onlined it */
+};
+
+/* The kernel tells the watch of every online as it happens. */
 static void watch_zone_decided(void *data, const struct memory_block *b,
 			       const struct zone_decision *d)
 {
-	struct scenario_run *run = data;
+	struct model *md = data;
 
-	if (b->id != run->watch_block)
+	if (b->id != md->opts->trace_block)
 		return;
-	run->trace_step = run->current_step;
-	run->trace_decision = *d;
+	md->onlined = true;
+	md->decision = *d;
 }
 
-static int boot(const struct scenario *sc, const struct scenario_run_options *opts,
-		const struct memory_observer *watch, struct machine **m, char *err, size_t errlen)
+/* After boot and after every step (the runner's step_done): an online seen
+ * since the last call belongs to this step. */
+static void model_watch(struct model *md, int step)
 {
+	if (md->onlined)
+		md->trace_step = step;
+	md->onlined = false;
+}
+
+/* machine_create()'s refusal as "FILE:LINE: qemu: ..." for the option it
+ * names. */
+static int boot_failed(struct model *md, int ret, size_t bad, const char *why)
+{
+	const struct scenario *sc = md->sc;
+	int line;
+
+	if (ret != -EINVAL) {
+		snprintf(md->err, md->errlen, "%s: cannot boot the machine: %s", sc->path,
+			 strerror(-ret));
+		return ret;
+	}
+	line = sc->qemu_argc ? sc->qemu_arg_lineno[bad < sc->qemu_argc ? bad : 0] : 0;
+	if (line)
+		snprintf(md->err, md->errlen, "%s:%d: qemu: %s", sc->path, line, why);
+	else
+		snprintf(md->err, md->errlen, "%s: qemu: %s", sc->path, why);
+	return ret;
+}
+
+/* The machine from the qemu: lines, the kernel from kernel-cmdline:. */
+static int model_boot(void *ctx, struct json_object *result)
+{
+	struct model *md = ctx;
+	const struct scenario *sc = md->sc;
 	struct machine_config cfg = {
-		.version = opts->version,
-		.qemu_argv = sc->qemu_argv,
-		.qemu_argc = sc->qemu_argc,
-		.kernel_cmdline = sc->kernel_cmdline,
-		.observer = watch,
+	    .version = md->opts->version,
+	    .qemu_argv = sc->qemu_argv,
+	    .qemu_argc = sc->qemu_argc,
+	    .kernel_cmdline = sc->kernel_cmdline,
+	    .observer = md->opts->trace ? &md->watch : NULL,
 	};
 	char why[512] = "";
 	size_t bad = 0;
-	int ret = machine_create(&cfg, m, &bad, why, sizeof(why));
+	int ret = machine_create(&cfg, &md->m, &bad, why, sizeof(why));
 
-	if (ret == -EINVAL) {
-		int line = sc->qemu_argc ? sc->qemu_arg_lineno[bad < sc->qemu_argc ? bad : 0] : 0;
+	(void)result;
+	if (ret)
+		return boot_failed(md, ret, bad, why);
+	model_watch(md, SCENARIO_STEP_BOOT);
+	return 0;
+}
 
-		if (line)
-			snprintf(err, errlen, "%s:%d: qemu: %s", sc->path, line, why);
-		else
-			snprintf(err, errlen, "%s: qemu: %s", sc->path, why);
-	} else if (ret) {
-		snprintf(err, errlen, "%s: cannot boot the machine: %s", sc->path, strerror(-ret));
-	}
+/* The guest handles the ACPI notifications the host queued (the kernel's
+ * acpi_os_execute() work); 0 or -errno with the reason in err. */
+static int run_pending(struct model *md, const struct backend_step *s)
+{
+	int ret = machine_run_pending(md->m);
+
+	if (ret >= 0)
+		return 0;
+	snprintf(md->err, md->errlen, "%s:%d: the guest's ACPI hotplug work failed: %s",
+		 md->sc->path, s->st->lineno, strerror(-ret));
 	return ret;
+}
+
+static int step_failed(struct model *md, const struct backend_step *s, const char *what, int ret)
+{
+	snprintf(md->err, md->errlen, "%s:%d: %s: %s", md->sc->path, s->st->lineno, what,
+		 strerror(-ret));
+	return ret;
+}
+
+static int model_host(void *ctx, struct backend_step *s)
+{
+	struct model *md = ctx;
+	struct json_object *cmd = json_tokener_parse(s->st->arg), *reply;
+
+	reply = qmp_execute(md->m, cmd);
+	json_object_put(cmd);
+	if (!reply)
+		return step_failed(md, s, "QMP", -ENOMEM);
+	s->failed = json_object_object_get_ex(reply, "error", NULL);
+	json_object_object_add(s->o, "response", reply);
+	return 0;
+}
+
+static int model_guest(void *ctx, struct backend_step *s)
+{
+	struct model *md = ctx;
+	struct guest_result res = {0};
+	struct vfs fs;
+	int ret;
+
+	/* The guest has had time to handle ACPI notifications by now. */
+	ret = run_pending(md, s);
+	if (ret)
+		return ret;
+	kernel_sysfs(md->m->kernel, &fs);
+	ret = guest_shell_run(&fs, s->st->arg, &res);
+	if (ret) {
+		guest_result_free(&res);
+		return step_failed(md, s, "guest command", ret);
+	}
+	s->failed = res.rc != 0;
+	json_object_object_add(s->o, "rc", json_object_new_int(res.rc));
+	json_object_object_add(s->o, "stdout", json_object_new_string(res.out ? res.out : ""));
+	json_object_object_add(s->o, "stderr", json_object_new_string(res.err ? res.err : ""));
+	guest_result_free(&res);
+	return 0;
 }
 
 /* QMP events since the last settle, as notes. */
@@ -122,132 +222,90 @@ static struct json_object *drain_events(struct machine *m)
 	return notes;
 }
 
-struct run_state {
-	struct machine *m;
-	const struct scenario_run_options *opts;
-	struct json_object *snapshots;
-	bool step_errors;
-	char *err;
-	size_t errlen;
-};
-
-static int run_host(struct run_state *rs, const struct scenario_step *s, struct json_object *o)
+static int model_settle(void *ctx, struct backend_step *s)
 {
-	struct json_object *cmd = json_tokener_parse(s->arg), *reply;
+	struct model *md = ctx;
+	int ret = run_pending(md, s);
 
-	reply = qmp_execute(rs->m, cmd);
-	json_object_put(cmd);
-	if (!reply)
-		return -ENOMEM;
-	if (json_object_object_get_ex(reply, "error", NULL))
-		rs->step_errors = true;
-	json_object_object_add(o, "response", reply);
-	return 0;
-}
-
-static int run_guest(struct run_state *rs, const struct scenario_step *s, struct json_object *o)
-{
-	struct guest_result res = {0};
-	struct vfs fs;
-	int ret;
-
-	/* The guest has had time to handle ACPI notifications by now. */
-	machine_run_pending(rs->m);
-	kernel_sysfs(rs->m->kernel, &fs);
-	ret = guest_shell_run(&fs, s->arg, &res);
-	if (ret) {
-		guest_result_free(&res);
+	if (ret)
 		return ret;
-	}
-	if (res.rc)
-		rs->step_errors = true;
-	json_object_object_add(o, "rc", json_object_new_int(res.rc));
-	json_object_object_add(o, "stdout", json_object_new_string(res.out ? res.out : ""));
-	json_object_object_add(o, "stderr", json_object_new_string(res.err ? res.err : ""));
-	guest_result_free(&res);
+	json_object_object_add(s->o, "settled", json_object_new_boolean(true));
+	json_object_object_add(s->o, "notes", drain_events(md->m));
 	return 0;
 }
 
-static int run_snapshot(struct run_state *rs, const struct scenario_step *s, int index,
-			struct json_object *o)
+static int model_snapshot(void *ctx, struct backend_step *s)
 {
-	machine_run_pending(rs->m);
-	json_object_object_add(o, "label", json_object_new_string(s->arg));
-	json_object_array_add(rs->snapshots, snapshot_capture(rs->m, s->arg, index));
-	if (rs->opts->sysroot_out) {
-		char dir[4096];
+	struct model *md = ctx;
+	char dir[4096];
+	int ret = run_pending(md, s);
 
-		snprintf(dir, sizeof(dir), "%s/%s", rs->opts->sysroot_out, s->arg);
-		return sysroot_write(rs->m, dir, rs->err, rs->errlen);
-	}
-	return 0;
+	if (ret)
+		return ret;
+	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+	if (!md->opts->sysroot_out)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%s", md->opts->sysroot_out, s->st->arg);
+	return sysroot_write(md->m, dir, md->err, md->errlen);
 }
 
-static int run_step(struct run_state *rs, const struct scenario_step *s, int index,
-		    struct json_object *o)
+/* The model has no time: a sleep changes nothing. */
+static int model_sleep(void *ctx, struct backend_step *s)
 {
-	switch (s->kind) {
-	case STEP_HOST:
-		return run_host(rs, s, o);
-	case STEP_GUEST:
-		return run_guest(rs, s, o);
-	case STEP_SETTLE:
-		machine_run_pending(rs->m);
-		json_object_object_add(o, "settled", json_object_new_boolean(true));
-		json_object_object_add(o, "notes", drain_events(rs->m));
-		return 0;
-	case STEP_SNAPSHOT:
-		return run_snapshot(rs, s, index, o);
-	case STEP_SLEEP:
-		return 0;
-	}
+	(void)ctx;
+	(void)s;
 	return 0;
 }
+
+static void model_step_done(void *ctx, int index)
+{
+	model_watch(ctx, index);
+}
+
+static const struct backend_ops model_ops = {
+    .name = "model",
+    .boot = model_boot,
+    .host = model_host,
+    .guest = model_guest,
+    .settle = model_settle,
+    .snapshot = model_snapshot,
+    .sleep = model_sleep,
+    .step_done = model_step_done,
+};
 
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen)
 {
-	struct run_state rs = {.opts = opts, .err = err, .errlen = errlen};
-	struct memory_observer watch = {.zone_decided = watch_zone_decided, .data = run};
-	struct json_object *steps;
+	struct model md = {
+	    .sc = sc,
+	    .opts = opts,
+	    .err = err,
+	    .errlen = errlen,
+	    .trace_step = SCENARIO_STEP_NONE,
+	};
+	struct runner_options ro = {.version = opts->version, .stop_after = opts->stop_after};
 	int ret;
 
 	memset(run, 0, sizeof(*run));
 	run->trace_step = SCENARIO_STEP_NONE;
-	run->current_step = SCENARIO_STEP_BOOT;
-	run->watch_block = opts->trace_block;
 	ret = scenario_check(sc, err, errlen);
 	if (!ret && opts->stop_after)
 		ret = check_label(sc, opts->stop_after, err, errlen);
-	if (!ret)
-		ret = boot(sc, opts, opts->trace ? &watch : NULL, &rs.m, err, errlen);
 	if (ret)
 		return ret;
-	run->machine = rs.m;
-	run->result = json_object_new_object();
-	steps = json_object_new_array();
-	rs.snapshots = json_object_new_array();
-	json_object_object_add(run->result, "scenario", json_object_new_string(sc->name));
-	json_object_object_add(run->result, "kernel",
-			       json_object_new_string(memhp_kernel_name(opts->version)));
-	json_object_object_add(run->result, "backend", json_object_new_string("model"));
-	for (size_t i = 0; i < sc->nr_steps && !ret; i++) {
-		const struct scenario_step *step = &sc->steps[i];
-		struct json_object *o = run_step_json(step, (int)i);
-
-		run->current_step = (int)i;
-		ret = run_step(&rs, step, (int)i, o);
-		json_object_array_add(steps, o);
-		if (opts->stop_after && step->kind == STEP_SNAPSHOT &&
-		    !strcmp(step->arg, opts->stop_after))
-			break;
+	md.watch = (struct memory_observer){.zone_decided = watch_zone_decided, .data = &md};
+	ret = runner_run(sc, &ro, &model_ops, &md, &run->result, err, errlen);
+	if (!md.m) {
+		/* Options the model cannot boot: a bad scenario, nothing ran. */
+		json_object_put(run->result);
+		run->result = NULL;
+		return ret;
 	}
-	json_object_object_add(run->result, "status",
-			       json_object_new_string(ret ? "error" : rs.step_errors ? "step-errors" : "ok"));
-	json_object_object_add(run->result, "steps", steps);
-	json_object_object_add(run->result, "snapshots", rs.snapshots);
-	/* The run is the observer's data; nothing may call it afterwards. */
-	unregister_memory_observer(rs.m->kernel, run);
+	/* md is gone when this returns; the kernel must not call it again. */
+	unregister_memory_observer(md.m->kernel, &md);
+	run->machine = md.m;
+	run->trace_step = md.trace_step;
+	run->trace_decision = md.decision;
 	return ret;
 }
 

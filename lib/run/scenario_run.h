@@ -1,5 +1,6 @@
 /* Running a scenario on the model: machine from qemu: lines, kernel from
- * kernel-cmdline: lines, then each step in order. */
+ * kernel-cmdline: lines, then each step in order. The model is a backend
+ * of the common runner (runner.h), like the real kernel in QEMU. */
 #ifndef MEMHP_SCENARIO_RUN_H
 #define MEMHP_SCENARIO_RUN_H
 
@@ -30,8 +31,6 @@ struct scenario_run {
 	struct machine *machine;    /* the final state */
 	int trace_step;             /* step that last onlined trace_block */
 	struct zone_decision trace_decision; /* how it did */
-	int current_step;           /* while running: the step being run */
-	uint64_t watch_block;
 };
 
 /* Checks the whole scenario against the model before running anything:

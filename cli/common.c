@@ -1,0 +1,90 @@
+/* What the memhp subcommands share. */
+#include "common.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The script that fetches Debian's kernel and builds the initramfs; the
+ * environment can point elsewhere (an installed copy). */
+const char *kernel_script(void)
+{
+	const char *env = getenv("MEMHP_GUEST_KERNEL");
+
+	return env && *env ? env : MEMHP_SOURCE_DIR "/scripts/guest-kernel.sh";
+}
+
+void print_progress(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "memhp: %s\n", msg);
+}
+
+void print_usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage:\n"
+	    "  memhp run [--backend model|qemu] [--kernel " KERNEL_CHOICES
+	    "] FILE [--sysroot-out DIR]\n"
+	    "            [--json FILE] [--console-log FILE] [--quiet]\n"
+	    "  memhp diff A.json B.json\n"
+	    "  memhp conform [--kernel " KERNEL_CHOICES "] [--out DIR] FILE...\n"
+	    "  memhp conform --against DIR [--known DIR] [--kernel " KERNEL_CHOICES "] FILE...\n"
+	    "  memhp conform --record DIR [--kernel " KERNEL_CHOICES "] FILE...\n"
+	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --block N [--at LABEL] [--json]\n"
+	    "\n"
+	    "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
+	    "Linux guest (or, --backend qemu, on Debian's cloud kernel booted in QEMU),\n"
+	    "prints each step and the final memory layout.\n"
+	    "  --kernel        kernel: behaviour profile of the model, or the Debian kernel\n"
+	    "                  QEMU boots (default %2$s)\n"
+	    "  --sysroot-out   write DIR/LABEL/{sys,proc} for every snapshot\n"
+	    "  --json          write the whole run as JSON\n"
+	    "  --console-log   keep the real guest's console there (qemu backend)\n"
+	    "  --quiet         print only the final layout\n"
+	    "diff: compares two run JSON files on the fields scenario-format.md lists;\n"
+	    "  exit 0 only when they agree.\n"
+	    "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"
+	    "  --kernel) and diffs them; --out keeps the JSON of both sides. --against DIR\n"
+	    "  compares the model with runs recorded earlier as DIR/NAME.KERNEL.json;\n"
+	    "  --record DIR (re-)records them from the real kernels. --known DIR accepts\n"
+	    "  differences that are exactly those listed in DIR/NAME.KERNEL.txt.\n"
+	    "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n"
+	    "explain: runs FILE on the model up to `snapshot LABEL` (or its end) and shows\n"
+	    "  why memoryN is in its zone, or which zone `online` would choose now, with\n"
+	    "  the online policy's numbers (--json: the same as JSON).\n",
+	    KERNEL_NAMES);
+}
+
+int parse_kernel_option(const char *cmd, const char *arg, enum memhp_kernel *out)
+{
+	if (!memhp_kernel_from_string(arg, out))
+		return 0;
+	fprintf(stderr, "memhp %s: --kernel: expected %s or %s, got '%s'\n", cmd,
+		memhp_kernel_name(MEMHP_KERNEL_6_1), memhp_kernel_name(MEMHP_KERNEL_6_12), arg);
+	return -EINVAL;
+}
+
+/* Written next to path and renamed: a reader never sees half a file. */
+int write_json(struct json_object *result, const char *path)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_object_to_file_ext(tmp, result,
+				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					JSON_C_TO_STRING_NOSLASHESCAPE)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, json_util_get_last_err());
+		return -EIO;
+	}
+	if (rename(tmp, path)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
