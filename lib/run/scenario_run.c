@@ -122,7 +122,7 @@ static int run_host(struct run_state *rs, const struct scenario_step *s, struct 
 {
 	struct json_object *cmd = json_tokener_parse(s->arg), *reply;
 
-	reply = qmp_execute(rs->m, cmd);
+	reply = qmp_execute(rs->m->vm, cmd);
 	json_object_put(cmd);
 	if (!reply)
 		return -ENOMEM;

@@ -12,7 +12,6 @@
 
 #include "machine.h"
 #include "scenario.h"
-#include "qmp.h"
 #include "vfs.h"
 
 #define MEMORY_DIR "/sys/devices/system/memory"
@@ -164,7 +163,7 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 		json_object_array_add(blocks, block_json(m, b));
 	json_object_object_add(o, "blocks", blocks);
 	json_object_object_add(o, "zoneinfo", zoneinfo_json(k));
-	json_object_object_add(o, "memory_devices", qmp_query_memory_devices(m));
+	json_object_object_add(o, "memory_devices", machine_memory_devices_json(m));
 	return o;
 }
 
