@@ -14,7 +14,7 @@
 struct acpi_memory_slot {
 	unsigned int slot;
 	uint64_t addr, size; /* _CRS */
-	bool has_pxm;        /* _PXM is there only with NUMA nodes (a SRAT) */
+	bool has_pxm;	     /* _PXM is there only with NUMA nodes (a SRAT) */
 	int pxm;
 };
 

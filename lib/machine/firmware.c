@@ -27,13 +27,13 @@ static size_t node_phys_ranges(const struct qemu_vm *vm, struct firmware_range *
 		off = e;
 		if (s < vm->below_4g)
 			out[n++] = (struct firmware_range){
-				.start = s, .end = e < vm->below_4g ? e : vm->below_4g, .nid = nid};
+			    .start = s, .end = e < vm->below_4g ? e : vm->below_4g, .nid = nid};
 		if (e > vm->below_4g) {
 			s = s > vm->below_4g ? s : vm->below_4g;
-			out[n++] = (struct firmware_range){
-				.start = s - vm->below_4g + vm->above_4g_start,
-				.end = e - vm->below_4g + vm->above_4g_start,
-				.nid = nid};
+			out[n++] =
+			    (struct firmware_range){.start = s - vm->below_4g + vm->above_4g_start,
+						    .end = e - vm->below_4g + vm->above_4g_start,
+						    .nid = nid};
 		}
 	}
 	return n;
@@ -56,10 +56,12 @@ static int split_ram_by_node(const struct qemu_vm *vm, struct firmware_range **o
 			continue;
 		for (size_t j = 0; j < nr_nodes; j++) {
 			uint64_t s = e->addr > nodes[j].start ? e->addr : nodes[j].start;
-			uint64_t end = e->addr + e->size < nodes[j].end ? e->addr + e->size : nodes[j].end;
+			uint64_t end =
+			    e->addr + e->size < nodes[j].end ? e->addr + e->size : nodes[j].end;
 
 			if (s < end)
-				r[n++] = (struct firmware_range){.start = s, .end = end, .nid = nodes[j].nid};
+				r[n++] = (struct firmware_range){
+				    .start = s, .end = end, .nid = nodes[j].nid};
 		}
 	}
 	*out = r;
@@ -86,9 +88,9 @@ int firmware_boot_kernel(const struct qemu_vm *vm, enum memhp_kernel version, co
 	int nr_nodes = 1;
 	struct firmware_range hotplug;
 	struct boot_info bi = {
-		.version = version,
-		.is_vm = vm->hypervisor_bit,
-		.cmdline = cmdline,
+	    .version = version,
+	    .is_vm = vm->hypervisor_bit,
+	    .cmdline = cmdline,
 	};
 	int ret;
 
@@ -101,10 +103,10 @@ int firmware_boot_kernel(const struct qemu_vm *vm, enum memhp_kernel version, co
 	 * last node. */
 	if (vm->device_memory_size) {
 		hotplug = (struct firmware_range){
-			.start = vm->device_memory_base,
-			.end = vm->device_memory_base + vm->device_memory_size,
-			.nid = vm->nr_numa ? vm->numa[vm->nr_numa - 1].nodeid : 0,
-			.hotpluggable = true,
+		    .start = vm->device_memory_base,
+		    .end = vm->device_memory_base + vm->device_memory_size,
+		    .nid = vm->nr_numa ? vm->numa[vm->nr_numa - 1].nodeid : 0,
+		    .hotpluggable = true,
 		};
 		bi.hotplug = &hotplug;
 		bi.nr_hotplug = 1;

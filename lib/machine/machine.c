@@ -82,8 +82,8 @@ static void acpi_release(void *drv)
 }
 
 static const struct guest_driver_ops acpi_memhotplug_driver = {
-	.notify = acpi_notify,
-	.release = acpi_release,
+    .notify = acpi_notify,
+    .release = acpi_release,
 };
 
 /* Binds the ACPI memory driver and lets it scan the slots, which finds the
@@ -91,10 +91,10 @@ static const struct guest_driver_ops acpi_memhotplug_driver = {
 static int bind_acpi_memory(struct machine *m)
 {
 	struct acpi_memory_firmware fw = {
-		.get_slot = acpi_fw_get_slot,
-		.ost = acpi_fw_ost,
-		.eject = acpi_fw_eject,
-		.ctx = m,
+	    .get_slot = acpi_fw_get_slot,
+	    .ost = acpi_fw_ost,
+	    .eject = acpi_fw_eject,
+	    .ctx = m,
 	};
 	struct acpi_memhotplug *drv;
 	int ret;
@@ -104,7 +104,7 @@ static int bind_acpi_memory(struct machine *m)
 	if (ret)
 		return ret;
 	m->bindings[QEMU_HOTPLUG_ACPI_MEMORY] =
-		(struct guest_binding){.ops = &acpi_memhotplug_driver, .drv = drv};
+	    (struct guest_binding){.ops = &acpi_memhotplug_driver, .drv = drv};
 	return acpi_memhotplug_scan(drv);
 }
 
@@ -122,9 +122,9 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 		ret = qemu_vm_create(cfg->qemu_argv, cfg->qemu_argc, &m->vm, bad_arg, err, errlen);
 	if (!ret) {
 		m->vm->hooks = (struct qemu_vm_hooks){
-			.device_notify = queue_notification,
-			.event = event_sink,
-			.ctx = m,
+		    .device_notify = queue_notification,
+		    .event = event_sink,
+		    .ctx = m,
 		};
 		ret = firmware_boot_kernel(m->vm, cfg->version, cfg->kernel_cmdline, &m->kernel);
 	}

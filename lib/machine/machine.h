@@ -34,17 +34,17 @@ struct guest_binding {
 /* Queued work: the notification, by stable ids (never a host pointer). */
 struct machine_work {
 	enum qemu_hotplug_bus bus; /* which binding handles it */
-	unsigned int id;           /* the device on that bus: a slot */
+	unsigned int id;	   /* the device on that bus: a slot */
 	int event;
-	bool cancelled;            /* the device went away before it ran */
+	bool cancelled; /* the device went away before it ran */
 };
 
 struct machine {
 	struct qemu_vm *vm;
 	struct kernel *kernel;
 	struct guest_binding bindings[MACHINE_NR_BINDINGS]; /* by bus */
-	struct acpi_memory_firmware acpi_fw;               /* QEMU's, wrapped for the guest */
-	struct machine_work *work;                          /* FIFO */
+	struct acpi_memory_firmware acpi_fw;		    /* QEMU's, wrapped for the guest */
+	struct machine_work *work;			    /* FIFO */
 	size_t nr_work, work_cap;
 	struct json_object *events; /* QMP events not yet reported (array) */
 };
@@ -54,7 +54,7 @@ struct machine_config {
 	char *const *qemu_argv;
 	size_t qemu_argc;
 	const char *kernel_cmdline;
-	bool trace;           /* keep how trace_block gets onlined (memhp explain) */
+	bool trace; /* keep how trace_block gets onlined (memhp explain) */
 	uint64_t trace_block;
 };
 

@@ -39,11 +39,11 @@ static int fw_get_slot(void *ctx, unsigned int slot, struct acpi_memory_slot *ou
 	/* QEMU's AML has _PXM from the DIMM's node; Linux finds it only in a
 	 * SRAT, which QEMU builds only with NUMA nodes. */
 	*out = (struct acpi_memory_slot){
-		.slot = slot,
-		.addr = d->addr,
-		.size = d->memdev->size,
-		.has_pxm = vm->nr_numa > 0,
-		.pxm = d->node,
+	    .slot = slot,
+	    .addr = d->addr,
+	    .size = d->memdev->size,
+	    .has_pxm = vm->nr_numa > 0,
+	    .pxm = d->node,
 	};
 	return 0;
 }
@@ -96,9 +96,9 @@ static void fw_eject(void *ctx, unsigned int slot)
 void acpi_memory_firmware_init(struct qemu_vm *vm, struct acpi_memory_firmware *fw)
 {
 	*fw = (struct acpi_memory_firmware){
-		.get_slot = fw_get_slot,
-		.ost = fw_ost,
-		.eject = fw_eject,
-		.ctx = vm,
+	    .get_slot = fw_get_slot,
+	    .ost = fw_ost,
+	    .eject = fw_eject,
+	    .ctx = vm,
 	};
 }

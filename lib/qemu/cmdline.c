@@ -67,7 +67,9 @@ static int parse_machine(struct parse_ctx *c, const char *v)
 	else if (!strncmp(type, "pc-q35", 6) || !strncmp(type, "pc-i440fx", 9))
 		snprintf(c->vm->machine_name, sizeof(c->vm->machine_name), "%s", type);
 	else
-		ret = error_setg(c->err, c->errlen, "-M: unsupported machine type '%s' (memhp models pc and q35)", type);
+		ret =
+		    error_setg(c->err, c->errlen,
+			       "-M: unsupported machine type '%s' (memhp models pc and q35)", type);
 	free(type);
 	return ret;
 }
@@ -112,7 +114,8 @@ static int parse_object(struct parse_ctx *c, const char *v)
 	int ret = 0;
 
 	if (!type || !host_memory_backend_type_valid(type))
-		ret = error_setg(c->err, c->errlen, "-object: memhp models memory-backend-ram, -memfd and -file only");
+		ret = error_setg(c->err, c->errlen,
+				 "-object: memhp models memory-backend-ram, -memfd and -file only");
 	else if (!id)
 		ret = error_setg(c->err, c->errlen, "-object: Parameter 'id' is missing");
 	else if (!size || qemu_strtosz(size, 'B', &bytes))
@@ -152,7 +155,8 @@ static int parse_numa(struct parse_ctx *c, const char *v)
 	}
 	if (mem) {
 		/* Only machine types up to 5.0 take mem=. */
-		ret = error_setg(c->err, c->errlen, "Parameter -numa node,mem is not supported by this machine type");
+		ret = error_setg(c->err, c->errlen,
+				 "Parameter -numa node,mem is not supported by this machine type");
 		goto out;
 	}
 	if (memdev) {
@@ -176,11 +180,11 @@ out:
 
 static int parse_cpu(struct parse_ctx *c, const char *v)
 {
-	static const char *const intel_models[] = {"kvm64", "kvm32", "core2duo", "coreduo", "n270",
-						   "Conroe", "Penryn", "Nehalem", "Westmere",
-						   "SandyBridge", "IvyBridge", "Haswell", "Broadwell",
-						   "Skylake", "Cascadelake", "Cooperlake", "Icelake",
-						   "SapphireRapids", NULL};
+	static const char *const intel_models[] = {
+	    "kvm64",	  "kvm32",   "core2duo",       "coreduo",  "n270",
+	    "Conroe",	  "Penryn",  "Nehalem",	       "Westmere", "SandyBridge",
+	    "IvyBridge",  "Haswell", "Broadwell",      "Skylake",  "Cascadelake",
+	    "Cooperlake", "Icelake", "SapphireRapids", NULL};
 	char *bits = opt_get(v, "phys-bits");
 	unsigned int n;
 	int ret = 0;
@@ -232,11 +236,13 @@ static int parse_smp(struct parse_ctx *c, const char *v)
 	free(n);
 	if (parse_smp_count(v, "cores", 0, &cores) || parse_smp_count(v, "threads", 1, &threads) ||
 	    parse_smp_count(v, "sockets", 0, &sockets))
-		return error_setg(c->err, c->errlen, "-smp: sockets, cores and threads must be positive numbers");
+		return error_setg(c->err, c->errlen,
+				  "-smp: sockets, cores and threads must be positive numbers");
 	if (!sockets)
 		sockets = cores ? cpus / (cores * threads) : 1;
 	if (!sockets || cpus % sockets)
-		return error_setg(c->err, c->errlen, "-smp: %u CPUs do not split into %u sockets", cpus, sockets);
+		return error_setg(c->err, c->errlen, "-smp: %u CPUs do not split into %u sockets",
+				  cpus, sockets);
 	c->vm->smp = cpus;
 	c->vm->sockets = sockets;
 	return 0;
@@ -257,7 +263,9 @@ static int parse_device(struct parse_ctx *c, const char *v, size_t argi)
 			c->dimm_opts[c->nr_dimm_opts++] = v;
 		}
 	} else if (driver && !strcmp(driver, "virtio-mem-pci")) {
-		ret = error_setg(c->err, c->errlen, "-device virtio-mem-pci: virtio-mem is not supported by the memhp model yet");
+		ret = error_setg(
+		    c->err, c->errlen,
+		    "-device virtio-mem-pci: virtio-mem is not supported by the memhp model yet");
 	}
 	/* Other devices do not touch guest memory. */
 	free(driver);
@@ -277,11 +285,11 @@ static int plug_cold_dimm(struct parse_ctx *c, const char *v)
 		ret = error_setg(c->err, c->errlen, "-device pc-dimm: invalid number");
 	} else {
 		struct pc_dimm_opts o = {
-			.id = id,
-			.memdev = memdev,
-			.node = node ? (int)n : -1,
-			.addr = a,
-			.slot = slot ? (int)s : -1,
+		    .id = id,
+		    .memdev = memdev,
+		    .node = node ? (int)n : -1,
+		    .addr = a,
+		    .slot = slot ? (int)s : -1,
 		};
 
 		ret = pc_dimm_plug(c->vm, &o, &d, c->err, c->errlen);
@@ -296,8 +304,9 @@ static int plug_cold_dimm(struct parse_ctx *c, const char *v)
 
 static bool option_has_value(const char *opt)
 {
-	static const char *const flags[] = {"-nographic", "-enable-kvm", "-no-reboot", "-nodefaults",
-					    "-S", "-no-shutdown", "-snapshot", NULL};
+	static const char *const flags[] = {"-nographic",  "-enable-kvm", "-no-reboot",
+					    "-nodefaults", "-S",	  "-no-shutdown",
+					    "-snapshot",   NULL};
 
 	for (int i = 0; flags[i]; i++)
 		if (!strcmp(opt, flags[i]))
@@ -333,19 +342,31 @@ static int check_memory_options(struct parse_ctx *c)
 	if (vm->slots && !vm->maxmem)
 		return error_setg(c->err, c->errlen, "slots specified but no max-size");
 	if (vm->maxmem && vm->maxmem < vm->ram_size)
-		return error_setg(c->err, c->errlen, "invalid value of maxmem: maximum memory size (0x%" PRIx64 ") must be at least the initial memory size (0x%" PRIx64 ")", vm->maxmem, vm->ram_size);
+		return error_setg(c->err, c->errlen,
+				  "invalid value of maxmem: maximum memory size (0x%" PRIx64
+				  ") must be at least the initial memory size (0x%" PRIx64 ")",
+				  vm->maxmem, vm->ram_size);
 	if (vm->slots && vm->maxmem == vm->ram_size)
-		return error_setg(c->err, c->errlen, "invalid value of maxmem: memory slots were specified but maximum memory size (0x%" PRIx64 ") is equal to the initial memory size (0x%" PRIx64 ")", vm->maxmem, vm->ram_size);
+		return error_setg(c->err, c->errlen,
+				  "invalid value of maxmem: memory slots were specified but "
+				  "maximum memory size (0x%" PRIx64
+				  ") is equal to the initial memory size (0x%" PRIx64 ")",
+				  vm->maxmem, vm->ram_size);
 	if (!vm->maxmem)
 		vm->maxmem = vm->ram_size;
 	if (vm->maxmem > vm->ram_size && vm->slots > ACPI_MAX_RAM_SLOTS)
-		return error_setg(c->err, c->errlen, "unsupported amount of memory slots: %u", vm->slots);
+		return error_setg(c->err, c->errlen, "unsupported amount of memory slots: %u",
+				  vm->slots);
 	if (vm->maxmem % TARGET_PAGE_SIZE)
-		return error_setg(c->err, c->errlen, "maximum memory size must by aligned to multiple of 4096 bytes");
+		return error_setg(c->err, c->errlen,
+				  "maximum memory size must by aligned to multiple of 4096 bytes");
 	for (int i = 0; i < vm->nr_numa; i++)
 		numa_total += vm->numa[i].mem;
 	if (vm->nr_numa && numa_total != vm->ram_size)
-		return error_setg(c->err, c->errlen, "-numa: total memory for NUMA nodes (0x%" PRIx64 ") should equal RAM size (0x%" PRIx64 ")", numa_total, vm->ram_size);
+		return error_setg(c->err, c->errlen,
+				  "-numa: total memory for NUMA nodes (0x%" PRIx64
+				  ") should equal RAM size (0x%" PRIx64 ")",
+				  numa_total, vm->ram_size);
 	return 0;
 }
 
@@ -390,8 +411,11 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 	if (!ret) {
 		pc_memory_init(vm);
 		if (vm->phys_bits < 64 && pc_max_used_gpa(vm) > (1ULL << vm->phys_bits) - 1)
-			ret = error_setg(err, errlen, "Address space limit 0x%" PRIx64 " < 0x%" PRIx64 " phys-bits too low (%u)",
-				   (uint64_t)((1ULL << vm->phys_bits) - 1), pc_max_used_gpa(vm), vm->phys_bits);
+			ret = error_setg(err, errlen,
+					 "Address space limit 0x%" PRIx64 " < 0x%" PRIx64
+					 " phys-bits too low (%u)",
+					 (uint64_t)((1ULL << vm->phys_bits) - 1),
+					 pc_max_used_gpa(vm), vm->phys_bits);
 	}
 	if (!ret)
 		ret = seabios_build_e820(vm);

@@ -11,7 +11,7 @@
 
 /* Formats QEMU's message into err and returns -EINVAL (GenericError). */
 static inline __attribute__((format(printf, 3, 4))) int error_setg(char *err, size_t errlen,
-								    const char *fmt, ...)
+								   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,7 +27,8 @@ static inline bool id_wellformed(const char *id)
 	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
 		return false;
 	for (; *id; id++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._", *id))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._",
+			    *id))
 			return false;
 	return true;
 }

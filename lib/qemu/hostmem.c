@@ -31,8 +31,8 @@ static void backend_free(struct memory_backend *b)
 	free(b);
 }
 
-int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char *id,
-			    uint64_t size, char *err, size_t errlen)
+int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char *id, uint64_t size,
+			    char *err, size_t errlen)
 {
 	struct memory_backend *b;
 
@@ -45,10 +45,11 @@ int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char
 		return error_setg(err, errlen, "property 'size' of %s doesn't take value '0'",
 				  qom_type);
 	if (host_memory_backend_find(vm, id) || !strcmp(id, "pc.ram"))
-		return error_setg(err, errlen,
-				  "attempt to add duplicate property '%s' to object (type 'container')",
-				  id);
-	if (array_grow(&vm->backends, &vm->backends_cap, vm->nr_backends + 1, sizeof(*vm->backends)))
+		return error_setg(
+		    err, errlen,
+		    "attempt to add duplicate property '%s' to object (type 'container')", id);
+	if (array_grow(&vm->backends, &vm->backends_cap, vm->nr_backends + 1,
+		       sizeof(*vm->backends)))
 		return -ENOMEM;
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -72,7 +73,8 @@ int host_memory_backend_del(struct qemu_vm *vm, const char *id, char *err, size_
 		if (strcmp(b->id, id))
 			continue;
 		if (b->in_use)
-			return error_setg(err, errlen, "object '%s' is in use, can not be deleted", id);
+			return error_setg(err, errlen, "object '%s' is in use, can not be deleted",
+					  id);
 		backend_free(b);
 		memmove(&vm->backends[i], &vm->backends[i + 1],
 			(vm->nr_backends - i - 1) * sizeof(*vm->backends));

@@ -23,8 +23,8 @@ bool host_memory_backend_type_valid(const char *qom_type);
 
 /* object-add of a memory backend. -EINVAL with QEMU's message in err, or
  * -ENOMEM; the VM is unchanged on error. */
-int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char *id,
-			    uint64_t size, char *err, size_t errlen);
+int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char *id, uint64_t size,
+			    char *err, size_t errlen);
 
 /* object-del. -EINVAL with QEMU's message; the VM is unchanged on error. */
 int host_memory_backend_del(struct qemu_vm *vm, const char *id, char *err, size_t errlen);

@@ -65,7 +65,8 @@ static int check_fixed_addr(const struct qemu_vm *vm, uint64_t addr, uint64_t si
 	    addr + size > vm->device_memory_base + vm->device_memory_size)
 		return error_setg(err, errlen,
 				  "can't add memory device [0x%" PRIx64 ":0x%" PRIx64
-				  "], usable range for memory devices [0x%" PRIx64 ":0x%" PRIx64 "]",
+				  "], usable range for memory devices [0x%" PRIx64 ":0x%" PRIx64
+				  "]",
 				  addr, size, vm->device_memory_base, vm->device_memory_size);
 	for (size_t i = 0; i < vm->nr_memory_devices; i++) {
 		const struct memory_device *o = vm->memory_devices[i];
@@ -78,8 +79,8 @@ static int check_fixed_addr(const struct qemu_vm *vm, uint64_t addr, uint64_t si
 	return 0;
 }
 
-int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t align,
-			   uint64_t *addr, char *err, size_t errlen)
+int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
+			   char *err, size_t errlen)
 {
 	uint64_t total = vm->maxmem - vm->ram_size, used = used_region_size(vm);
 
@@ -97,9 +98,10 @@ int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t ali
 	if (*addr)
 		return check_fixed_addr(vm, *addr, size, err, errlen);
 	if (find_free_addr(vm, size, align, addr))
-		return error_setg(err, errlen,
-				  "could not find position in guest address space for memory device - "
-				  "memory fragmented due to alignments");
+		return error_setg(
+		    err, errlen,
+		    "could not find position in guest address space for memory device - "
+		    "memory fragmented due to alignments");
 	return 0;
 }
 

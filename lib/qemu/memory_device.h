@@ -29,14 +29,14 @@ struct memory_device_ops {
 /* The qdev part every memory device has. */
 struct memory_device {
 	const struct memory_device_ops *ops;
-	char *id;                /* may be NULL */
+	char *id;		 /* may be NULL */
 	unsigned int anon_index; /* device[N] of /machine/peripheral-anon when id is NULL */
 };
 
 /* memory_device_pre_plug: the space check, alignment and address (*addr
  * 0: first fit). -EINVAL with QEMU's message; nothing changes. */
-int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t align,
-			   uint64_t *addr, char *err, size_t errlen);
+int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
+			   char *err, size_t errlen);
 
 /* Adds a realized device to the VM's list (and gives an anonymous one its
  * device[N] name). 0 or -ENOMEM, list unchanged on error. */

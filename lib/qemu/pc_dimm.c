@@ -53,12 +53,12 @@ static int dimm_unplug_request(struct qemu_vm *vm, struct memory_device *md)
 }
 
 static const struct memory_device_ops pc_dimm_ops = {
-	.qom_type = "pc-dimm",
-	.get_addr = dimm_get_addr,
-	.get_region_size = dimm_get_size,
-	.get_plugged_size = dimm_get_size,
-	.fill_info = dimm_fill_info,
-	.unplug_request = dimm_unplug_request,
+    .qom_type = "pc-dimm",
+    .get_addr = dimm_get_addr,
+    .get_region_size = dimm_get_size,
+    .get_plugged_size = dimm_get_size,
+    .fill_info = dimm_fill_info,
+    .unplug_request = dimm_unplug_request,
 };
 
 struct pc_dimm *to_pc_dimm(struct memory_device *md)
@@ -86,8 +86,9 @@ struct pc_dimm *pc_dimm_in_slot(const struct qemu_vm *vm, int slot)
 static int pick_slot(const struct qemu_vm *vm, int *slot, char *err, size_t errlen)
 {
 	if (*slot >= 0 && (unsigned int)*slot >= vm->slots)
-		return error_setg(err, errlen, "invalid slot number %d, valid range is [0-%" PRIu64 "]",
-				  *slot, (uint64_t)vm->slots - 1);
+		return error_setg(err, errlen,
+				  "invalid slot number %d, valid range is [0-%" PRIu64 "]", *slot,
+				  (uint64_t)vm->slots - 1);
 	if (!vm->slots)
 		return error_setg(err, errlen,
 				  "no slots where allocated, please specify the 'slots' option");
@@ -132,16 +133,17 @@ static int pre_plug(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
 	if (*node < 0)
 		*node = 0;
 	if (*node >= nr_nodes)
-		return error_setg(err, errlen,
-				  "'DIMM property node has value %d' which exceeds the number of numa nodes: %d",
-				  *node, nr_nodes);
+		return error_setg(
+		    err, errlen,
+		    "'DIMM property node has value %d' which exceeds the number of numa nodes: %d",
+		    *node, nr_nodes);
 	if ((*b)->in_use)
 		return error_setg(err, errlen, "can't use already busy memdev: %s", o->memdev);
 	return 0;
 }
 
-int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out,
-		 char *err, size_t errlen)
+int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out, char *err,
+		 size_t errlen)
 {
 	struct memory_backend *b = NULL;
 	int slot = o->slot, node = o->node;

@@ -30,11 +30,11 @@ const struct pc_dimm *to_pc_dimm_const(const struct memory_device *md);
 struct pc_dimm *pc_dimm_in_slot(const struct qemu_vm *vm, int slot);
 
 struct pc_dimm_opts {
-	const char *id;     /* NULL: anonymous */
+	const char *id;	    /* NULL: anonymous */
 	const char *memdev; /* backend id, NULL if not given */
-	int node;           /* < 0: default (0) */
-	uint64_t addr;      /* 0: automatic */
-	int slot;           /* < 0: automatic */
+	int node;	    /* < 0: default (0) */
+	uint64_t addr;	    /* 0: automatic */
+	int slot;	    /* < 0: automatic */
 	bool hotplugged;
 };
 
@@ -42,8 +42,8 @@ struct pc_dimm_opts {
  * in QEMU's order of checks. -ENOENT: memdev names no object (QMP class
  * DeviceNotFound); -EINVAL: anything else (GenericError), with QEMU's
  * message in err; -ENOMEM. The VM is unchanged on error. */
-int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out,
-		 char *err, size_t errlen);
+int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out, char *err,
+		 size_t errlen);
 /* Unplugs and frees the DIMM, releasing its backend. */
 void pc_dimm_unplug(struct qemu_vm *vm, struct pc_dimm *d);
 

@@ -15,7 +15,7 @@
 #include "seabios_e820.h"
 
 #define TARGET_PAGE_SIZE 4096ULL /* x86: qemu_target_page_size() */
-#define MAX_NODES        64      /* QEMU's MAX_NODES */
+#define MAX_NODES	 64	 /* QEMU's MAX_NODES */
 
 struct json_object;
 
@@ -50,7 +50,7 @@ struct qemu_vm {
 	enum qemu_machine_type type;
 	char machine_name[40]; /* the versioned machine type, e.g. pc-i440fx-7.2 */
 	bool hypervisor_bit;
-	bool amd_cpu;           /* qemu64, the default under TCG, is AuthenticAMD */
+	bool amd_cpu;		/* qemu64, the default under TCG, is AuthenticAMD */
 	unsigned int phys_bits; /* 40 unless -cpu ...,phys-bits=N */
 	unsigned int nr_anon_devices;
 	unsigned int smp;

@@ -37,7 +37,8 @@ static const char *arg_string(struct json_object *args, const char *key)
 {
 	struct json_object *v;
 
-	if (!args || !json_object_object_get_ex(args, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!args || !json_object_object_get_ex(args, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -76,7 +77,8 @@ static struct json_object *invalid_type(const char *key, const char *expected)
 {
 	char desc[160];
 
-	snprintf(desc, sizeof(desc), "Invalid parameter type for '%s', expected: %s", key, expected);
+	snprintf(desc, sizeof(desc), "Invalid parameter type for '%s', expected: %s", key,
+		 expected);
 	return qmp_error("GenericError", desc);
 }
 
@@ -126,7 +128,8 @@ static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object
 	if (!driver)
 		return missing("driver");
 	if (!strcmp(driver, "virtio-mem-pci"))
-		return qmp_error("GenericError", "virtio-mem is not supported by the memhp model yet");
+		return qmp_error("GenericError",
+				 "virtio-mem is not supported by the memhp model yet");
 	if (strcmp(driver, "pc-dimm")) {
 		snprintf(err, sizeof(err), "'%s' is not a valid device model name", driver);
 		return qmp_error("GenericError", err);
@@ -217,7 +220,8 @@ static struct json_object *qom_args(struct json_object *args, const char *const 
 		if (i < nr_strings && !json_object_is_type(v, json_type_string))
 			return invalid_type(keys[i], "string");
 	}
-	json_object_object_foreach(args, key, val) {
+	json_object_object_foreach(args, key, val)
+	{
 		bool known = false;
 
 		(void)val;
@@ -277,15 +281,15 @@ struct qmp_command {
 };
 
 static const struct qmp_command qmp_commands[] = {
-	{"qmp_capabilities", cmd_qmp_capabilities},
-	{"object-add", cmd_object_add},
-	{"object-del", cmd_object_del},
-	{"device_add", cmd_device_add},
-	{"device_del", cmd_device_del},
-	{"query-memory-devices", cmd_query_memory_devices},
-	{"query-memory-size-summary", cmd_query_memory_size_summary},
-	{"qom-get", cmd_qom_get},
-	{"qom-set", cmd_qom_set},
+    {"qmp_capabilities", cmd_qmp_capabilities},
+    {"object-add", cmd_object_add},
+    {"object-del", cmd_object_del},
+    {"device_add", cmd_device_add},
+    {"device_del", cmd_device_del},
+    {"query-memory-devices", cmd_query_memory_devices},
+    {"query-memory-size-summary", cmd_query_memory_size_summary},
+    {"qom-get", cmd_qom_get},
+    {"qom-set", cmd_qom_set},
 };
 
 struct json_object *qmp_execute(struct qemu_vm *vm, struct json_object *cmd)

@@ -158,7 +158,8 @@ static int qom_resolve(const struct qemu_vm *vm, const char *path, struct qom_ob
 		}
 		for (size_t i = 0; i < vm->nr_backends; i++) {
 			canon(&c, 2, "objects", vm->backends[i]->id, NULL);
-			consider(&s, &c, (struct qom_obj){.kind = QOM_BACKEND, .backend = vm->backends[i]});
+			consider(&s, &c,
+				 (struct qom_obj){.kind = QOM_BACKEND, .backend = vm->backends[i]});
 		}
 	}
 	free(p.buf);
@@ -276,7 +277,8 @@ static int dimm_set_memdev(const struct qemu_vm *vm, const struct pc_dimm *d,
 	const char *path;
 
 	if (!json_object_is_type(value, json_type_string))
-		return error_setg(err, errlen, "Invalid parameter type for 'memdev', expected: string");
+		return error_setg(err, errlen,
+				  "Invalid parameter type for 'memdev', expected: string");
 	path = json_object_get_string(value);
 	if (qom_resolve(vm, path, &target))
 		return not_found(path, err, errlen);
@@ -284,7 +286,8 @@ static int dimm_set_memdev(const struct qemu_vm *vm, const struct pc_dimm *d,
 		return error_setg(err, errlen,
 				  "Invalid parameter type for 'memdev', expected: memory-backend");
 	return error_setg(err, errlen,
-			  "Attempt to set link property 'memdev' on device '%s' (type 'pc-dimm') after it was realized",
+			  "Attempt to set link property 'memdev' on device '%s' (type 'pc-dimm') "
+			  "after it was realized",
 			  d->md.id ? d->md.id : "(null)");
 }
 
@@ -295,10 +298,12 @@ static int dimm_set(const struct qemu_vm *vm, const struct pc_dimm *d, const cha
 	if (!strcmp(prop, "addr") || !strcmp(prop, "slot") || !strcmp(prop, "node")) {
 		if (d->md.id)
 			return error_setg(err, errlen,
-					  "Attempt to set property '%s' on device '%s' (type 'pc-dimm') after it was realized",
+					  "Attempt to set property '%s' on device '%s' (type "
+					  "'pc-dimm') after it was realized",
 					  prop, d->md.id);
 		return error_setg(err, errlen,
-				  "Attempt to set property '%s' on anonymous device (type 'pc-dimm') after it was realized",
+				  "Attempt to set property '%s' on anonymous device (type "
+				  "'pc-dimm') after it was realized",
 				  prop);
 	}
 	if (!strcmp(prop, "memdev"))
@@ -312,8 +317,8 @@ static int dimm_set(const struct qemu_vm *vm, const struct pc_dimm *d, const cha
 	return 1; /* read-only or unknown: the caller tells which */
 }
 
-int qom_set(struct qemu_vm *vm, const char *path, const char *property,
-	    struct json_object *value, char *err, size_t errlen)
+int qom_set(struct qemu_vm *vm, const char *path, const char *property, struct json_object *value,
+	    char *err, size_t errlen)
 {
 	struct json_object *probe;
 	struct qom_obj o;

@@ -16,7 +16,7 @@ int qom_get(const struct qemu_vm *vm, const char *path, const char *property,
 
 /* Sets the property to value. Errors as qom_get(); nothing changes on
  * error. */
-int qom_set(struct qemu_vm *vm, const char *path, const char *property,
-	    struct json_object *value, char *err, size_t errlen);
+int qom_set(struct qemu_vm *vm, const char *path, const char *property, struct json_object *value,
+	    char *err, size_t errlen);
 
 #endif

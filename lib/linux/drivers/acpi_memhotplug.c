@@ -19,10 +19,10 @@
 /* The driver's binding of one ACPI memory device (PNP0C80). */
 struct acpi_memory_device {
 	struct acpi_memory_slot res; /* _CRS and _PXM when it appeared */
-	unsigned int instance;       /* N of its ACPI name PNP0C80:NN */
+	unsigned int instance;	     /* N of its ACPI name PNP0C80:NN */
 	struct fwnode_handle fwnode; /* what its blocks' firmware_node points at */
-	bool bound;                  /* acpi_memhotplug driver attached */
-	int group_id;                /* its static memory group while bound */
+	bool bound;		     /* acpi_memhotplug driver attached */
+	int group_id;		     /* its static memory group while bound */
 };
 
 struct acpi_memhotplug {
@@ -68,7 +68,8 @@ static int device_nid(const struct acpi_memhotplug *drv, const struct acpi_memor
 }
 
 static void for_each_block(struct acpi_memhotplug *drv, struct acpi_memory_device *dev,
-			   void (*fn)(struct kernel *k, struct memory_block *b, void *arg), void *arg)
+			   void (*fn)(struct kernel *k, struct memory_block *b, void *arg),
+			   void *arg)
 {
 	struct kernel *k = drv->k;
 	uint64_t first = dev->res.addr / k->block_size;
