@@ -71,6 +71,11 @@ static void acpi_fw_eject(void *ctx, unsigned int slot)
 	m->acpi_fw.eject(m->acpi_fw.ctx, slot);
 }
 
+static int acpi_probe(void *drv)
+{
+	return acpi_memhotplug_scan(drv);
+}
+
 static int acpi_notify(void *drv, unsigned int id, int event)
 {
 	return acpi_memhotplug_notify(drv, id, event);
@@ -82,12 +87,12 @@ static void acpi_release(void *drv)
 }
 
 static const struct guest_driver_ops acpi_memhotplug_driver = {
+    .probe = acpi_probe,
     .notify = acpi_notify,
     .release = acpi_release,
 };
 
-/* Binds the ACPI memory driver and lets it scan the slots, which finds the
- * cold-plugged DIMMs slot by slot. */
+/* Binds the ACPI memory driver to QEMU's memory hotplug controller. */
 static int bind_acpi_memory(struct machine *m)
 {
 	struct acpi_memory_firmware fw = {
@@ -105,7 +110,21 @@ static int bind_acpi_memory(struct machine *m)
 		return ret;
 	m->bindings[QEMU_HOTPLUG_ACPI_MEMORY] =
 	    (struct guest_binding){.ops = &acpi_memhotplug_driver, .drv = drv};
-	return acpi_memhotplug_scan(drv);
+	return 0;
+}
+
+/* The guest's boot: every bound driver finds its devices (the ACPI scan
+ * finds cold-plugged DIMMs slot by slot). */
+static int probe_drivers(struct machine *m)
+{
+	for (size_t i = 0; i < MACHINE_NR_BINDINGS; i++) {
+		const struct guest_binding *b = &m->bindings[i];
+		int ret = b->drv ? b->ops->probe(b->drv) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int machine_create(const struct machine_config *cfg, struct machine **out, size_t *bad_arg,
@@ -134,6 +153,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 	}
 	if (!ret)
 		ret = bind_acpi_memory(m);
+	if (!ret)
+		ret = probe_drivers(m);
 	if (ret) {
 		machine_free(m);
 		return ret;

@@ -17,6 +17,8 @@ struct json_object;
  * ACPI memory driver for all memory slots; next, one virtio-mem driver
  * per device). */
 struct guest_driver_ops {
+	/* The boot-time scan: binds the devices already there. 0 or -errno. */
+	int (*probe)(void *drv);
 	/* The host's notification `event` about device `id` (a slot). 0, or
 	 * a negative errno that stops machine_run_pending(). */
 	int (*notify)(void *drv, unsigned int id, int event);

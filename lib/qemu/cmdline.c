@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "acpi_memory_hotplug.h"
-#include "error.h"
+#include "qemu_error.h"
 #include "pc.h"
 #include "qemu.h"
 #include "strparse.h"

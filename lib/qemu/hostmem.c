@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "array.h"
-#include "error.h"
+#include "qemu_error.h"
 #include "qemu.h"
 #include "units.h"
 

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 
 #include "array.h"
-#include "error.h"
+#include "qemu_error.h"
 #include "qemu.h"
 #include "units.h"
 

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 
 #include "acpi_memory_hotplug.h"
-#include "error.h"
+#include "qemu_error.h"
 #include "hostmem.h"
 #include "qemu.h"
 

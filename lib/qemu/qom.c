@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "error.h"
+#include "qemu_error.h"
 #include "qemu.h"
 
 enum qom_kind {

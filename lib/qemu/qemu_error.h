@@ -1,7 +1,7 @@
 /* QEMU's Error reporting reduced to what the model needs: a message in a
  * caller's buffer (util/error.c error_setg) and the id rule of util/id.c. */
-#ifndef MEMHP_QEMU_ERROR_H
-#define MEMHP_QEMU_ERROR_H
+#ifndef MEMHP_QEMU_QEMU_ERROR_H
+#define MEMHP_QEMU_QEMU_ERROR_H
 
 #include <errno.h>
 #include <stdarg.h>
