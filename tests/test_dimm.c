@@ -526,6 +526,93 @@ static void test_qmp_device_del_unknown(void **state)
 	machine_free(m);
 }
 
+/* Something onlines block `reonline` again while the eject offlines the
+ * DIMM's last block: a MEM_OFFLINE listener standing in for a user-space
+ * onliner racing with the eject. */
+struct reonline_race {
+	struct kernel *k;
+	uint64_t trigger_pfn; /* offlining from this pfn on fires it */
+	uint64_t reonline;
+	bool armed;
+	int fired;
+};
+
+static int reonline_call(void *data, enum memory_block_state action,
+			 const struct memory_notify *arg)
+{
+	struct reonline_race *r = data;
+
+	if (!r->armed || action != MEM_OFFLINE || arg->start_pfn < r->trigger_pfn)
+		return 0;
+	r->armed = false;
+	r->fired++;
+	assert_int_equal(device_online(r->k, find_memory_block(r->k, r->reonline)), 0);
+	return 0;
+}
+
+/* remove_memory() failing after the DIMM's blocks were offlined. The
+ * kernel's try_remove_memory() refuses (-EBUSY) while a block of the range
+ * is online, and __remove_memory() then BUG()s: the driver has already
+ * let the device go. The model keeps the device bound with its blocks
+ * (they still point at its firmware node) and answers as
+ * acpi_device_hotplug() maps -EBUSY: _OST ACPI_OST_SC_DEVICE_BUSY (0x82).
+ * QEMU keeps the DIMM; a later eject succeeds. */
+static void test_dimm_remove_failure_keeps_device(void **state)
+{
+	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G",
+				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
+	struct reonline_race race = {.reonline = 40, .armed = true};
+	struct memory_notifier nb = {.call = reonline_call, .data = &race};
+	struct json_object *reply, *list, *info, *v;
+
+	(void)state;
+	race.k = m->kernel;
+	race.trigger_pfn = 41 * m->kernel->pages_per_block;
+	/* pc 4 GiB: device memory at 5 GiB = block 40; 256 MiB = blocks 40-41 */
+	add_dimm(m, "m1", "d1", 256 * MiB);
+	assert_true(machine_run_pending(m) >= 0);
+	assert_true(tu_block_exists(m, 40) && tu_block_exists(m, 41));
+	assert_int_equal(register_memory_notifier(m->kernel, &nb), 0);
+	json_object_put(m->events);
+	m->events = json_object_new_array();
+
+	del_dimm(m, "d1");
+	assert_true(machine_run_pending(m) >= 0);
+	assert_int_equal(race.fired, 1);
+	info = ost_info(m, 3, 0);
+	assert_non_null(info);
+	assert_true(json_object_object_get_ex(info, "status", &v));
+	assert_int_equal(json_object_get_int(v), 0x84);
+	info = ost_info(m, 3, 1);
+	assert_non_null(info);
+	assert_true(json_object_object_get_ex(info, "status", &v));
+	assert_int_equal(json_object_get_int(v), 0x82);
+	assert_true(json_object_object_get_ex(info, "device", &v));
+	assert_string_equal(json_object_get_string(v), "d1");
+	assert_null(ost_info(m, 3, 2));
+	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
+	/* still plugged on the host, still bound in the guest */
+	reply = query_devices(m, &list);
+	assert_int_equal(json_object_array_length(list), 1);
+	assert_string_equal(data_str(dev_data(list, 0), "id"), "d1");
+	json_object_put(reply);
+	assert_true(tu_block_exists(m, 40) && tu_block_exists(m, 41));
+	assert_string_equal(tu_readlink(m, MEM "/memory40/firmware_node"),
+			    "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0A06:04/PNP0C80:00");
+	assert_string_equal(tu_readlink(m, MEM "/memory41/firmware_node"),
+			    "../../../LNXSYSTM:00/LNXSYBUS:00/PNP0A06:04/PNP0C80:00");
+	assert_non_null(memory_group_find_by_id(&m->kernel->groups, 0));
+
+	/* Without the race the device goes, group and all. */
+	del_dimm(m, "d1");
+	assert_true(machine_run_pending(m) >= 0);
+	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
+	assert_false(tu_block_exists(m, 40) || tu_block_exists(m, 41));
+	assert_null(memory_group_find_by_id(&m->kernel->groups, 0));
+	unregister_memory_notifier(m->kernel, &race);
+	machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +628,7 @@ int main(void)
 						teardown_machine),
 		cmocka_unit_test(test_dimm_misaligned_64m),
 		cmocka_unit_test(test_qmp_device_del_unknown),
+		cmocka_unit_test(test_dimm_remove_failure_keeps_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,7 +186,7 @@ static inline struct json_object *tu_qmp(struct machine *m, const char *json)
 	struct json_object *cmd = json_tokener_parse(json), *reply;
 
 	assert_non_null(cmd);
-	reply = qmp_execute(m, cmd);
+	reply = qmp_execute(m->vm, cmd);
 	json_object_put(cmd);
 	assert_non_null(reply);
 	return reply;

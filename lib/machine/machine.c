@@ -1,111 +1,130 @@
+/* One machine: QEMU, the guest kernel, the guest drivers bound to QEMU's
+ * hotplug controllers, and the FIFO of notifications between them. */
 #include "machine.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-/* Where each node's RAM lies in guest-physical space: QEMU hands out RAM
- * node by node, the part past the low-memory end continuing above 4 GiB. */
-static size_t node_phys_ranges(const struct qemu_vm *vm, struct firmware_range *out)
+#include "acpi_memhotplug.h"
+#include "acpi_memory_hotplug.h"
+#include "array.h"
+#include "firmware.h"
+
+/* More work than this in one run means work keeps queueing work. */
+#define MACHINE_MAX_WORK (1u << 20)
+
+static void event_sink(void *ctx, const char *name, struct json_object *data)
 {
-	uint64_t off = 0;
-	size_t n = 0;
+	struct machine *m = ctx;
+	struct json_object *ev = json_object_new_object();
 
-	if (!vm->nr_numa) {
-		out[0] = (struct firmware_range){.start = 0, .end = UINT64_MAX, .nid = 0};
-		return 1;
-	}
-	for (int i = 0; i < vm->nr_numa; i++) {
-		uint64_t s = off, e = off + vm->numa[i].mem;
-		int nid = vm->numa[i].nodeid;
-
-		off = e;
-		if (s < vm->below_4g)
-			out[n++] = (struct firmware_range){
-				.start = s, .end = e < vm->below_4g ? e : vm->below_4g, .nid = nid};
-		if (e > vm->below_4g) {
-			s = s > vm->below_4g ? s : vm->below_4g;
-			out[n++] = (struct firmware_range){
-				.start = s - vm->below_4g + vm->above_4g_start,
-				.end = e - vm->below_4g + vm->above_4g_start,
-				.nid = nid};
-		}
-	}
-	return n;
+	json_object_object_add(ev, "event", json_object_new_string(name));
+	if (data)
+		json_object_object_add(ev, "data", data);
+	json_object_array_add(m->events, ev);
 }
 
-/* Boot RAM per node: the usable e820 ranges cut at the NUMA boundaries
- * QEMU describes in the SRAT. */
-static int split_ram_by_node(const struct qemu_vm *vm, struct firmware_range **out, size_t *nr)
+/* QEMU's hotplug handler raised a notification: the guest handles it
+ * when the machine next runs its work. 0 or -ENOMEM, queue unchanged. */
+static int queue_notification(void *ctx, enum qemu_hotplug_bus bus, unsigned int id, int event)
 {
-	struct firmware_range nodes[2 * 64 + 1];
-	size_t nr_nodes = node_phys_ranges(vm, nodes), n = 0;
-	struct firmware_range *r = calloc(vm->nr_e820 * nr_nodes + 1, sizeof(*r));
+	struct machine *m = ctx;
 
-	if (!r)
+	if (array_grow(&m->work, &m->work_cap, m->nr_work + 1, sizeof(*m->work)))
 		return -ENOMEM;
-	for (size_t i = 0; i < vm->nr_e820; i++) {
-		const struct e820_entry *e = &vm->e820[i];
-
-		if (e->type != E820_RAM)
-			continue;
-		for (size_t j = 0; j < nr_nodes; j++) {
-			uint64_t s = e->addr > nodes[j].start ? e->addr : nodes[j].start;
-			uint64_t end = e->addr + e->size < nodes[j].end ? e->addr + e->size : nodes[j].end;
-
-			if (s < end)
-				r[n++] = (struct firmware_range){.start = s, .end = end, .nid = nodes[j].nid};
-		}
-	}
-	*out = r;
-	*nr = n;
+	m->work[m->nr_work++] = (struct machine_work){.bus = bus, .id = id, .event = event};
 	return 0;
 }
 
-static int boot_kernel(struct machine *m, const struct machine_config *cfg)
+/* A device gone from the host leaves its queued notifications nothing to do. */
+static void cancel_work(struct machine *m, enum qemu_hotplug_bus bus, unsigned int id)
 {
-	const struct qemu_vm *vm = m->vm;
-	int nr_nodes = 1;
-	struct firmware_range hotplug;
-	struct boot_info bi = {
-		.version = cfg->version,
-		.is_vm = vm->hypervisor_bit,
-		.cmdline = cfg->kernel_cmdline,
+	for (size_t i = 0; i < m->nr_work; i++)
+		if (m->work[i].bus == bus && m->work[i].id == id)
+			m->work[i].cancelled = true;
+}
+
+/* The firmware methods the ACPI driver calls: QEMU's, plus the machine's
+ * bookkeeping when _EJ0 takes a device away. */
+static int acpi_fw_get_slot(void *ctx, unsigned int slot, struct acpi_memory_slot *out)
+{
+	struct machine *m = ctx;
+
+	return m->acpi_fw.get_slot(m->acpi_fw.ctx, slot, out);
+}
+
+static void acpi_fw_ost(void *ctx, unsigned int slot, int source, int status)
+{
+	struct machine *m = ctx;
+
+	m->acpi_fw.ost(m->acpi_fw.ctx, slot, source, status);
+}
+
+static void acpi_fw_eject(void *ctx, unsigned int slot)
+{
+	struct machine *m = ctx;
+
+	cancel_work(m, QEMU_HOTPLUG_ACPI_MEMORY, slot);
+	m->acpi_fw.eject(m->acpi_fw.ctx, slot);
+}
+
+static int acpi_probe(void *drv)
+{
+	return acpi_memhotplug_scan(drv);
+}
+
+static int acpi_notify(void *drv, unsigned int id, int event)
+{
+	return acpi_memhotplug_notify(drv, id, event);
+}
+
+static void acpi_release(void *drv)
+{
+	acpi_memhotplug_free(drv);
+}
+
+static const struct guest_driver_ops acpi_memhotplug_driver = {
+    .probe = acpi_probe,
+    .notify = acpi_notify,
+    .release = acpi_release,
+};
+
+/* Binds the ACPI memory driver to QEMU's memory hotplug controller. */
+static int bind_acpi_memory(struct machine *m)
+{
+	struct acpi_memory_firmware fw = {
+	    .get_slot = acpi_fw_get_slot,
+	    .ost = acpi_fw_ost,
+	    .eject = acpi_fw_eject,
+	    .ctx = m,
 	};
+	struct acpi_memhotplug *drv;
 	int ret;
 
-	for (int i = 0; i < vm->nr_numa; i++)
-		if (vm->numa[i].nodeid + 1 > nr_nodes)
-			nr_nodes = vm->numa[i].nodeid + 1;
-	bi.nr_nodes = nr_nodes;
-	/* Without cpus= QEMU deals whole sockets round-robin to the nodes; a
-	 * plain -smp N is one socket (observed: node 1 of a two-node VM with
-	 * -smp 2 and no memory on it stays offline). */
-	for (unsigned int cpu = 0; cpu < vm->smp; cpu++) {
-		unsigned int socket = cpu / (vm->smp / vm->sockets);
-
-		bi.cpus_per_node[vm->nr_numa ? vm->numa[socket % (unsigned int)vm->nr_numa].nodeid
-					     : 0]++;
-	}
-	if (vm->device_memory_size) {
-		hotplug = (struct firmware_range){
-			.start = vm->device_memory_base,
-			.end = vm->device_memory_base + vm->device_memory_size,
-			.nid = vm->nr_numa ? vm->numa[vm->nr_numa - 1].nodeid : 0,
-			.hotpluggable = true,
-		};
-		bi.hotplug = &hotplug;
-		bi.nr_hotplug = 1;
-	}
-	ret = split_ram_by_node(vm, &bi.ram, &bi.nr_ram);
+	acpi_memory_firmware_init(m->vm, &m->acpi_fw);
+	ret = acpi_memhotplug_create(m->kernel, &fw, &drv);
 	if (ret)
 		return ret;
-	ret = kernel_boot(&bi, &m->kernel);
-	free(bi.ram);
-	return ret;
+	m->bindings[QEMU_HOTPLUG_ACPI_MEMORY] =
+	    (struct guest_binding){.ops = &acpi_memhotplug_driver, .drv = drv};
+	return 0;
+}
+
+/* The guest's boot: every bound driver finds its devices (the ACPI scan
+ * finds cold-plugged DIMMs slot by slot). */
+static int probe_drivers(struct machine *m)
+{
+	for (size_t i = 0; i < MACHINE_NR_BINDINGS; i++) {
+		const struct guest_binding *b = &m->bindings[i];
+		int ret = b->drv ? b->ops->probe(b->drv) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int machine_create(const struct machine_config *cfg, struct machine **out, size_t *bad_arg,
@@ -120,16 +139,21 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 	ret = m->events ? 0 : -ENOMEM;
 	if (!ret)
 		ret = qemu_vm_create(cfg->qemu_argv, cfg->qemu_argc, &m->vm, bad_arg, err, errlen);
-	if (!ret)
-		ret = boot_kernel(m, cfg);
+	if (!ret) {
+		m->vm->hooks = (struct qemu_vm_hooks){
+		    .device_notify = queue_notification,
+		    .event = event_sink,
+		    .ctx = m,
+		};
+		ret = firmware_boot_kernel(m->vm, cfg->version, cfg->kernel_cmdline, &m->kernel);
+	}
 	/* Subscribed before the boot-time ACPI scan, which may online blocks. */
 	if (!ret && cfg->observer)
 		ret = register_memory_observer(m->kernel, cfg->observer);
-	/* Cold-plugged DIMMs are found by the ACPI scan at boot, slot by slot. */
-	for (unsigned int slot = 0; !ret && slot < m->vm->slots; slot++)
-		for (size_t i = 0; !ret && i < m->vm->nr_dimms; i++)
-			if (m->vm->dimms[i]->slot == (int)slot)
-				ret = acpi_memory_device_add(m, m->vm->dimms[i]);
+	if (!ret)
+		ret = bind_acpi_memory(m);
+	if (!ret)
+		ret = probe_drivers(m);
 	if (ret) {
 		machine_free(m);
 		return ret;
@@ -142,8 +166,9 @@ void machine_free(struct machine *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; i < 256; i++)
-		free(m->acpi_devices[i]);
+	for (size_t i = 0; i < MACHINE_NR_BINDINGS; i++)
+		if (m->bindings[i].drv)
+			m->bindings[i].ops->release(m->bindings[i].drv);
 	kernel_free(m->kernel);
 	qemu_vm_free(m->vm);
 	free(m->work);
@@ -153,82 +178,44 @@ void machine_free(struct machine *m)
 
 const char *machine_memory_device_id(const struct machine *m, uint64_t addr)
 {
-	for (size_t i = 0; i < m->vm->nr_dimms; i++) {
-		const struct pc_dimm *d = m->vm->dimms[i];
+	const struct memory_device *md = memory_device_at(m->vm, addr);
 
-		if (addr >= d->addr && addr - d->addr < d->memdev->size)
-			return d->id;
-	}
-	return NULL;
+	return md ? md->id : NULL;
 }
 
-void machine_emit_event(struct machine *m, const char *name, struct json_object *data)
+struct json_object *machine_memory_devices_json(const struct machine *m)
 {
-	struct json_object *ev = json_object_new_object();
-
-	json_object_object_add(ev, "event", json_object_new_string(name));
-	if (data)
-		json_object_object_add(ev, "data", data);
-	json_object_array_add(m->events, ev);
+	return memory_device_query_list(m->vm);
 }
 
-int machine_queue_work(struct machine *m, enum acpi_work_kind kind, struct pc_dimm *dimm)
+static int dispatch(struct machine *m, const struct machine_work *w)
 {
-	if (m->nr_work == m->work_cap) {
-		size_t cap = m->work_cap ? m->work_cap * 2 : 8;
-		struct acpi_work *v = realloc(m->work, cap * sizeof(*v));
+	const struct guest_binding *b = &m->bindings[w->bus];
 
-		if (!v)
-			return -ENOMEM;
-		m->work = v;
-		m->work_cap = cap;
-	}
-	m->work[m->nr_work++] = (struct acpi_work){kind, dimm};
-	return 0;
-}
-
-static void eject_dimm(struct machine *m, struct pc_dimm *d)
-{
-	struct json_object *data;
-	char path[300];
-	int slot;
-
-	if (acpi_memory_device_eject(m, d))
-		return;
-	/* _EJ0: QEMU unplugs the DIMM and reports it gone. */
-	data = json_object_new_object();
-	if (d->id) {
-		json_object_object_add(data, "device", json_object_new_string(d->id));
-		snprintf(path, sizeof(path), "/machine/peripheral/%s", d->id);
-	} else {
-		snprintf(path, sizeof(path), "/machine/peripheral-anon/device[%u]", d->anon_index);
-	}
-	json_object_object_add(data, "path", json_object_new_string(path));
-	/* Eject requests still queued for this DIMM have nothing left to do. */
-	for (size_t i = 0; i < m->nr_work; i++)
-		if (m->work[i].dimm == d)
-			m->work[i].dimm = NULL;
-	slot = d->slot;
-	qemu_vm_dimm_unplug(m->vm, d);
-	machine_emit_event(m, "DEVICE_DELETED", data);
-	acpi_memory_device_ejected(m, slot);
+	/* No driver bound: the notification goes unanswered, as on a guest
+	 * without the driver. */
+	if (!b->drv)
+		return 0;
+	return b->ops->notify(b->drv, w->id, w->event);
 }
 
 int machine_run_pending(struct machine *m)
 {
-	int done = 0;
+	int done = 0, ret = 0;
 
 	/* Work may queue more work; take items in order until none is left. */
-	for (size_t i = 0; i < m->nr_work; i++, done++) {
-		struct acpi_work w = m->work[i];
+	for (size_t i = 0; i < m->nr_work && !ret; i++) {
+		struct machine_work w = m->work[i];
 
-		if (!w.dimm)
+		if (i >= MACHINE_MAX_WORK) {
+			ret = -ELOOP;
+			break;
+		}
+		if (w.cancelled)
 			continue;
-		if (w.kind == ACPI_WORK_INSERT)
-			acpi_memory_device_add(m, w.dimm);
-		else
-			eject_dimm(m, w.dimm);
+		ret = dispatch(m, &w);
+		done++;
 	}
 	m->nr_work = 0;
-	return done;
+	return ret ? ret : done;
 }

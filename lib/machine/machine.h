@@ -1,41 +1,52 @@
-/* One modelled machine: the QEMU host, the guest kernel, and the
- * asynchronous work between them (ACPI notifications, QMP events). */
+/* One modelled machine: the QEMU host, the guest kernel and its drivers,
+ * and the asynchronous work between them (device notifications from the
+ * host, handled by the guest driver bound to them; QMP events back). */
 #ifndef MEMHP_MACHINE_H
 #define MEMHP_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "acpi_memory_slot.h"
 #include "kernel.h"
-#include "qemu_vm.h"
+#include "qemu.h"
 
 struct json_object;
 
-/* Linux's binding of one ACPI memory device (PNP0C80), per DIMM slot. */
-struct acpi_memory_device {
-	unsigned int slot;
-	unsigned int instance; /* N of its ACPI name PNP0C80:NN */
-	struct fwnode_handle fwnode; /* what its blocks' firmware_node points at */
-	struct pc_dimm *dimm;
-	bool bound;   /* acpi_memhotplug driver attached */
-	int group_id; /* its static memory group while bound */
-	uint64_t start, size;
+/* A guest driver as the machine drives it: one instance per binding (the
+ * ACPI memory driver for all memory slots; next, one virtio-mem driver
+ * per device). */
+struct guest_driver_ops {
+	/* The boot-time scan: binds the devices already there. 0 or -errno. */
+	int (*probe)(void *drv);
+	/* The host's notification `event` about device `id` (a slot). 0, or
+	 * a negative errno that stops machine_run_pending(). */
+	int (*notify)(void *drv, unsigned int id, int event);
+	/* Unbinds and frees the driver instance. */
+	void (*release)(void *drv);
 };
 
-enum acpi_work_kind {
-	ACPI_WORK_INSERT,
-	ACPI_WORK_EJECT,
+struct guest_binding {
+	const struct guest_driver_ops *ops;
+	void *drv; /* NULL: nothing bound */
 };
 
-struct acpi_work {
-	enum acpi_work_kind kind;
-	struct pc_dimm *dimm;
+#define MACHINE_NR_BINDINGS (QEMU_HOTPLUG_ACPI_MEMORY + 1)
+
+/* Queued work: the notification, by stable ids (never a host pointer). */
+struct machine_work {
+	enum qemu_hotplug_bus bus; /* which binding handles it */
+	unsigned int id;	   /* the device on that bus: a slot */
+	int event;
+	bool cancelled; /* the device went away before it ran */
 };
 
 struct machine {
 	struct qemu_vm *vm;
 	struct kernel *kernel;
-	struct acpi_memory_device *acpi_devices[256]; /* by slot */
-	struct acpi_work *work;
+	struct guest_binding bindings[MACHINE_NR_BINDINGS]; /* by bus */
+	struct acpi_memory_firmware acpi_fw;		    /* QEMU's, wrapped for the guest */
+	struct machine_work *work;			    /* FIFO */
 	size_t nr_work, work_cap;
 	struct json_object *events; /* QMP events not yet reported (array) */
 };
@@ -56,24 +67,18 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 		   char *err, size_t errlen);
 void machine_free(struct machine *m);
 
-/* Runs queued asynchronous work to quiescence. Returns the number of work
- * items run, or a negative errno. */
+/* Runs queued work, and the work it queues, in order until none is left.
+ * Returns the number of items run, or a negative errno: a driver's failure
+ * (-ENOMEM) or -ELOOP when work keeps queueing work past a bound. Work not
+ * run is dropped either way. */
 int machine_run_pending(struct machine *m);
 
 /* The id of the host memory device that holds guest-physical address
  * addr, or NULL (no device, or one without an id). */
 const char *machine_memory_device_id(const struct machine *m, uint64_t addr);
 
-/* Records a QMP event (takes ownership of data). */
-void machine_emit_event(struct machine *m, const char *name, struct json_object *data);
-
-int machine_queue_work(struct machine *m, enum acpi_work_kind kind, struct pc_dimm *dimm);
-
-/* ACPI memory device driver (acpi_memhotplug.c). */
-int acpi_memory_device_add(struct machine *m, struct pc_dimm *dimm);
-/* The eject request: 0, or the errno whose _OST status QEMU sees. */
-int acpi_memory_device_eject(struct machine *m, struct pc_dimm *dimm);
-/* The _OST Linux sends once _EJ0 removed the DIMM from slot. */
-void acpi_memory_device_ejected(struct machine *m, int slot);
+/* query-memory-devices of the host (for snapshots). NULL when out of
+ * memory; owned by the caller. */
+struct json_object *machine_memory_devices_json(const struct machine *m);
 
 #endif

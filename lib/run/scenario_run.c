@@ -169,7 +169,7 @@ static int model_host(void *ctx, struct backend_step *s)
 	struct model *md = ctx;
 	struct json_object *cmd = json_tokener_parse(s->st->arg), *reply;
 
-	reply = qmp_execute(md->m, cmd);
+	reply = qmp_execute(md->m->vm, cmd);
 	json_object_put(cmd);
 	if (!reply)
 		return step_failed(md, s, "QMP", -ENOMEM);

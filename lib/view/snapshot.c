@@ -12,7 +12,6 @@
 
 #include "array.h"
 #include "machine.h"
-#include "qmp.h"
 #include "run_json.h"
 #include "sysfs.h"
 #include "vfs.h"
@@ -263,7 +262,7 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 
 	kernel_sysfs_ro(m->kernel, &v);
 	return snapshot_from_vfs(&v, label, step, zoneinfo_json(m->kernel),
-				 qmp_query_memory_devices(m));
+				 machine_memory_devices_json(m));
 }
 
 int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen)

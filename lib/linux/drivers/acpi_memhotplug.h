@@ -1,0 +1,28 @@
+/* Linux's ACPI memory device driver (drivers/acpi/acpi_memhotplug.c) with
+ * the part of the ACPI core's hotplug work it needs (drivers/acpi/scan.c:
+ * the eject request). It sees a DIMM only as firmware describes it
+ * (struct acpi_memory_slot) and answers through the firmware's methods. */
+#ifndef MEMHP_ACPI_MEMHOTPLUG_H
+#define MEMHP_ACPI_MEMHOTPLUG_H
+
+#include "acpi_memory_slot.h"
+
+struct acpi_memhotplug;
+struct kernel;
+
+/* The driver bound to the machine's memory hotplug device; fw is copied. */
+int acpi_memhotplug_create(struct kernel *k, const struct acpi_memory_firmware *fw,
+			   struct acpi_memhotplug **out);
+/* Forgets the bindings (the kernel is torn down separately). */
+void acpi_memhotplug_free(struct acpi_memhotplug *drv);
+
+/* The boot-time scan: binds every present slot in slot order, without
+ * _OST. 0 or -ENOMEM. */
+int acpi_memhotplug_scan(struct acpi_memhotplug *drv);
+
+/* A notification about slot (ACPI_NOTIFY_DEVICE_CHECK or
+ * ACPI_NOTIFY_EJECT_REQUEST); the outcome goes to the firmware as _OST.
+ * 0, or -ENOMEM when the driver could not do its work. */
+int acpi_memhotplug_notify(struct acpi_memhotplug *drv, unsigned int slot, int event);
+
+#endif

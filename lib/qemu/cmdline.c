@@ -1,0 +1,455 @@
+/* The QEMU command line: -M/-m/-smp/-object/-numa/-device/-cpu as memhp
+ * models them (softmmu/vl.c, hw/core/machine.c, hw/core/numa.c), and the
+ * machine they build. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "acpi_memory_hotplug.h"
+#include "qemu_error.h"
+#include "pc.h"
+#include "qemu.h"
+#include "strparse.h"
+#include "units.h"
+
+/* "a=1,b=2" option lists: value of key, or NULL. The first element may be
+ * a bare value (returned for key ""). */
+static char *opt_get(const char *opts, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = opts;
+
+	for (int first = 1; p && *p; first = 0) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+
+		if (!kl && first && !eq)
+			return strndup(p, len);
+		if (kl && eq && (size_t)(eq - p) == kl && !strncmp(p, key, kl))
+			return strndup(eq + 1, len - kl - 1);
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+struct parse_ctx {
+	struct qemu_vm *vm;
+	char *err;
+	size_t errlen;
+	/* pc-dimm options are applied after all backends exist */
+	const char *dimm_opts[ACPI_MAX_RAM_SLOTS];
+	size_t dimm_arg[ACPI_MAX_RAM_SLOTS];
+	size_t nr_dimm_opts;
+};
+
+static int parse_machine(struct parse_ctx *c, const char *v)
+{
+	char *type = opt_get(v, "");
+	int ret = 0;
+
+	if (!type)
+		type = opt_get(v, "type");
+	if (!type)
+		return error_setg(c->err, c->errlen, "-M: expected a machine type (pc or q35)");
+	if (!strcmp(type, "q35") || !strncmp(type, "pc-q35", 6))
+		c->vm->type = QEMU_MACHINE_Q35;
+	else if (!strcmp(type, "pc") || !strncmp(type, "pc-i440fx", 9))
+		c->vm->type = QEMU_MACHINE_PC;
+	/* The aliases name QEMU 7.2's newest versions. */
+	if (!strcmp(type, "q35") || !strcmp(type, "pc"))
+		snprintf(c->vm->machine_name, sizeof(c->vm->machine_name), "%s",
+			 !strcmp(type, "pc") ? "pc-i440fx-7.2" : "pc-q35-7.2");
+	else if (!strncmp(type, "pc-q35", 6) || !strncmp(type, "pc-i440fx", 9))
+		snprintf(c->vm->machine_name, sizeof(c->vm->machine_name), "%s", type);
+	else
+		ret =
+		    error_setg(c->err, c->errlen,
+			       "-M: unsupported machine type '%s' (memhp models pc and q35)", type);
+	free(type);
+	return ret;
+}
+
+static int parse_size_opt(struct parse_ctx *c, const char *opt, const char *v, char suffix,
+			  uint64_t *out)
+{
+	if (qemu_strtosz(v, suffix, out))
+		return error_setg(c->err, c->errlen, "%s: invalid size '%s'", opt, v);
+	return 0;
+}
+
+static int parse_memory(struct parse_ctx *c, const char *v)
+{
+	char *size = opt_get(v, ""), *slots = opt_get(v, "slots"), *maxmem = opt_get(v, "maxmem");
+	int ret = 0;
+
+	if (!size)
+		size = opt_get(v, "size");
+	if (size)
+		ret = parse_size_opt(c, "-m", size, 'M', &c->vm->ram_size);
+	if (!ret && maxmem)
+		ret = parse_size_opt(c, "-m maxmem", maxmem, 'B', &c->vm->maxmem);
+	if (!ret && slots) {
+		unsigned int n;
+
+		if (kstrtouint(slots, &n))
+			ret = error_setg(c->err, c->errlen, "-m: invalid slots '%s'", slots);
+		else
+			c->vm->slots = n;
+	}
+	free(size);
+	free(slots);
+	free(maxmem);
+	return ret;
+}
+
+static int parse_object(struct parse_ctx *c, const char *v)
+{
+	char *type = opt_get(v, ""), *id = opt_get(v, "id"), *size = opt_get(v, "size");
+	uint64_t bytes = 0;
+	int ret = 0;
+
+	if (!type || !host_memory_backend_type_valid(type))
+		ret = error_setg(c->err, c->errlen,
+				 "-object: memhp models memory-backend-ram, -memfd and -file only");
+	else if (!id)
+		ret = error_setg(c->err, c->errlen, "-object: Parameter 'id' is missing");
+	else if (!size || qemu_strtosz(size, 'B', &bytes))
+		ret = error_setg(c->err, c->errlen, "-object: expected size=SIZE");
+	else
+		ret = host_memory_backend_add(c->vm, type, id, bytes, c->err, c->errlen);
+	free(type);
+	free(id);
+	free(size);
+	return ret;
+}
+
+static int parse_numa(struct parse_ctx *c, const char *v)
+{
+	char *kind = opt_get(v, ""), *nodeid = opt_get(v, "nodeid"), *mem = opt_get(v, "mem"),
+	     *memdev = opt_get(v, "memdev");
+	struct numa_node_opt *n;
+	unsigned int id;
+	int ret = 0;
+
+	if (!kind || strcmp(kind, "node")) {
+		ret = error_setg(c->err, c->errlen, "-numa: memhp models '-numa node,...' only");
+		goto out;
+	}
+	if (c->vm->nr_numa == MAX_NODES) {
+		ret = error_setg(c->err, c->errlen, "-numa: too many nodes");
+		goto out;
+	}
+	n = &c->vm->numa[c->vm->nr_numa];
+	n->nodeid = c->vm->nr_numa;
+	if (nodeid) {
+		if (kstrtouint(nodeid, &id) || id >= MAX_NODES) {
+			ret = error_setg(c->err, c->errlen, "-numa: invalid nodeid '%s'", nodeid);
+			goto out;
+		}
+		n->nodeid = (int)id;
+	}
+	if (mem) {
+		/* Only machine types up to 5.0 take mem=. */
+		ret = error_setg(c->err, c->errlen,
+				 "Parameter -numa node,mem is not supported by this machine type");
+		goto out;
+	}
+	if (memdev) {
+		n->memdev = host_memory_backend_find(c->vm, memdev);
+		if (!n->memdev) {
+			ret = error_setg(c->err, c->errlen, "-numa: memdev '%s' not found", memdev);
+			goto out;
+		}
+		n->mem = n->memdev->size;
+		n->memdev->in_use = true;
+	}
+	if (!ret)
+		c->vm->nr_numa++;
+out:
+	free(kind);
+	free(nodeid);
+	free(mem);
+	free(memdev);
+	return ret;
+}
+
+static int parse_cpu(struct parse_ctx *c, const char *v)
+{
+	static const char *const intel_models[] = {
+	    "kvm64",	  "kvm32",   "core2duo",       "coreduo",  "n270",
+	    "Conroe",	  "Penryn",  "Nehalem",	       "Westmere", "SandyBridge",
+	    "IvyBridge",  "Haswell", "Broadwell",      "Skylake",  "Cascadelake",
+	    "Cooperlake", "Icelake", "SapphireRapids", NULL};
+	char *bits = opt_get(v, "phys-bits");
+	unsigned int n;
+	int ret = 0;
+
+	/* "-cpu qemu64,-hypervisor" hides the hypervisor bit: bare metal. */
+	c->vm->hypervisor_bit = !strstr(v, ",-hypervisor") && !strstr(v, "hypervisor=off");
+	c->vm->amd_cpu = !strstr(v, "vendor=GenuineIntel");
+	for (int i = 0; intel_models[i]; i++)
+		if (!strncmp(v, intel_models[i], strlen(intel_models[i])))
+			c->vm->amd_cpu = false;
+	if (strstr(v, "vendor=AuthenticAMD"))
+		c->vm->amd_cpu = true;
+	if (bits) {
+		if (kstrtouint(bits, &n) || n < 32 || n > 52)
+			ret = error_setg(c->err, c->errlen, "-cpu: invalid phys-bits '%s'", bits);
+		else
+			c->vm->phys_bits = n;
+	}
+	free(bits);
+	return ret;
+}
+
+/* The topology matters only for which node each CPU lands on: QEMU puts
+ * whole sockets on nodes, and since 6.2 machine types a plain -smp N is
+ * one socket of N cores. */
+static int parse_smp_count(const char *v, const char *key, unsigned int dflt, unsigned int *out)
+{
+	char *n = opt_get(v, key);
+	int ret = 0;
+
+	*out = dflt;
+	if (n && (kstrtouint(n, out) || !*out))
+		ret = -EINVAL;
+	free(n);
+	return ret;
+}
+
+static int parse_smp(struct parse_ctx *c, const char *v)
+{
+	unsigned int cpus, sockets, cores, threads;
+	char *n = opt_get(v, "");
+
+	if (!n)
+		n = opt_get(v, "cpus");
+	if (!n || kstrtouint(n, &cpus) || !cpus) {
+		free(n);
+		return error_setg(c->err, c->errlen, "-smp: expected a number of CPUs");
+	}
+	free(n);
+	if (parse_smp_count(v, "cores", 0, &cores) || parse_smp_count(v, "threads", 1, &threads) ||
+	    parse_smp_count(v, "sockets", 0, &sockets))
+		return error_setg(c->err, c->errlen,
+				  "-smp: sockets, cores and threads must be positive numbers");
+	if (!sockets)
+		sockets = cores ? cpus / (cores * threads) : 1;
+	if (!sockets || cpus % sockets)
+		return error_setg(c->err, c->errlen, "-smp: %u CPUs do not split into %u sockets",
+				  cpus, sockets);
+	c->vm->smp = cpus;
+	c->vm->sockets = sockets;
+	return 0;
+}
+
+static int parse_device(struct parse_ctx *c, const char *v, size_t argi)
+{
+	char *driver = opt_get(v, "");
+	int ret = 0;
+
+	if (!driver)
+		driver = opt_get(v, "driver");
+	if (driver && !strcmp(driver, "pc-dimm")) {
+		if (c->nr_dimm_opts == ACPI_MAX_RAM_SLOTS)
+			ret = error_setg(c->err, c->errlen, "-device: too many pc-dimm devices");
+		else {
+			c->dimm_arg[c->nr_dimm_opts] = argi;
+			c->dimm_opts[c->nr_dimm_opts++] = v;
+		}
+	} else if (driver && !strcmp(driver, "virtio-mem-pci")) {
+		ret = error_setg(
+		    c->err, c->errlen,
+		    "-device virtio-mem-pci: virtio-mem is not supported by the memhp model yet");
+	}
+	/* Other devices do not touch guest memory. */
+	free(driver);
+	return ret;
+}
+
+static int plug_cold_dimm(struct parse_ctx *c, const char *v)
+{
+	char *id = opt_get(v, "id"), *memdev = opt_get(v, "memdev"), *node = opt_get(v, "node"),
+	     *addr = opt_get(v, "addr"), *slot = opt_get(v, "slot");
+	uint64_t a = 0, n = 0, s = 0;
+	struct pc_dimm *d;
+	int ret = 0;
+
+	if ((node && kstrtoull(node, &n)) || (addr && kstrtoull(addr, &a)) ||
+	    (slot && kstrtoull(slot, &s))) {
+		ret = error_setg(c->err, c->errlen, "-device pc-dimm: invalid number");
+	} else {
+		struct pc_dimm_opts o = {
+		    .id = id,
+		    .memdev = memdev,
+		    .node = node ? (int)n : -1,
+		    .addr = a,
+		    .slot = slot ? (int)s : -1,
+		};
+
+		ret = pc_dimm_plug(c->vm, &o, &d, c->err, c->errlen);
+	}
+	free(id);
+	free(memdev);
+	free(node);
+	free(addr);
+	free(slot);
+	return ret;
+}
+
+static bool option_has_value(const char *opt)
+{
+	static const char *const flags[] = {"-nographic",  "-enable-kvm", "-no-reboot",
+					    "-nodefaults", "-S",	  "-no-shutdown",
+					    "-snapshot",   NULL};
+
+	for (int i = 0; flags[i]; i++)
+		if (!strcmp(opt, flags[i]))
+			return false;
+	return true;
+}
+
+static int parse_one(struct parse_ctx *c, const char *opt, const char *v, size_t argi)
+{
+	if (!strcmp(opt, "-M") || !strcmp(opt, "-machine"))
+		return parse_machine(c, v);
+	if (!strcmp(opt, "-m"))
+		return parse_memory(c, v);
+	if (!strcmp(opt, "-smp"))
+		return parse_smp(c, v);
+	if (!strcmp(opt, "-object"))
+		return parse_object(c, v);
+	if (!strcmp(opt, "-numa"))
+		return parse_numa(c, v);
+	if (!strcmp(opt, "-device"))
+		return parse_device(c, v, argi);
+	if (!strcmp(opt, "-cpu"))
+		return parse_cpu(c, v);
+	return 0;
+}
+
+static int check_memory_options(struct parse_ctx *c)
+{
+	struct qemu_vm *vm = c->vm;
+	uint64_t numa_total = 0;
+
+	vm->ram_size = align_up(vm->ram_size, 8192);
+	if (vm->slots && !vm->maxmem)
+		return error_setg(c->err, c->errlen, "slots specified but no max-size");
+	if (vm->maxmem && vm->maxmem < vm->ram_size)
+		return error_setg(c->err, c->errlen,
+				  "invalid value of maxmem: maximum memory size (0x%" PRIx64
+				  ") must be at least the initial memory size (0x%" PRIx64 ")",
+				  vm->maxmem, vm->ram_size);
+	if (vm->slots && vm->maxmem == vm->ram_size)
+		return error_setg(c->err, c->errlen,
+				  "invalid value of maxmem: memory slots were specified but "
+				  "maximum memory size (0x%" PRIx64
+				  ") is equal to the initial memory size (0x%" PRIx64 ")",
+				  vm->maxmem, vm->ram_size);
+	if (!vm->maxmem)
+		vm->maxmem = vm->ram_size;
+	if (vm->maxmem > vm->ram_size && vm->slots > ACPI_MAX_RAM_SLOTS)
+		return error_setg(c->err, c->errlen, "unsupported amount of memory slots: %u",
+				  vm->slots);
+	if (vm->maxmem % TARGET_PAGE_SIZE)
+		return error_setg(c->err, c->errlen,
+				  "maximum memory size must by aligned to multiple of 4096 bytes");
+	for (int i = 0; i < vm->nr_numa; i++)
+		numa_total += vm->numa[i].mem;
+	if (vm->nr_numa && numa_total != vm->ram_size)
+		return error_setg(c->err, c->errlen,
+				  "-numa: total memory for NUMA nodes (0x%" PRIx64
+				  ") should equal RAM size (0x%" PRIx64 ")",
+				  numa_total, vm->ram_size);
+	return 0;
+}
+
+int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t *bad_arg, char *err,
+		   size_t errlen)
+{
+	struct parse_ctx c = {.err = err, .errlen = errlen};
+	struct qemu_vm *vm = calloc(1, sizeof(*vm));
+	int ret = 0;
+
+	if (!vm)
+		return -ENOMEM;
+	vm->type = QEMU_MACHINE_PC;
+	snprintf(vm->machine_name, sizeof(vm->machine_name), "pc-i440fx-7.2");
+	vm->hypervisor_bit = true;
+	vm->amd_cpu = true;
+	vm->phys_bits = 40;
+	vm->smp = 1;
+	vm->sockets = 1;
+	vm->ram_size = 128 * MiB * 32; /* the scenario default, -m 4G */
+	c.vm = vm;
+	*bad_arg = 0;
+	for (size_t i = 0; i < argc && !ret; i++) {
+		const char *opt = argv[i];
+
+		*bad_arg = i;
+		if (opt[0] != '-') {
+			ret = error_setg(err, errlen, "unexpected argument '%s'", opt);
+			break;
+		}
+		if (!option_has_value(opt))
+			continue;
+		if (i + 1 >= argc) {
+			ret = error_setg(err, errlen, "%s: missing argument", opt);
+			break;
+		}
+		ret = parse_one(&c, opt, argv[i + 1], i);
+		i++;
+	}
+	if (!ret)
+		ret = check_memory_options(&c);
+	if (!ret) {
+		pc_memory_init(vm);
+		if (vm->phys_bits < 64 && pc_max_used_gpa(vm) > (1ULL << vm->phys_bits) - 1)
+			ret = error_setg(err, errlen,
+					 "Address space limit 0x%" PRIx64 " < 0x%" PRIx64
+					 " phys-bits too low (%u)",
+					 (uint64_t)((1ULL << vm->phys_bits) - 1),
+					 pc_max_used_gpa(vm), vm->phys_bits);
+	}
+	if (!ret)
+		ret = seabios_build_e820(vm);
+	for (size_t i = 0; i < c.nr_dimm_opts && !ret; i++) {
+		*bad_arg = c.dimm_arg[i];
+		ret = plug_cold_dimm(&c, c.dimm_opts[i]);
+	}
+	if (ret) {
+		qemu_vm_free(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+
+void qemu_vm_free(struct qemu_vm *vm)
+{
+	if (!vm)
+		return;
+	while (vm->nr_memory_devices) {
+		struct memory_device *md = vm->memory_devices[vm->nr_memory_devices - 1];
+
+		pc_dimm_unplug(vm, to_pc_dimm(md));
+	}
+	host_memory_backends_free(vm);
+	free(vm->memory_devices);
+	free(vm->e820);
+	free(vm);
+}
+
+void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data)
+{
+	if (vm->hooks.event)
+		vm->hooks.event(vm->hooks.ctx, name, data);
+	else
+		json_object_put(data);
+}

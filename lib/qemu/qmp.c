@@ -1,0 +1,315 @@
+/* QMP commands (qapi/qmp-dispatch.c and the commands' handlers), with
+ * QEMU 7.2's replies, error classes and texts. */
+#include "qmp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "array.h"
+#include "qemu.h"
+#include "qom.h"
+#include "acpi_memory_hotplug.h"
+#include "strparse.h"
+
+static struct json_object *qmp_error(const char *cls, const char *desc)
+{
+	struct json_object *r = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "class", json_object_new_string(cls));
+	json_object_object_add(e, "desc", json_object_new_string(desc));
+	json_object_object_add(r, "error", e);
+	return r;
+}
+
+static struct json_object *qmp_return(struct json_object *value)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "return", value ? value : json_object_new_object());
+	return r;
+}
+
+static const char *arg_string(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	if (!args || !json_object_object_get_ex(args, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* An integer property: a JSON number, or for device_add's string-typed
+ * options also a decimal/hex string. 1 if present, 0 if absent, -EINVAL. */
+static int arg_uint(struct json_object *args, const char *key, bool allow_string, uint64_t *out)
+{
+	struct json_object *v;
+
+	if (!args || !json_object_object_get_ex(args, key, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+
+		if (i < 0 && json_object_get_uint64(v) == 0)
+			return -EINVAL;
+		*out = i < 0 ? json_object_get_uint64(v) : (uint64_t)i;
+		return 1;
+	}
+	if (allow_string && json_object_is_type(v, json_type_string) &&
+	    !kstrtoull(json_object_get_string(v), out))
+		return 1;
+	return -EINVAL;
+}
+
+static struct json_object *missing(const char *key)
+{
+	char desc[128];
+
+	snprintf(desc, sizeof(desc), "Parameter '%s' is missing", key);
+	return qmp_error("GenericError", desc);
+}
+
+static struct json_object *invalid_type(const char *key, const char *expected)
+{
+	char desc[160];
+
+	snprintf(desc, sizeof(desc), "Invalid parameter type for '%s', expected: %s", key,
+		 expected);
+	return qmp_error("GenericError", desc);
+}
+
+static struct json_object *cmd_object_add(struct qemu_vm *vm, struct json_object *args)
+{
+	const char *type = arg_string(args, "qom-type"), *id = arg_string(args, "id");
+	char err[256];
+	uint64_t size = 0;
+	int r;
+
+	if (!type)
+		return missing("qom-type");
+	if (!id)
+		return missing("id");
+	r = arg_uint(args, "size", false, &size);
+	if (r < 0)
+		return invalid_type("size", "integer");
+	r = host_memory_backend_add(vm, type, id, size, err, sizeof(err));
+	if (r)
+		return qmp_error("GenericError", r == -ENOMEM ? "out of memory" : err);
+	return qmp_return(NULL);
+}
+
+static struct json_object *cmd_object_del(struct qemu_vm *vm, struct json_object *args)
+{
+	const char *id = arg_string(args, "id");
+	char err[256];
+
+	if (!id)
+		return missing("id");
+	if (host_memory_backend_del(vm, id, err, sizeof(err)))
+		return qmp_error("GenericError", err);
+	return qmp_return(NULL);
+}
+
+/* device_add of a pc-dimm: plug, then the hotplug handler's notification
+ * (pc_machine_device_plug_cb -> acpi_memory_plug_cb). */
+static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object *args)
+{
+	const char *driver = arg_string(args, "driver");
+	struct pc_dimm_opts o = {.id = arg_string(args, "id"), .hotplugged = true};
+	uint64_t node = 0, addr = 0, slot = 0;
+	int has_node, has_addr, has_slot, ret;
+	struct pc_dimm *d;
+	char err[256];
+
+	if (!driver)
+		return missing("driver");
+	if (!strcmp(driver, "virtio-mem-pci"))
+		return qmp_error("GenericError",
+				 "virtio-mem is not supported by the memhp model yet");
+	if (strcmp(driver, "pc-dimm")) {
+		snprintf(err, sizeof(err), "'%s' is not a valid device model name", driver);
+		return qmp_error("GenericError", err);
+	}
+	has_node = arg_uint(args, "node", true, &node);
+	has_addr = arg_uint(args, "addr", true, &addr);
+	has_slot = arg_uint(args, "slot", true, &slot);
+	if (has_node < 0)
+		return invalid_type("node", "uint32");
+	if (has_addr < 0)
+		return invalid_type("addr", "uint64");
+	if (has_slot < 0)
+		return invalid_type("slot", "int32");
+	o.memdev = arg_string(args, "memdev");
+	o.node = has_node ? (int)node : -1;
+	o.addr = has_addr ? addr : 0;
+	o.slot = has_slot ? (int)slot : -1;
+	ret = pc_dimm_plug(vm, &o, &d, err, sizeof(err));
+	if (ret == -ENOMEM)
+		return qmp_error("GenericError", "out of memory");
+	if (ret)
+		return qmp_error(ret == -ENOENT ? "DeviceNotFound" : "GenericError", err);
+	if (acpi_memory_plug_cb(vm, d))
+		return qmp_error("GenericError", "out of memory");
+	return qmp_return(NULL);
+}
+
+/* device_del: the device's unplug request (qdev_unplug). */
+static struct json_object *cmd_device_del(struct qemu_vm *vm, struct json_object *args)
+{
+	const char *id = arg_string(args, "id");
+	struct memory_device *md;
+	char desc[256];
+
+	if (!id)
+		return missing("id");
+	md = memory_device_find(vm, id);
+	if (!md) {
+		snprintf(desc, sizeof(desc), "Device '%s' not found", id);
+		return qmp_error("DeviceNotFound", desc);
+	}
+	if (md->ops->unplug_request(vm, md))
+		return qmp_error("GenericError", "out of memory");
+	return qmp_return(NULL);
+}
+
+static struct json_object *cmd_query_memory_devices(struct qemu_vm *vm, struct json_object *args)
+{
+	struct json_object *list = memory_device_query_list(vm);
+
+	(void)args;
+	if (!list)
+		return qmp_error("GenericError", "out of memory");
+	return qmp_return(list);
+}
+
+static struct json_object *cmd_query_memory_size_summary(struct qemu_vm *vm,
+							 struct json_object *args)
+{
+	struct json_object *o = json_object_new_object();
+
+	(void)args;
+	json_object_object_add(o, "base-memory", json_object_new_uint64(vm->ram_size));
+	json_object_object_add(o, "plugged-memory",
+			       json_object_new_uint64(memory_device_plugged_size(vm)));
+	return qmp_return(o);
+}
+
+static struct json_object *cmd_qmp_capabilities(struct qemu_vm *vm, struct json_object *args)
+{
+	(void)vm;
+	(void)args;
+	return qmp_return(NULL);
+}
+
+/* The generated unmarshalling of qom-get/qom-set arguments: members in
+ * schema order (missing, then wrong type), then unexpected ones. */
+static struct json_object *qom_args(struct json_object *args, const char *const *keys,
+				    size_t nr_strings, size_t nr_keys)
+{
+	char desc[160];
+
+	for (size_t i = 0; i < nr_keys; i++) {
+		struct json_object *v;
+
+		if (!args || !json_object_object_get_ex(args, keys[i], &v))
+			return missing(keys[i]);
+		if (i < nr_strings && !json_object_is_type(v, json_type_string))
+			return invalid_type(keys[i], "string");
+	}
+	json_object_object_foreach(args, key, val)
+	{
+		bool known = false;
+
+		(void)val;
+		for (size_t i = 0; i < nr_keys; i++)
+			known |= !strcmp(key, keys[i]);
+		if (!known) {
+			snprintf(desc, sizeof(desc), "Parameter '%s' is unexpected", key);
+			return qmp_error("GenericError", desc);
+		}
+	}
+	return NULL;
+}
+
+static struct json_object *qom_error(int ret, const char *err)
+{
+	if (ret == -ENOMEM)
+		return qmp_error("GenericError", "out of memory");
+	return qmp_error(ret == -ENOENT ? "DeviceNotFound" : "GenericError", err);
+}
+
+static struct json_object *cmd_qom_get(struct qemu_vm *vm, struct json_object *args)
+{
+	static const char *const keys[] = {"path", "property"};
+	struct json_object *bad = qom_args(args, keys, 2, ARRAY_SIZE(keys)), *value;
+	char err[512];
+	int ret;
+
+	if (bad)
+		return bad;
+	ret = qom_get(vm, arg_string(args, "path"), arg_string(args, "property"), &value, err,
+		      sizeof(err));
+	if (ret)
+		return qom_error(ret, err);
+	return qmp_return(value);
+}
+
+static struct json_object *cmd_qom_set(struct qemu_vm *vm, struct json_object *args)
+{
+	static const char *const keys[] = {"path", "property", "value"};
+	struct json_object *bad = qom_args(args, keys, 2, ARRAY_SIZE(keys)), *value;
+	char err[512];
+	int ret;
+
+	if (bad)
+		return bad;
+	json_object_object_get_ex(args, "value", &value);
+	ret = qom_set(vm, arg_string(args, "path"), arg_string(args, "property"), value, err,
+		      sizeof(err));
+	if (ret)
+		return qom_error(ret, err);
+	return qmp_return(NULL);
+}
+
+struct qmp_command {
+	const char *name;
+	struct json_object *(*handler)(struct qemu_vm *vm, struct json_object *args);
+};
+
+static const struct qmp_command qmp_commands[] = {
+    {"qmp_capabilities", cmd_qmp_capabilities},
+    {"object-add", cmd_object_add},
+    {"object-del", cmd_object_del},
+    {"device_add", cmd_device_add},
+    {"device_del", cmd_device_del},
+    {"query-memory-devices", cmd_query_memory_devices},
+    {"query-memory-size-summary", cmd_query_memory_size_summary},
+    {"qom-get", cmd_qom_get},
+    {"qom-set", cmd_qom_set},
+};
+
+struct json_object *qmp_execute(struct qemu_vm *vm, struct json_object *cmd)
+{
+	struct json_object *exec, *args = NULL;
+	const char *name;
+	char desc[256];
+
+	if (!json_object_is_type(cmd, json_type_object))
+		return qmp_error("GenericError", "QMP input must be a JSON object");
+	if (!json_object_object_get_ex(cmd, "execute", &exec) ||
+	    !json_object_is_type(exec, json_type_string))
+		return qmp_error("GenericError", "QMP input lacks member 'execute'");
+	if (json_object_object_get_ex(cmd, "arguments", &args) &&
+	    !json_object_is_type(args, json_type_object))
+		return qmp_error("GenericError", "QMP input member 'arguments' must be an object");
+	name = json_object_get_string(exec);
+	for (size_t i = 0; i < ARRAY_SIZE(qmp_commands); i++)
+		if (!strcmp(name, qmp_commands[i].name))
+			return qmp_commands[i].handler(vm, args);
+	snprintf(desc, sizeof(desc), "The command %s has not been found", name);
+	return qmp_error("CommandNotFound", desc);
+}
