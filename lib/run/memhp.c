@@ -186,7 +186,13 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 		scenario_free(sc);
 		return ret ? ret : -EINVAL;
 	}
-	*out = explain_block(sc, &run, opts->at_label, opts->block, &ret);
+	*out = explain_block(&(struct explain_input){.sc = sc,
+						     .m = run.machine,
+						     .at_label = opts->at_label,
+						     .block = opts->block,
+						     .onlined_step = run.trace_step,
+						     .decision = &run.trace_decision},
+			     &ret);
 	if (ret == -ENOENT)
 		snprintf(err, errlen, "%s: there is no memory%llu %s%s", path,
 			 (unsigned long long)opts->block, opts->at_label ? "at snapshot " : "at the end",

@@ -23,8 +23,6 @@ struct scenario_run_options {
 	uint64_t trace_block;
 };
 
-#define SCENARIO_STEP_BOOT (-1) /* "step" of what happened while booting */
-#define SCENARIO_STEP_NONE (-2)
 
 struct scenario_run {
 	struct json_object *result; /* the run JSON of scenario-format.md */

@@ -46,4 +46,9 @@ void scenario_free(struct scenario *sc);
 /* "host", "guest", "settle", "snapshot" or "sleep", as the run JSON says. */
 const char *scenario_step_kind_name(enum scenario_step_kind kind);
 
+/* Step numbers that are not steps: what happened while booting, and
+ * nothing seen. */
+#define SCENARIO_STEP_BOOT (-1)
+#define SCENARIO_STEP_NONE (-2)
+
 #endif

@@ -13,14 +13,11 @@
 
 #include "machine.h"
 #include "memory_hotplug.h"
-#include "scenario.h"
-#include "scenario_run.h"
 #include "run_json.h"
+#include "scenario.h"
 #include "strbuf.h"
 #include "sysfs.h"
 #include "vfs.h"
-
-#define MEMORY_DIR "/sys/devices/system/memory"
 
 /* ---- building the JSON -------------------------------------------- */
 
@@ -181,10 +178,11 @@ static struct json_object *valid_zones_json(const struct machine *m, uint64_t id
 	return json_string_take(v);
 }
 
-struct json_object *explain_block(const struct scenario *sc, const struct scenario_run *run,
-				  const char *at_label, uint64_t id, int *err_out)
+struct json_object *explain_block(const struct explain_input *in, int *err_out)
 {
-	const struct machine *m = run->machine;
+	const struct scenario *sc = in->sc;
+	const struct machine *m = in->m;
+	uint64_t id = in->block;
 	const struct kernel *k = m->kernel;
 	const struct memory_block *b = find_memory_block(k, id);
 	uint64_t pfn = id * k->pages_per_block;
@@ -200,7 +198,7 @@ struct json_object *explain_block(const struct scenario *sc, const struct scenar
 	e = json_object_new_object();
 	add_str(e, "scenario", sc->name);
 	add_str(e, "kernel", memhp_kernel_name(k->version));
-	add_str(e, "at", at_label);
+	add_str(e, "at", in->at_label);
 	add_u64(e, "block", id);
 	json_object_object_add(e, "node", json_object_new_int(b->nid));
 	add_u64(e, "start_pfn", pfn);
@@ -213,9 +211,9 @@ struct json_object *explain_block(const struct scenario *sc, const struct scenar
 	json_object_object_add(e, "group", b->group ? group_json(b->group) : NULL);
 	add_str(e, "device", b->fwnode ? machine_memory_device_id(m, pfn * PAGE_SIZE) : NULL);
 	json_object_object_add(e, "params", params_json(k));
-	if (online && run->trace_step != SCENARIO_STEP_NONE) {
-		json_object_object_add(e, "onlined_by", onlined_by_json(sc, run->trace_step));
-		json_object_object_add(e, "decision", decision_json(&run->trace_decision));
+	if (online && in->onlined_step != SCENARIO_STEP_NONE) {
+		json_object_object_add(e, "onlined_by", onlined_by_json(sc, in->onlined_step));
+		json_object_object_add(e, "decision", decision_json(in->decision));
 	} else if (!online) {
 		struct zone_decision d;
 

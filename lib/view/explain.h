@@ -1,0 +1,34 @@
+/* memhp explain: why a memory block is in its zone, or which zone `online`
+ * would give it now, with the numbers the policy compared. A view: it
+ * reads the model and never changes it. */
+#ifndef MEMHP_EXPLAIN_H
+#define MEMHP_EXPLAIN_H
+
+#include <stdint.h>
+
+struct json_object;
+struct machine;
+struct scenario;
+struct strbuf;
+struct zone_decision;
+
+/* What explain is asked about, and what the run saw happen to it. */
+struct explain_input {
+	const struct scenario *sc;
+	const struct machine *m; /* the state after sc ran up to at_label */
+	const char *at_label;	 /* or NULL: the end */
+	uint64_t block;
+	/* The step that last onlined the block (SCENARIO_STEP_BOOT: while
+	 * booting; SCENARIO_STEP_NONE: not seen), and the decision it made. */
+	int onlined_step;
+	const struct zone_decision *decision;
+};
+
+/* The explanation as JSON, or NULL if the block does not exist (-ENOENT in
+ * *err_out) or memory ran out. */
+struct json_object *explain_block(const struct explain_input *in, int *err_out);
+
+/* The same explanation as text a person can check by hand. */
+void explain_format_text(struct json_object *e, struct strbuf *sb);
+
+#endif
