@@ -252,14 +252,21 @@ static int no_property(const struct qemu_vm *vm, const struct qom_obj *o, const 
 	return error_setg(err, errlen, "Property '%s.%s' %s", type, prop, what);
 }
 
+/* qom_resolve(), with QEMU's message for a path that names nothing. */
+static int resolve(const struct qemu_vm *vm, const char *path, struct qom_obj *o, char *err,
+		   size_t errlen)
+{
+	int ret = qom_resolve(vm, path, o);
+
+	return ret == -ENOENT ? not_found(path, err, errlen) : ret;
+}
+
 int qom_get(const struct qemu_vm *vm, const char *path, const char *property,
 	    struct json_object **out, char *err, size_t errlen)
 {
 	struct qom_obj o;
-	int ret = qom_resolve(vm, path, &o);
+	int ret = resolve(vm, path, &o, err, errlen);
 
-	if (ret == -ENOENT)
-		return not_found(path, err, errlen);
 	if (ret)
 		return ret;
 	*out = obj_get(vm, &o, property);
@@ -322,10 +329,8 @@ int qom_set(struct qemu_vm *vm, const char *path, const char *property, struct j
 {
 	struct json_object *probe;
 	struct qom_obj o;
-	int ret = qom_resolve(vm, path, &o);
+	int ret = resolve(vm, path, &o, err, errlen);
 
-	if (ret == -ENOENT)
-		return not_found(path, err, errlen);
 	if (ret)
 		return ret;
 	if (o.kind == QOM_DIMM) {
