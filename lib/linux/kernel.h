@@ -113,4 +113,18 @@ int kernel_parse_cmdline(struct kernel *k, const char *cmdline);
 int kernel_param_get(const struct kernel *k, const char *name, char *buf, size_t len);
 int kernel_param_set(struct kernel *k, const char *name, const char *val);
 
+/* Sends action down the notifier chain; stops at the first veto and
+ * returns it. Inline: every online and offline calls it several times. */
+static inline int memory_notify(struct kernel *k, enum memory_block_state action,
+				const struct memory_notify *arg)
+{
+	for (size_t i = 0; i < k->nr_notifiers; i++) {
+		int r = k->notifiers[i].call(k->notifiers[i].data, action, arg);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 #endif

@@ -46,17 +46,6 @@ void unregister_memory_notifier(struct kernel *k, void *data)
 	chain_remove(k->notifiers, k->nr_notifiers, data);
 }
 
-int memory_notify(struct kernel *k, enum memory_block_state action, const struct memory_notify *arg)
-{
-	for (size_t i = 0; i < k->nr_notifiers; i++) {
-		int r = k->notifiers[i].call(k->notifiers[i].data, action, arg);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 int register_memory_observer(struct kernel *k, const struct memory_observer *o)
 {
 	int ret = array_grow(&k->observers, &k->observers_cap, k->nr_observers + 1,

@@ -78,8 +78,8 @@ struct memory_observer {
 int register_memory_notifier(struct kernel *k, const struct memory_notifier *nb);
 /* Removes every notifier registered with data; cannot fail. */
 void unregister_memory_notifier(struct kernel *k, void *data);
-/* Sends action down the chain; stops at the first veto and returns it. */
-int memory_notify(struct kernel *k, enum memory_block_state action, const struct memory_notify *arg);
+/* memory_notify(), which sends an action down the chain, is inline in
+ * kernel.h, where the chain lives. */
 
 /* 0, or -ENOMEM with nothing registered. */
 int register_memory_observer(struct kernel *k, const struct memory_observer *o);

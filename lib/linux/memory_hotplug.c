@@ -112,21 +112,6 @@ const struct zone *zone_for_pfn_range(const struct kernel *k, enum mmop type, in
 	return zone_for_pfn_range_explained(k, type, nid, group, start_pfn, nr_pages, &d);
 }
 
-void adjust_present_page_count(struct kernel *k, struct memory_block *b, struct zone *z,
-				      int64_t nr)
-{
-	if (b->early)
-		z->present_early_pages += (uint64_t)nr;
-	z->present_pages += (uint64_t)nr;
-	k->nodes[z->nid].present_pages += (uint64_t)nr;
-	if (b->group) {
-		if (z->type == ZONE_MOVABLE)
-			b->group->stats.present_movable_pages += (uint64_t)nr;
-		else
-			b->group->stats.present_kernel_pages += (uint64_t)nr;
-	}
-}
-
 static void adjust_managed_page_count(struct kernel *k, struct zone *z, int64_t nr)
 {
 	z->managed_pages += (uint64_t)nr;

@@ -30,9 +30,22 @@ int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint6
 		 uint64_t nr_pages);
 int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
 		  uint64_t nr_pages);
-/* Present pages of zone z, its node and b's group grow by nr (or shrink). */
-void adjust_present_page_count(struct kernel *k, struct memory_block *b, struct zone *z,
-			       int64_t nr);
+/* Present pages of zone z, its node and b's group grow by nr (or shrink).
+ * Inline: it runs on every online and offline, from memory.c too. */
+static inline void adjust_present_page_count(struct kernel *k, struct memory_block *b,
+					     struct zone *z, int64_t nr)
+{
+	if (b->early)
+		z->present_early_pages += (uint64_t)nr;
+	z->present_pages += (uint64_t)nr;
+	k->nodes[z->nid].present_pages += (uint64_t)nr;
+	if (b->group) {
+		if (z->type == ZONE_MOVABLE)
+			b->group->stats.present_movable_pages += (uint64_t)nr;
+		else
+			b->group->stats.present_kernel_pages += (uint64_t)nr;
+	}
+}
 
 /* add_memory(): the blocks of [start, start + size) on node nid (or in
  * memory group nid with MHP_NID_IS_MGID), onlined if auto_online_blocks
