@@ -56,6 +56,6 @@ echo "== tests =="
 run_suite build
 echo "== tests under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false -Dbuildtype=debug
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
