@@ -89,20 +89,6 @@ static struct json_object *step(struct run_ctx *c, size_t i)
 	return json_object_array_get_idx(steps, i);
 }
 
-/* The keys of the run JSON in order, space-separated. */
-static void assert_keys(struct json_object *o, const char *want)
-{
-	char keys[512] = "";
-
-	json_object_object_foreach(o, key, val)
-	{
-		(void)val;
-		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
-			 keys[0] ? " " : "", key);
-	}
-	assert_string_equal(keys, want);
-}
-
 /* Successful guest reads: block_size_bytes (checklist 1) and memory0's
  * valid_zones (checklist 12) on q35 4 GiB -> status "ok", rc 0. */
 static void test_run_ok(void **state)
@@ -122,7 +108,7 @@ static void test_run_ok(void **state)
 	assert_int_equal(c.ret, 0);
 	assert_non_null(c.run.result);
 	assert_non_null(c.run.machine);
-	assert_keys(c.run.result, "scenario kernel backend status steps snapshots");
+	tu_assert_keys(c.run.result, "scenario kernel backend status steps snapshots");
 	assert_string_equal(jstr(c.run.result, "scenario"), "runner-ok");
 	assert_string_equal(jstr(c.run.result, "kernel"), "6.1");
 	assert_string_equal(jstr(c.run.result, "status"), "ok");
@@ -463,13 +449,14 @@ static void test_runner_step_errors(void **state)
 	(void)state;
 	r = run_fake(&fb, NULL, &ret);
 	assert_int_equal(ret, 0);
-	assert_keys(r, "scenario kernel backend booted finished status steps snapshots");
+	tu_assert_keys(r, "scenario kernel backend booted finished status steps snapshots");
 	assert_string_equal(jstr(r, "kernel"), "6.1");
 	assert_string_equal(jstr(r, "backend"), "fake");
 	assert_string_equal(jstr(r, "status"), "step-errors");
 	assert_int_equal(json_object_array_length(jget(r, "steps")), 6);
 	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 2);
-	assert_keys(json_object_array_get_idx(jget(r, "steps"), 2), "index lineno line kind label");
+	tu_assert_keys(json_object_array_get_idx(jget(r, "steps"), 2),
+		       "index lineno line kind label");
 	assert_int_equal(fb.nr_run, 6);
 	assert_int_equal(fb.nr_done, 6);
 	assert_string_equal(fb.progress, "line 6: sleep 1");
@@ -487,7 +474,7 @@ static void test_runner_step_fails(void **state)
 	(void)state;
 	r = run_fake(&fb, NULL, &ret);
 	assert_int_equal(ret, -EIO);
-	assert_keys(r, "scenario kernel backend booted finished status error steps snapshots");
+	tu_assert_keys(r, "scenario kernel backend booted finished status error steps snapshots");
 	assert_string_equal(jstr(r, "status"), "error");
 	assert_string_equal(jstr(r, "error"), "disk full");
 	assert_int_equal(json_object_array_length(jget(r, "steps")), 3);

@@ -24,6 +24,7 @@
 #include "memory_hotplug.h"
 #include "qmp.h"
 #include "sysfs.h"
+#include "test_helpers.h"
 #include "vfs.h"
 
 #define MEM  "/sys/devices/system/memory"

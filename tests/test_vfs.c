@@ -11,19 +11,6 @@
 
 #define PARM "/sys/module/memory_hotplug/parameters"
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- the model's /sys over struct kernel ---- */
 
 /* A read-only handle (what views get) refuses writes and changes nothing. */
@@ -203,7 +190,7 @@ static void test_sysroot_round_trip(void **state)
 		json_object_put(x);
 		json_object_put(y);
 	}
-	rm_rf(dir);
+	tu_rm_rf(dir);
 	machine_free(m);
 }
 
@@ -237,7 +224,7 @@ static void test_sysroot_write(void **state)
 	assert_int_equal(vfs_write(&v, "/ro", "x\n"), -EACCES);
 	assert_int_equal(vfs_write(&v, "/missing", "x\n"), -ENOENT);
 	assert_int_equal(vfs_write(&v, "/", "x\n"), -EISDIR);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 }
 
 /* The live /sys of this host: prefix "/", read only. */
