@@ -12,6 +12,16 @@ static void del_dimm(struct machine *m, const char *dev_id)
 	tu_unplug_dimm(m, dev_id);
 }
 
+/* device_del of a DIMM whose eject succeeds (dimm-acpi.md §1.4): its
+ * first block is gone and QEMU reports DEVICE_DELETED once. */
+static void eject_dimm(struct machine *m, const char *dev_id, uint64_t first_block)
+{
+	del_dimm(m, dev_id);
+	machine_run_pending(m);
+	assert_false(tu_block_exists(m, first_block));
+	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", dev_id), 1);
+}
+
 /* query-memory-devices as a list (caller puts the returned reply) */
 static struct json_object *query_devices(struct machine *m, struct json_object **list)
 {
@@ -278,10 +288,7 @@ static void test_dimm_q35_1g_offline_default(void **state)
 	}
 	assert_false(tu_block_exists(m, 47 + 9));
 	/* eject of an all-offline DIMM: nothing to offline, removed */
-	del_dimm(m, "d1");
-	machine_run_pending(m);
-	assert_false(tu_block_exists(m, 48));
-	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
+	eject_dimm(m, "d1", 48);
 	machine_free(m);
 }
 
@@ -332,10 +339,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 
 	/* dimm-acpi.md §1.4: device_del can be retried; with the page gone it works */
 	find_memory_block(m->kernel, 51)->contents.reserved_pages = 0;
-	del_dimm(m, "d1");
-	machine_run_pending(m);
-	assert_false(tu_block_exists(m, 48));
-	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
+	eject_dimm(m, "d1", 48);
 	machine_free(m);
 }
 

@@ -33,10 +33,9 @@ struct run_ctx {
 	int ret;
 };
 
-/* Parses and runs; the parse must succeed. */
-static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
+/* Writes and parses; the parse must succeed. */
+static void parse_text(struct run_ctx *c, const char *text)
 {
-	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -44,7 +43,28 @@ static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
 	ret = scenario_parse_file(c->path, &c->sc, c->err, sizeof(c->err));
 	if (ret)
 		fail_msg("parse failed %d: %s", ret, c->err);
+}
+
+/* Parses and runs; the parse must succeed. */
+static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
+{
+	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
+
+	parse_text(c, text);
 	c->ret = scenario_run(c->sc, &opts, &c->run, c->err, sizeof(c->err));
+}
+
+/* Fails unless err starts with "<path><suffix>" and, if word is given,
+ * names it: errors point at the scenario line, "FILE:LINE: ...". */
+static void assert_err_at(const char *what, const char *err, const char *path, const char *suffix,
+			  const char *word)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "%s%s", path, suffix);
+	if (strncmp(err, prefix, strlen(prefix)) || (word && !strstr(err, word)))
+		fail_msg("%s error '%s' does not start with '%s'%s%s", what, err, prefix,
+			 word ? " or name " : "", word ? word : "");
 }
 
 static void run_release(struct run_ctx *c)
@@ -225,16 +245,14 @@ static void test_run_host_settle_snapshot(void **state)
 /* A malformed line: the parser reports "FILE:LINE: ..." (scenario-format.md). */
 static void test_run_malformed_line(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
+	char path[64], err[1024] = "";
 	struct scenario *sc = NULL;
 
 	(void)state;
 	write_scn(path, sizeof(path), "name: bad\nqemu: -M q35\nthis is not a scenario line\n");
 	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), -EINVAL);
 	assert_null(sc);
-	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	if (strncmp(err, prefix, strlen(prefix)))
-		fail_msg("error '%s' does not start with '%s'", err, prefix);
+	assert_err_at("parse", err, path, ":3: ", NULL);
 	unlink(path);
 }
 
@@ -243,56 +261,38 @@ static void test_run_malformed_line(void **state)
  * command; no machine, no result. */
 static void test_run_unsupported_guest_command(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
-	struct scenario *sc = NULL;
-	struct scenario_run run;
+	struct run_ctx c;
 	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
 
 	(void)state;
-	write_scn(path, sizeof(path),
-		  "qemu: -M q35 -m 4G\n"
-		  "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
-		  "guest: ls /sys\n");
-	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
-	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	assert_int_equal(scenario_check(sc, err, sizeof(err)), -EINVAL);
-	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_check error '%s' does not start with '%s' or name ls", err,
-			 prefix);
-	err[0] = '\0';
-	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
-	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_run error '%s' does not start with '%s' or name ls", err,
-			 prefix);
-	assert_null(run.machine);
-	assert_null(run.result);
-	scenario_run_release(&run);
-	scenario_free(sc);
-	unlink(path);
+	parse_text(&c, "qemu: -M q35 -m 4G\n"
+		       "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
+		       "guest: ls /sys\n");
+	assert_int_equal(scenario_check(c.sc, c.err, sizeof(c.err)), -EINVAL);
+	assert_err_at("scenario_check", c.err, c.path, ":3: ", "ls");
+	c.err[0] = '\0';
+	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
+	assert_err_at("scenario_run", c.err, c.path, ":3: ", "ls");
+	assert_null(c.run.machine);
+	assert_null(c.run.result);
+	run_release(&c);
 }
 
 /* A bad QEMU option fails before the first step with "FILE:LINE: qemu: ..." */
 static void test_run_bad_qemu_option(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
-	struct scenario *sc = NULL;
-	struct scenario_run run;
+	struct run_ctx c;
 	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
 
 	(void)state;
-	write_scn(path, sizeof(path),
-		  "qemu: -M q35\n"
-		  "qemu: -m 4G,slots=2,maxmem=2G\n"
-		  "guest: cat /sys/devices/system/memory/block_size_bytes\n");
-	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
-	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
-	snprintf(prefix, sizeof(prefix), "%s:2: qemu: ", path);
-	if (strncmp(err, prefix, strlen(prefix)))
-		fail_msg("error '%s' does not start with '%s'", err, prefix);
-	assert_null(run.machine);
-	assert_null(run.result);
-	scenario_free(sc);
-	unlink(path);
+	parse_text(&c, "qemu: -M q35\n"
+		       "qemu: -m 4G,slots=2,maxmem=2G\n"
+		       "guest: cat /sys/devices/system/memory/block_size_bytes\n");
+	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
+	assert_err_at("scenario_run", c.err, c.path, ":2: qemu: ", NULL);
+	assert_null(c.run.machine);
+	assert_null(c.run.result);
+	run_release(&c);
 }
 
 /* scenario-format.md defaults: no qemu: line -> -M pc -m 4G: blocks 0-23 and
