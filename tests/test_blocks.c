@@ -198,10 +198,8 @@ static void test_a6_dimm_on_62g_vm(void **state)
  * q35 -m 4G,slots=2,maxmem=40G (device area 36 GiB + 2 GiB). */
 static void test_a8_phys_index_format(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=40G "
-				    "-object memory-backend-ram,id=m0,size=32G "
-				    "-device pc-dimm,id=d0,memdev=m0",
-				    NULL, MEMHP_KERNEL_6_1);
+	struct machine *m =
+	    tu_boot_cold_dimm("-M q35 -m 4G,slots=2,maxmem=40G", "32G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 0, "phys_index"), "00000000\n");

@@ -395,10 +395,8 @@ static void test_dimm_cold_plugged_offline(void **state)
 
 	(void)state;
 	for (size_t v = 0; v < 2; v++) {
-		struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-					    "-object memory-backend-ram,id=m1,size=1G "
-					    "-device pc-dimm,id=d1,memdev=m1",
-					    "memhp_default_state=offline", versions[v]);
+		struct machine *m = tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G",
+						      "memhp_default_state=offline", versions[v]);
 		struct json_object *reply, *list, *data;
 
 		for (uint64_t id = 48; id <= 55; id++) {
@@ -431,10 +429,8 @@ static void test_dimm_cold_plugged_offline(void **state)
  * without a command line (online) they are online after boot. */
 static void test_dimm_cold_plugged_follows_auto_online(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-				    "-object memory-backend-ram,id=m1,size=1G "
-				    "-device pc-dimm,id=d1,memdev=m1",
-				    NULL, MEMHP_KERNEL_6_12);
+	struct machine *m =
+	    tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G", NULL, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	for (uint64_t id = 48; id <= 55; id++) {
@@ -451,16 +447,8 @@ static void test_dimm_cold_plugged_follows_auto_online(void **state)
  * blocks form a DIMM. Boot blocks have none. */
 static int setup_cold_dimm(void **state)
 {
-	*state = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-			 "-object memory-backend-ram,id=m1,size=1G "
-			 "-device pc-dimm,id=d1,memdev=m1",
-			 "memhp_default_state=offline", MEMHP_KERNEL_6_1);
-	return 0;
-}
-
-static int teardown_machine(void **state)
-{
-	machine_free(*state);
+	*state = tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G",
+				   "memhp_default_state=offline", MEMHP_KERNEL_6_1);
 	return 0;
 }
 
@@ -629,7 +617,7 @@ int main(void)
 		cmocka_unit_test(test_dimm_cold_plugged_offline),
 		cmocka_unit_test(test_dimm_cold_plugged_follows_auto_online),
 		cmocka_unit_test_setup_teardown(test_dimm_firmware_node_link, setup_cold_dimm,
-						teardown_machine),
+						tu_teardown_machine),
 		cmocka_unit_test(test_dimm_misaligned_64m),
 		cmocka_unit_test(test_qmp_device_del_unknown),
 		cmocka_unit_test(test_dimm_remove_failure_keeps_device),

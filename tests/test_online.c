@@ -3,23 +3,6 @@
  * from conformance-checklist.md, memory-blocks.md §4.2-4.4, §5.1-5.3, §6. */
 #include "test_util.h"
 
-/* The checklist's default machine (q35, 4 GiB, 6.1: auto_online_blocks
- * offline) with 1 GiB hot-added at 6 GiB: blocks 48-55, all offline. */
-static int setup_q35_plus_1g(void **state)
-{
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
-
-	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
-	*state = m;
-	return 0;
-}
-
-static int teardown_machine(void **state)
-{
-	machine_free(*state);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* C. state / online writes                                           */
 /* ------------------------------------------------------------------ */
@@ -552,7 +535,7 @@ static void test_d36_offline_and_remove_alignment(void **state)
 		assert_true(tu_block_exists(m, id));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_q35_plus_1g, teardown_machine)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
 {

@@ -80,6 +80,43 @@ static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline
 	return m;
 }
 
+/* tu_boot with one cold-plugged DIMM "d1" on a RAM backend "m1" of `size`
+ * (a QEMU size such as "1G") appended to the machine's arguments. */
+static inline struct machine *tu_boot_cold_dimm(const char *qemu_args, const char *size,
+						const char *cmdline, enum memhp_kernel version)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args),
+		 "%s -object memory-backend-ram,id=m1,size=%s -device pc-dimm,id=d1,memdev=m1",
+		 qemu_args, size);
+	return tu_boot(args, cmdline, version);
+}
+
+/* The checklist's default machine (q35, 4 GiB, 6.1: auto_online_blocks
+ * offline) with 1 GiB hot-added at 6 GiB by add_memory: blocks 48-55, all
+ * offline. */
+static inline struct machine *tu_boot_q35_plus_1g(const char *cmdline)
+{
+	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, MEMHP_KERNEL_6_1);
+
+	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
+	return m;
+}
+
+/* cmocka fixtures: tu_boot_q35_plus_1g(NULL) in *state, freed after. */
+static inline int tu_setup_q35_plus_1g(void **state)
+{
+	*state = tu_boot_q35_plus_1g(NULL);
+	return 0;
+}
+
+static inline int tu_teardown_machine(void **state)
+{
+	machine_free(*state);
+	return 0;
+}
+
 /* Like tu_boot but returns the error instead of failing (NULL on error). */
 static inline struct machine *tu_try_boot(const char *qemu_args, const char *cmdline,
 					  enum memhp_kernel version, int *ret_out)

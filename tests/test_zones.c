@@ -3,27 +3,6 @@
  * zones-and-policies.md §2-5. pfn(N) = N * 32768. */
 #include "test_util.h"
 
-/* q35 4 GiB, 6.1 (auto-online offline), with 1 GiB at 6 GiB: blocks 48-55. */
-static struct machine *boot_plus_1g(const char *cmdline)
-{
-	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, MEMHP_KERNEL_6_1);
-
-	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
-	return m;
-}
-
-static int setup(void **state)
-{
-	*state = boot_plus_1g(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	machine_free(*state);
-	return 0;
-}
-
 /* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
  * (neither zone intersects block 48, no movable_node -> kernel zone). */
 static void test_e37_default_zone_above_existing(void **state)
@@ -40,7 +19,7 @@ static void test_e37_default_zone_above_existing(void **state)
 /* checklist 38: with movable_node -> Movable Normal; online -> Movable */
 static void test_e38_movable_node(void **state)
 {
-	struct machine *m = boot_plus_1g("movable_node");
+	struct machine *m = tu_boot_q35_plus_1g("movable_node");
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable Normal\n");
@@ -392,7 +371,7 @@ static void test_e47_node_states_kernel_boot(void **state)
 	kernel_free(k);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
 {
