@@ -1,6 +1,7 @@
 /* Conformance checklist E (zones, spans, counters under contig-zones,
  * items 37-47): the kernel's values from conformance-checklist.md and
  * zones-and-policies.md §2-5. pfn(N) = N * 32768. */
+#include "test_boot_info.h"
 #include "test_util.h"
 
 /* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
@@ -347,19 +348,12 @@ static void test_e47_node_states_kernel_boot(void **state)
 		{.start = 0x100000, .end = 0x7ffe0000, .nid = 0},
 		{.start = 0x100000000, .end = 0x180000000, .nid = 0},
 	};
-	struct boot_info bi = {
-		.version = MEMHP_KERNEL_6_1,
-		.is_vm = true,
-		.cmdline = NULL,
-		.ram = ram,
-		.nr_ram = 3,
-		.nr_nodes = 2,
-		.cpus_per_node = {1, 0},
-	};
+	struct boot_info bi = tu_boot_info(MEMHP_KERNEL_6_1, true, NULL, ram, 3, 2);
 	struct kernel *k = NULL;
 	struct machine fake;
 
 	(void)state;
+	bi.cpus_per_node[0] = 1; /* node 1: no CPUs, no memory */
 	assert_int_equal(kernel_boot(&bi, &k), 0);
 	tu_wrap_kernel(&fake, k);
 	/* the same zones as the q35 4 GiB machine (qemu-x86-e820.md) */
