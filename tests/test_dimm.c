@@ -201,9 +201,7 @@ static void test_dimm_remove_last_shrinks_normal(void **state)
 	assert_false(tu_block_exists(m, 200));
 	assert_false(tu_block_exists(m, 231));
 	assert_true(tu_block_exists(m, 199));
-	assert_int_equal(nz->start_pfn, 1048576);
-	assert_int_equal(nz->spanned_pages, 5505024);
-	assert_int_equal(nz->present_pages, 5505024);
+	TU_ASSERT_SPAN(nz, 1048576, 5505024, 5505024);
 	machine_free(m);
 }
 
@@ -238,9 +236,7 @@ static void test_dimm_worked_example_q35(void **state)
 	}
 	assert_false(tu_block_exists(m, 56));
 	assert_string_equal(tu_blk(m, 47, "valid_zones"), "Normal\n");
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 262144);
-	assert_int_equal(mz->present_pages, 262144);
+	TU_ASSERT_SPAN(mz, 1572864, 262144, 262144);
 	g = memory_group_find_by_id(&m->kernel->groups, 0);
 	assert_non_null(g);
 	assert_false(g->stats.is_dynamic);
@@ -257,9 +253,7 @@ static void test_dimm_worked_example_q35(void **state)
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
 	assert_null(memory_group_find_by_id(&m->kernel->groups, 0));
 	/* checklist 44: Movable empty again */
-	assert_int_equal(mz->start_pfn, 0);
-	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(mz->present_pages, 0);
+	TU_ASSERT_SPAN(mz, 0, 0, 0);
 	reply = query_devices(m, &list);
 	assert_int_equal(json_object_array_length(list), 0);
 	json_object_put(reply);

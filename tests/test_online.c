@@ -479,9 +479,7 @@ static void test_d35_offline_and_remove_rollback(void **state)
 	assert_int_equal(veto.seen_pfn[1], PFN_OF_BLOCK(49));
 	assert_int_equal(veto.seen_pfn[2], PFN_OF_BLOCK(50));
 	/* Movable back to blocks 48-51: start 1572864, spanned 4 * 32768 = 131072 */
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 131072);
-	assert_int_equal(mz->present_pages, 131072);
+	TU_ASSERT_SPAN(mz, 1572864, 131072, 131072);
 	machine_free(m);
 }
 

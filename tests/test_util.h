@@ -208,6 +208,15 @@ static inline struct zone *tu_zone(const struct machine *m, int nid, enum zone_t
 	return &m->kernel->nodes[nid].zones[t];
 }
 
+/* A zone's (or node's) start_pfn, spanned and present pages; a macro, so
+ * that a failure names the test's line. */
+#define TU_ASSERT_SPAN(z, start, spanned, present)                                                 \
+	do {                                                                                       \
+		assert_int_equal((z)->start_pfn, (start));                                         \
+		assert_int_equal((z)->spanned_pages, (spanned));                                   \
+		assert_int_equal((z)->present_pages, (present));                                   \
+	} while (0)
+
 /* A machine view around a kernel booted with kernel_boot(), so that the
  * emulated sysfs can be read (sysfs only looks at the kernel). */
 static inline void tu_wrap_kernel(struct machine *fake, struct kernel *k)

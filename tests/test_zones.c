@@ -101,13 +101,9 @@ static void test_e41_span_growth(void **state)
 
 	assert_int_equal(mz->spanned_pages, 0);
 	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1638400);
-	assert_int_equal(mz->spanned_pages, 32768);
-	assert_int_equal(mz->present_pages, 32768);
+	TU_ASSERT_SPAN(mz, 1638400, 32768, 32768);
 	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 65536);
+	TU_ASSERT_SPAN(mz, 1572864, 98304, 65536);
 	/* node span grows the same way: [1, 1671168) -> 1671167 pages */
 	assert_int_equal(n->start_pfn, 1);
 	assert_int_equal(n->spanned_pages, 1671167);
@@ -122,13 +118,9 @@ static void test_e42_interior_offline_keeps_span(void **state)
 
 	for (uint64_t id = 48; id <= 50; id++)
 		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 98304);
+	TU_ASSERT_SPAN(mz, 1572864, 98304, 98304);
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 65536);
+	TU_ASSERT_SPAN(mz, 1572864, 98304, 65536);
 	/* checklist 40: 49 is inside the Movable span -> Movable Normal */
 	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
 }
@@ -148,14 +140,10 @@ static void test_e43_e44_edge_offline_shrinks(void **state)
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
 	/* checklist 43 */
 	assert_int_equal(tu_blk_write(m, 50, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 32768);
-	assert_int_equal(mz->present_pages, 32768);
+	TU_ASSERT_SPAN(mz, 1572864, 32768, 32768);
 	/* checklist 44 */
 	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 0);
-	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(mz->present_pages, 0);
+	TU_ASSERT_SPAN(mz, 0, 0, 0);
 	/* node span back to the boot span [1, 1572864) = 1572863 pages */
 	assert_int_equal(n->start_pfn, 1);
 	assert_int_equal(n->spanned_pages, 1572863);
