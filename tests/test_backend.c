@@ -634,14 +634,10 @@ static void test_capture_write_error(void **state)
 {
 	char dir[] = "/tmp/memhp-test-backend-XXXXXX", file[512], err[512] = "";
 	struct sysfs_capture cap;
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/plain", dir);
-	f = fopen(file, "w");
-	assert_non_null(f);
-	fclose(f);
+	tu_write_file(file, sizeof(file), dir, "plain", "");
 	assert_int_equal(sysfs_capture_parse(write_stream, &cap), 0);
 	/* the root is a regular file: nothing can be created under it */
 	assert_int_equal(sysfs_capture_write(&cap, file, err, sizeof(err)), -ENOTDIR);

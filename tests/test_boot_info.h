@@ -16,14 +16,12 @@ static inline struct boot_info tu_boot_info(enum memhp_kernel version, bool is_v
 					    const char *cmdline, struct firmware_range *ram,
 					    size_t nr_ram, int nr_nodes)
 {
-	return (struct boot_info){
-	    .version = version,
-	    .is_vm = is_vm,
-	    .cmdline = cmdline,
-	    .ram = ram,
-	    .nr_ram = nr_ram,
-	    .nr_nodes = nr_nodes,
-	};
+	struct boot_info bi = {.version = version, .is_vm = is_vm, .cmdline = cmdline};
+
+	bi.ram = ram;
+	bi.nr_ram = nr_ram;
+	bi.nr_nodes = nr_nodes;
+	return bi;
 }
 
 #endif

@@ -31,6 +31,20 @@ static inline void tu_rm_rf(const char *dir)
 	nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Writes text to the file dir/name, created or truncated; path (len
+ * bytes) receives its name. */
+static inline void tu_write_file(char *path, size_t len, const char *dir, const char *name,
+				 const char *text)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* Asserts o's keys, in order and space-separated, are want. */
 static inline void tu_assert_keys(struct json_object *o, const char *want)
 {

@@ -256,43 +256,48 @@ static void test_run_malformed_line(void **state)
 	unlink(path);
 }
 
-/* A guest command outside the supported set (ls) is rejected before anything
- * runs: scenario_check and scenario_run fail with "FILE:LINE: ..." naming the
- * command; no machine, no result. */
-static void test_run_unsupported_guest_command(void **state)
+/* The scenario text parses, but scenario_run refuses it before anything
+ * runs: -EINVAL, no machine, no result, and an error starting with
+ * "<path><suffix>" (naming word unless NULL). With check, scenario_check
+ * refuses it the same way first. */
+static void assert_run_rejected(const char *text, bool check, const char *suffix, const char *word)
 {
 	struct run_ctx c;
 	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
 
-	(void)state;
-	parse_text(&c, "qemu: -M q35 -m 4G\n"
-		       "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
-		       "guest: ls /sys\n");
-	assert_int_equal(scenario_check(c.sc, c.err, sizeof(c.err)), -EINVAL);
-	assert_err_at("scenario_check", c.err, c.path, ":3: ", "ls");
-	c.err[0] = '\0';
+	parse_text(&c, text);
+	if (check) {
+		assert_int_equal(scenario_check(c.sc, c.err, sizeof(c.err)), -EINVAL);
+		assert_err_at("scenario_check", c.err, c.path, suffix, word);
+		c.err[0] = '\0';
+	}
 	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
-	assert_err_at("scenario_run", c.err, c.path, ":3: ", "ls");
+	assert_err_at("scenario_run", c.err, c.path, suffix, word);
 	assert_null(c.run.machine);
 	assert_null(c.run.result);
 	run_release(&c);
 }
 
+/* A guest command outside the supported set (ls) is rejected before anything
+ * runs: scenario_check and scenario_run fail with "FILE:LINE: ..." naming the
+ * command; no machine, no result. */
+static void test_run_unsupported_guest_command(void **state)
+{
+	(void)state;
+	assert_run_rejected("qemu: -M q35 -m 4G\n"
+			    "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
+			    "guest: ls /sys\n",
+			    true, ":3: ", "ls");
+}
+
 /* A bad QEMU option fails before the first step with "FILE:LINE: qemu: ..." */
 static void test_run_bad_qemu_option(void **state)
 {
-	struct run_ctx c;
-	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
-
 	(void)state;
-	parse_text(&c, "qemu: -M q35\n"
-		       "qemu: -m 4G,slots=2,maxmem=2G\n"
-		       "guest: cat /sys/devices/system/memory/block_size_bytes\n");
-	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
-	assert_err_at("scenario_run", c.err, c.path, ":2: qemu: ", NULL);
-	assert_null(c.run.machine);
-	assert_null(c.run.result);
-	run_release(&c);
+	assert_run_rejected("qemu: -M q35\n"
+			    "qemu: -m 4G,slots=2,maxmem=2G\n"
+			    "guest: cat /sys/devices/system/memory/block_size_bytes\n",
+			    false, ":2: qemu: ", NULL);
 }
 
 /* scenario-format.md defaults: no qemu: line -> -M pc -m 4G: blocks 0-23 and

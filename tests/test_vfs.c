@@ -201,20 +201,12 @@ static void test_sysroot_write(void **state)
 	struct sysroot sr = {.prefix = dir};
 	struct vfs v;
 	char *s = NULL;
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/ro", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	tu_write_file(path, sizeof(path), dir, "ro", "");
 	assert_int_equal(chmod(path, 0444), 0);
-	snprintf(path, sizeof(path), "%s/rw", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("old old old\n", f);
-	fclose(f);
+	tu_write_file(path, sizeof(path), dir, "rw", "old old old\n");
 
 	sysroot_vfs_rw(&sr, &v);
 	assert_int_equal(vfs_write(&v, "/rw", "new\n"), 0);
