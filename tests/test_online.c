@@ -7,87 +7,147 @@
 /* C. state / online writes                                           */
 /* ------------------------------------------------------------------ */
 
+/* The steps of the C tests below that only write and read block files; the
+ * reasons and spec references are with each test. */
+static const struct tu_blk_step c_steps[] = {
+    TU_TEST("c15_online_an_online_block"),
+    TU_ECHO(32, "state", "online\n", -EINVAL),
+    TU_ECHO(32, "state", "online_kernel\n", -EINVAL),
+    TU_ECHO(32, "state", "online_movable\n", -EINVAL),
+    TU_CAT(32, "state", "online\n"),
+    TU_CAT(32, "valid_zones", "Normal\n"),
+    TU_TEST("c16_offline_an_offline_block"),
+    TU_ECHO(48, "state", "offline\n", -EINVAL),
+    TU_CAT(48, "state", "offline\n"),
+    TU_CAT(48, "online", "0\n"),
+    TU_TEST("c17_online_file_idempotent"),
+    TU_ECHO(32, "online", "1\n", 0),
+    TU_CAT(32, "state", "online\n"),
+    TU_CAT(32, "valid_zones", "Normal\n"),
+    TU_ECHO(48, "online", "0\n", 0),
+    TU_CAT(48, "state", "offline\n"),
+    TU_CAT(48, "valid_zones", "Normal Movable\n"),
+    TU_TEST("c18_string_matching"),
+    TU_ECHO(48, "state", "Online\n", -EINVAL),
+    TU_ECHO(48, "state", " online\n", -EINVAL),
+    TU_ECHO(48, "state", "online \n", -EINVAL),
+    TU_ECHO(48, "state", "online\n\n", -EINVAL),
+    TU_ECHO(48, "state", "ONLINE_MOVABLE\n", -EINVAL),
+    TU_ECHO(48, "state", "\n", -EINVAL),
+    TU_CAT(48, "state", "offline\n"),
+    /* printf 'online\n' > state -> accepted */
+    TU_ECHO(48, "state", "online\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    /* online_movable\n -> accepted */
+    TU_ECHO(49, "state", "online_movable\n", 0),
+    TU_CAT(49, "state", "online\n"),
+    /* no newline at all (echo -n) is accepted too */
+    TU_ECHO(50, "state", "online_kernel", 0),
+    TU_CAT(50, "state", "online\n"),
+    TU_ECHO(50, "state", "offline", 0),
+    TU_CAT(50, "state", "offline\n"),
+    TU_TEST("c19_kstrtobool"),
+    /* echo yes > online onlines it with the policy zone (Normal, checklist 37) */
+    TU_ECHO(48, "online", "yes\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    /* echo on > online onlines */
+    TU_ECHO(49, "online", "on\n", 0),
+    TU_CAT(49, "state", "online\n"),
+    /* echo off > online offlines an online block */
+    TU_ECHO(49, "online", "off\n", 0),
+    TU_CAT(49, "state", "offline\n"),
+    /* echo maybe > online -> EINVAL, nothing changes */
+    TU_ECHO(48, "online", "maybe\n", -EINVAL),
+    TU_ECHO(49, "online", "maybe\n", -EINVAL),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(49, "state", "offline\n"),
+    TU_TEST("c20_online_movable"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "online", "1\n"),
+    TU_CAT(48, "valid_zones", "Movable\n"),
+    TU_TEST("c21_online_kernel_above_4g"),
+    TU_ECHO(48, "state", "online_kernel\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    TU_TEST("c22_online_kernel_inside_dma32"),
+    TU_ECHO(10, "state", "offline\n", 0),
+    TU_CAT(10, "state", "offline\n"),
+    TU_CAT(10, "valid_zones", "DMA32 Movable\n"),
+    TU_ECHO(10, "state", "online_kernel\n", 0),
+    TU_CAT(10, "valid_zones", "DMA32\n"),
+    TU_ECHO(10, "state", "offline\n", 0),
+    TU_ECHO(10, "state", "online\n", 0),
+    TU_CAT(10, "valid_zones", "DMA32\n"),
+    TU_TEST("c23_no_positional_refusal"),
+    /* a boot block in the middle of Normal (blocks 32-47) */
+    TU_ECHO(40, "state", "offline\n", 0),
+    TU_ECHO(40, "state", "online_movable\n", 0),
+    TU_CAT(40, "valid_zones", "Movable\n"),
+    /* hot-added: 48 and 50 Normal, then 49 (inside the Normal span) Movable */
+    TU_ECHO(48, "state", "online_kernel\n", 0),
+    TU_ECHO(50, "state", "online_kernel\n", 0),
+    TU_ECHO(49, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Movable\n"),
+    /* and the other way round: online_kernel inside the Movable span */
+    TU_ECHO(52, "state", "online_movable\n", 0),
+    TU_ECHO(54, "state", "online_movable\n", 0),
+    TU_ECHO(53, "state", "online_kernel\n", 0),
+    TU_CAT(53, "valid_zones", "Normal\n"),
+    TU_TEST("c24_stale_online_type"),
+    TU_ECHO(52, "state", "online_kernel\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    TU_ECHO(52, "state", "online_movable\n", -EINVAL),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Movable\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    TU_TEST("c24_type_reset_after_success"),
+    TU_ECHO(52, "state", "online_movable\n", 0),
+    TU_CAT(52, "valid_zones", "Movable\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+};
+
+static void run_steps(struct machine *m, const char *test)
+{
+	tu_run_blk_steps(m, c_steps, sizeof(c_steps) / sizeof(c_steps[0]), test);
+}
+
 /* checklist 15: echo online > memory32/state -> EINVAL (device_online returns 1) */
 static void test_c15_online_an_online_block(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 32, "state", "online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 32, "state", "online_kernel\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 32, "state", "online_movable\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 32, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
+	run_steps(*state, "c15_online_an_online_block");
 }
 
 /* checklist 16: echo offline > state of an offline hot-added block -> EINVAL */
 static void test_c16_offline_an_offline_block(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 48, "online"), "0\n");
+	run_steps(*state, "c16_offline_an_offline_block");
 }
 
 /* checklist 17: the online file is idempotent */
 static void test_c17_online_file_idempotent(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 32, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 32, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 48, "online", "0\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
+	run_steps(*state, "c17_online_file_idempotent");
 }
 
 /* checklist 18: sysfs_streq matching: case-sensitive, no leading/other
  * whitespace, at most one trailing newline. */
 static void test_c18_string_matching(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "Online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", " online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online \n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "ONLINE_MOVABLE\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	/* printf 'online\n' > state -> accepted */
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	/* online_movable\n -> accepted */
-	assert_int_equal(tu_blk_write(m, 49, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "online\n");
-	/* no newline at all (echo -n) is accepted too */
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_kernel"), 0);
-	assert_string_equal(tu_blk(m, 50, "state"), "online\n");
-	assert_int_equal(tu_blk_write(m, 50, "state", "offline"), 0);
-	assert_string_equal(tu_blk(m, 50, "state"), "offline\n");
+	run_steps(*state, "c18_string_matching");
 }
 
 /* checklist 19: kstrtobool on the online file */
 static void test_c19_kstrtobool(void **state)
 {
-	struct machine *m = *state;
-
-	/* echo yes > online onlines it with the policy zone (Normal, checklist 37) */
-	assert_int_equal(tu_blk_write(m, 48, "online", "yes\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
-	/* echo on > online onlines */
-	assert_int_equal(tu_blk_write(m, 49, "online", "on\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "online\n");
-	/* echo off > online offlines an online block */
-	assert_int_equal(tu_blk_write(m, 49, "online", "off\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
-	/* echo maybe > online -> EINVAL, nothing changes */
-	assert_int_equal(tu_blk_write(m, 48, "online", "maybe\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 49, "online", "maybe\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
+	run_steps(*state, "c19_kstrtobool");
 }
 
 /* memory-blocks.md §5.2 (observed): yes, on, ON, true, Y online; off, oF, n,
@@ -131,59 +191,26 @@ static void test_c19_kstrtobool_observed_list(void **state)
 /* checklist 20: echo online_movable > memory48/state -> online, valid_zones Movable */
 static void test_c20_online_movable(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "online"), "1\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable\n");
+	run_steps(*state, "c20_online_movable");
 }
 
 /* checklist 21: echo online_kernel > memory48/state -> Normal */
 static void test_c21_online_kernel_above_4g(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
+	run_steps(*state, "c21_online_kernel_above_4g");
 }
 
 /* checklist 22: an offlined boot block inside DMA32 (memory10: all RAM, pages
  * free): valid_zones DMA32 Movable; online_kernel (or online) -> DMA32. */
 static void test_c22_online_kernel_inside_dma32(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 10, "state", "offline\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32 Movable\n");
-	assert_int_equal(tu_blk_write(m, 10, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32\n");
-	assert_int_equal(tu_blk_write(m, 10, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 10, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32\n");
+	run_steps(*state, "c22_online_kernel_inside_dma32");
 }
 
 /* checklist 23: online_movable of a block inside the Normal span succeeds */
 static void test_c23_no_positional_refusal(void **state)
 {
-	struct machine *m = *state;
-
-	/* a boot block in the middle of Normal (blocks 32-47) */
-	assert_int_equal(tu_blk_write(m, 40, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 40, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 40, "valid_zones"), "Movable\n");
-	/* hot-added: 48 and 50 Normal, then 49 (inside the Normal span) Movable */
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel\n"), 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_kernel\n"), 0);
-	assert_int_equal(tu_blk_write(m, 49, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable\n");
-	/* and the other way round: online_kernel inside the Movable span */
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 54, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 53, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 53, "valid_zones"), "Normal\n");
+	run_steps(*state, "c23_no_positional_refusal");
 }
 
 /* checklist 24 / memory-blocks.md §5.1 (observed): block 52 onlined with
@@ -191,31 +218,14 @@ static void test_c23_no_positional_refusal(void **state)
  * online -> Movable (stale type); offline again, echo 1 > online -> Normal. */
 static void test_c24_stale_online_type(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Movable\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
+	run_steps(*state, "c24_stale_online_type");
 }
 
 /* checklist 24: a successful online of an offline block resets the type:
  * online_movable, offline, echo 1 > online -> policy (Normal). */
 static void test_c24_type_reset_after_success(void **state)
 {
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Movable\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
+	run_steps(*state, "c24_type_reset_after_success");
 }
 
 /* checklist 24 / memory-blocks.md §5.1 (observed with notifier error

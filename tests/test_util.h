@@ -208,6 +208,87 @@ static inline struct zone *tu_zone(const struct machine *m, int nid, enum zone_t
 	return &m->kernel->nodes[nid].zones[t];
 }
 
+/* A script of memory block file writes and reads, several tests' steps in
+ * one table: a TU_TEST row starts the steps of the test it names; a
+ * TU_ECHO row writes val to memoryN/attr, which must return ret; a TU_CAT
+ * row reads memoryN/attr, which must hold want. */
+struct tu_blk_step {
+	const char *test; /* non-NULL: the first row of this test's steps */
+	uint64_t block;
+	const char *attr;
+	const char *val; /* non-NULL: write it; NULL: read want */
+	int ret;
+	const char *want;
+};
+
+#define TU_TEST(name)                                                                              \
+	{                                                                                          \
+		.test = (name)                                                                     \
+	}
+#define TU_ECHO(block, attr, val, ret)                                                             \
+	{                                                                                          \
+		NULL, (block), (attr), (val), (ret), NULL                                          \
+	}
+#define TU_CAT(block, attr, want)                                                                  \
+	{                                                                                          \
+		NULL, (block), (attr), NULL, 0, (want)                                             \
+	}
+
+/* s with newlines and tabs as \n and \t, for a failure message. */
+static inline const char *tu_esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\n' || *s == '\t') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : 't';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* One step; a failure names the test and the step. */
+static inline void tu_blk_step(struct machine *m, const char *test, size_t nr,
+			       const struct tu_blk_step *s)
+{
+	unsigned long long id = (unsigned long long)s->block;
+	char e1[256], e2[256];
+	const char *got;
+	int ret;
+
+	if (s->val) {
+		ret = tu_blk_write(m, s->block, s->attr, s->val);
+		if (ret != s->ret)
+			fail_msg(
+			    "%s step %zu: writing \"%s\" to memory%llu/%s returned %d, expected %d",
+			    test, nr, tu_esc(s->val, e1, sizeof(e1)), id, s->attr, ret, s->ret);
+		return;
+	}
+	got = tu_blk(m, s->block, s->attr);
+	if (strcmp(got, s->want))
+		fail_msg("%s step %zu: memory%llu/%s reads \"%s\", expected \"%s\"", test, nr, id,
+			 s->attr, tu_esc(got, e1, sizeof(e1)), tu_esc(s->want, e2, sizeof(e2)));
+}
+
+/* Runs the steps of test from the table, in order. */
+static inline void tu_run_blk_steps(struct machine *m, const struct tu_blk_step *steps, size_t n,
+				    const char *test)
+{
+	size_t i = 0, nr = 0;
+
+	while (i < n && !(steps[i].test && !strcmp(steps[i].test, test)))
+		i++;
+	if (i == n)
+		fail_msg("no steps for %s", test);
+	for (i++; i < n && !steps[i].test; i++)
+		tu_blk_step(m, test, ++nr, &steps[i]);
+	assert_true(nr > 0);
+}
+
 /* A zone's (or node's) start_pfn, spanned and present pages; a macro, so
  * that a failure names the test's line. */
 #define TU_ASSERT_SPAN(z, start, spanned, present)                                                 \
