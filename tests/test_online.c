@@ -7,19 +7,22 @@
 /* C. state / online writes                                           */
 /* ------------------------------------------------------------------ */
 
-/* The steps of the C tests below that only write and read block files; the
- * reasons and spec references are with each test. */
+/* The C tests that only write and read block files: each test's steps,
+ * under the reason for them. */
 static const struct tu_blk_step c_steps[] = {
+    /* checklist 15: echo online > memory32/state -> EINVAL (device_online returns 1) */
     TU_TEST("c15_online_an_online_block"),
     TU_ECHO(32, "state", "online\n", -EINVAL),
     TU_ECHO(32, "state", "online_kernel\n", -EINVAL),
     TU_ECHO(32, "state", "online_movable\n", -EINVAL),
     TU_CAT(32, "state", "online\n"),
     TU_CAT(32, "valid_zones", "Normal\n"),
+    /* checklist 16: echo offline > state of an offline hot-added block -> EINVAL */
     TU_TEST("c16_offline_an_offline_block"),
     TU_ECHO(48, "state", "offline\n", -EINVAL),
     TU_CAT(48, "state", "offline\n"),
     TU_CAT(48, "online", "0\n"),
+    /* checklist 17: the online file is idempotent */
     TU_TEST("c17_online_file_idempotent"),
     TU_ECHO(32, "online", "1\n", 0),
     TU_CAT(32, "state", "online\n"),
@@ -27,6 +30,8 @@ static const struct tu_blk_step c_steps[] = {
     TU_ECHO(48, "online", "0\n", 0),
     TU_CAT(48, "state", "offline\n"),
     TU_CAT(48, "valid_zones", "Normal Movable\n"),
+    /* checklist 18: sysfs_streq matching: case-sensitive, no leading/other
+     * whitespace, at most one trailing newline. */
     TU_TEST("c18_string_matching"),
     TU_ECHO(48, "state", "Online\n", -EINVAL),
     TU_ECHO(48, "state", " online\n", -EINVAL),
@@ -46,6 +51,7 @@ static const struct tu_blk_step c_steps[] = {
     TU_CAT(50, "state", "online\n"),
     TU_ECHO(50, "state", "offline", 0),
     TU_CAT(50, "state", "offline\n"),
+    /* checklist 19: kstrtobool on the online file */
     TU_TEST("c19_kstrtobool"),
     /* echo yes > online onlines it with the policy zone (Normal, checklist 37) */
     TU_ECHO(48, "online", "yes\n", 0),
@@ -62,15 +68,19 @@ static const struct tu_blk_step c_steps[] = {
     TU_ECHO(49, "online", "maybe\n", -EINVAL),
     TU_CAT(48, "state", "online\n"),
     TU_CAT(49, "state", "offline\n"),
+    /* checklist 20: echo online_movable > memory48/state -> online, valid_zones Movable */
     TU_TEST("c20_online_movable"),
     TU_ECHO(48, "state", "online_movable\n", 0),
     TU_CAT(48, "state", "online\n"),
     TU_CAT(48, "online", "1\n"),
     TU_CAT(48, "valid_zones", "Movable\n"),
+    /* checklist 21: echo online_kernel > memory48/state -> Normal */
     TU_TEST("c21_online_kernel_above_4g"),
     TU_ECHO(48, "state", "online_kernel\n", 0),
     TU_CAT(48, "state", "online\n"),
     TU_CAT(48, "valid_zones", "Normal\n"),
+    /* checklist 22: an offlined boot block inside DMA32 (memory10: all RAM, pages
+     * free): valid_zones DMA32 Movable; online_kernel (or online) -> DMA32. */
     TU_TEST("c22_online_kernel_inside_dma32"),
     TU_ECHO(10, "state", "offline\n", 0),
     TU_CAT(10, "state", "offline\n"),
@@ -80,6 +90,7 @@ static const struct tu_blk_step c_steps[] = {
     TU_ECHO(10, "state", "offline\n", 0),
     TU_ECHO(10, "state", "online\n", 0),
     TU_CAT(10, "valid_zones", "DMA32\n"),
+    /* checklist 23: online_movable of a block inside the Normal span succeeds */
     TU_TEST("c23_no_positional_refusal"),
     /* a boot block in the middle of Normal (blocks 32-47) */
     TU_ECHO(40, "state", "offline\n", 0),
@@ -95,6 +106,9 @@ static const struct tu_blk_step c_steps[] = {
     TU_ECHO(54, "state", "online_movable\n", 0),
     TU_ECHO(53, "state", "online_kernel\n", 0),
     TU_CAT(53, "valid_zones", "Normal\n"),
+    /* checklist 24 / memory-blocks.md §5.1 (observed): block 52 onlined with
+     * online_kernel, echo online_movable > state (EINVAL), offline, echo 1 >
+     * online -> Movable (stale type); offline again, echo 1 > online -> Normal. */
     TU_TEST("c24_stale_online_type"),
     TU_ECHO(52, "state", "online_kernel\n", 0),
     TU_CAT(52, "valid_zones", "Normal\n"),
@@ -106,6 +120,8 @@ static const struct tu_blk_step c_steps[] = {
     TU_ECHO(52, "state", "offline\n", 0),
     TU_ECHO(52, "online", "1\n", 0),
     TU_CAT(52, "valid_zones", "Normal\n"),
+    /* checklist 24: a successful online of an offline block resets the type:
+     * online_movable, offline, echo 1 > online -> policy (Normal). */
     TU_TEST("c24_type_reset_after_success"),
     TU_ECHO(52, "state", "online_movable\n", 0),
     TU_CAT(52, "valid_zones", "Movable\n"),
@@ -114,41 +130,24 @@ static const struct tu_blk_step c_steps[] = {
     TU_CAT(52, "valid_zones", "Normal\n"),
 };
 
-static void run_steps(struct machine *m, const char *test)
-{
-	tu_run_blk_steps(m, c_steps, sizeof(c_steps) / sizeof(c_steps[0]), test);
-}
+/* test_NAME runs the steps of TU_TEST("NAME"). */
+#define STEPS_TEST(name)                                                                           \
+	static void test_##name(void **state)                                                      \
+	{                                                                                          \
+		tu_run_blk_steps(*state, c_steps, sizeof(c_steps) / sizeof(c_steps[0]), #name);    \
+	}
 
-/* checklist 15: echo online > memory32/state -> EINVAL (device_online returns 1) */
-static void test_c15_online_an_online_block(void **state)
-{
-	run_steps(*state, "c15_online_an_online_block");
-}
-
-/* checklist 16: echo offline > state of an offline hot-added block -> EINVAL */
-static void test_c16_offline_an_offline_block(void **state)
-{
-	run_steps(*state, "c16_offline_an_offline_block");
-}
-
-/* checklist 17: the online file is idempotent */
-static void test_c17_online_file_idempotent(void **state)
-{
-	run_steps(*state, "c17_online_file_idempotent");
-}
-
-/* checklist 18: sysfs_streq matching: case-sensitive, no leading/other
- * whitespace, at most one trailing newline. */
-static void test_c18_string_matching(void **state)
-{
-	run_steps(*state, "c18_string_matching");
-}
-
-/* checklist 19: kstrtobool on the online file */
-static void test_c19_kstrtobool(void **state)
-{
-	run_steps(*state, "c19_kstrtobool");
-}
+STEPS_TEST(c15_online_an_online_block)
+STEPS_TEST(c16_offline_an_offline_block)
+STEPS_TEST(c17_online_file_idempotent)
+STEPS_TEST(c18_string_matching)
+STEPS_TEST(c19_kstrtobool)
+STEPS_TEST(c20_online_movable)
+STEPS_TEST(c21_online_kernel_above_4g)
+STEPS_TEST(c22_online_kernel_inside_dma32)
+STEPS_TEST(c23_no_positional_refusal)
+STEPS_TEST(c24_stale_online_type)
+STEPS_TEST(c24_type_reset_after_success)
 
 /* memory-blocks.md §5.2 (observed): yes, on, ON, true, Y online; off, oF, n,
  * false, 0x1, nonsense offline; maybe, o, 2, -1 and an empty line -> EINVAL. */
@@ -186,46 +185,6 @@ static void test_c19_kstrtobool_observed_list(void **state)
 	}
 	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
 	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
-}
-
-/* checklist 20: echo online_movable > memory48/state -> online, valid_zones Movable */
-static void test_c20_online_movable(void **state)
-{
-	run_steps(*state, "c20_online_movable");
-}
-
-/* checklist 21: echo online_kernel > memory48/state -> Normal */
-static void test_c21_online_kernel_above_4g(void **state)
-{
-	run_steps(*state, "c21_online_kernel_above_4g");
-}
-
-/* checklist 22: an offlined boot block inside DMA32 (memory10: all RAM, pages
- * free): valid_zones DMA32 Movable; online_kernel (or online) -> DMA32. */
-static void test_c22_online_kernel_inside_dma32(void **state)
-{
-	run_steps(*state, "c22_online_kernel_inside_dma32");
-}
-
-/* checklist 23: online_movable of a block inside the Normal span succeeds */
-static void test_c23_no_positional_refusal(void **state)
-{
-	run_steps(*state, "c23_no_positional_refusal");
-}
-
-/* checklist 24 / memory-blocks.md §5.1 (observed): block 52 onlined with
- * online_kernel, echo online_movable > state (EINVAL), offline, echo 1 >
- * online -> Movable (stale type); offline again, echo 1 > online -> Normal. */
-static void test_c24_stale_online_type(void **state)
-{
-	run_steps(*state, "c24_stale_online_type");
-}
-
-/* checklist 24: a successful online of an offline block resets the type:
- * online_movable, offline, echo 1 > online -> policy (Normal). */
-static void test_c24_type_reset_after_success(void **state)
-{
-	run_steps(*state, "c24_type_reset_after_success");
 }
 
 /* checklist 24 / memory-blocks.md §5.1 (observed with notifier error
