@@ -433,8 +433,7 @@ static void test_d35_offline_and_remove_rollback(void **state)
 	(void)state;
 	/* 6 GiB + 512 MiB = blocks 48-51 */
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);
-	for (uint64_t id = 48; id <= 51; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 51, "state", "online_movable\n");
 	tu_register_veto(m->kernel, &veto);
 	assert_int_equal(offline_and_remove_memory(m->kernel, 6 * GiB, 512 * MiB), -EBUSY);
 	for (uint64_t id = 48; id <= 51; id++) {
@@ -459,8 +458,7 @@ static void test_d35_offline_and_remove_rollback_reserved(void **state)
 
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);
-	for (uint64_t id = 48; id <= 51; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 51, "state", "online_movable\n");
 	find_memory_block(m->kernel, 50)->contents.reserved_pages = 1;
 	assert_int_equal(offline_and_remove_memory(m->kernel, 6 * GiB, 512 * MiB), -EBUSY);
 	for (uint64_t id = 48; id <= 51; id++) {

@@ -187,6 +187,20 @@ static inline int tu_blk_write(struct machine *m, uint64_t id, const char *attr,
 	return vfs_write(TU_VFS(m), path, val);
 }
 
+/* Writes val to memoryN/<attr> of blocks first..last, each of which must
+ * succeed. */
+static inline void tu_blk_write_range(struct machine *m, uint64_t first, uint64_t last,
+				      const char *attr, const char *val)
+{
+	for (uint64_t id = first; id <= last; id++) {
+		int ret = tu_blk_write(m, id, attr, val);
+
+		if (ret)
+			fail_msg("writing \"%s\" to memory%llu/%s returned %d", val,
+				 (unsigned long long)id, attr, ret);
+	}
+}
+
 static inline enum vfs_type tu_lookupf(const struct machine *m, const char *fmt, ...)
 {
 	char path[512];

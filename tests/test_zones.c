@@ -116,8 +116,7 @@ static void test_e42_interior_offline_keeps_span(void **state)
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	TU_ASSERT_SPAN(mz, 1572864, 98304, 98304);
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
 	TU_ASSERT_SPAN(mz, 1572864, 98304, 65536);
@@ -135,8 +134,7 @@ static void test_e43_e44_edge_offline_shrinks(void **state)
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 	const struct node *n = &m->kernel->nodes[0];
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
 	/* checklist 43 */
 	assert_int_equal(tu_blk_write(m, 50, "state", "offline\n"), 0);
@@ -157,8 +155,7 @@ static void test_e43_low_edge_offline_shrinks(void **state)
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
 	assert_int_equal(mz->start_pfn, 1605632);
 	assert_int_equal(mz->spanned_pages, 65536);
