@@ -4,6 +4,23 @@
 #include "test_boot_info.h"
 #include "test_util.h"
 
+/* Writes val to memoryN/state, which must succeed; then node 0's Movable
+ * zone has that start_pfn, spanned and present pages. A macro, so that a
+ * failure names the test's line. */
+#define MOVABLE_AFTER(m, block, val, start, spanned, present)                                      \
+	do {                                                                                       \
+		assert_int_equal(tu_blk_write((m), (block), "state", (val)), 0);                   \
+		TU_ASSERT_SPAN(tu_zone((m), 0, ZONE_MOVABLE), (start), (spanned), (present));      \
+	} while (0)
+
+/* Node 0's span: it starts at pfn 1, as the boot span [1, 1572864) of the
+ * q35 4 GiB machine does, and spans `spanned` pages. */
+static void assert_node0_span(const struct machine *m, uint64_t spanned)
+{
+	assert_int_equal(m->kernel->nodes[0].start_pfn, 1);
+	assert_int_equal(m->kernel->nodes[0].spanned_pages, spanned);
+}
+
 /* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
  * (neither zone intersects block 48, no movable_node -> kernel zone). */
 static void test_e37_default_zone_above_existing(void **state)
@@ -97,16 +114,12 @@ static void test_e41_span_growth(void **state)
 {
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
-	const struct node *n = &m->kernel->nodes[0];
 
 	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
-	TU_ASSERT_SPAN(mz, 1638400, 32768, 32768);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	TU_ASSERT_SPAN(mz, 1572864, 98304, 65536);
+	MOVABLE_AFTER(m, 50, "online_movable\n", 1638400, 32768, 32768);
+	MOVABLE_AFTER(m, 48, "online_movable\n", 1572864, 98304, 65536);
 	/* node span grows the same way: [1, 1671168) -> 1671167 pages */
-	assert_int_equal(n->start_pfn, 1);
-	assert_int_equal(n->spanned_pages, 1671167);
+	assert_node0_span(m, 1671167);
 }
 
 /* checklist 42: Movable = blocks 48-50 all online; offline memory49 -> start
@@ -118,8 +131,7 @@ static void test_e42_interior_offline_keeps_span(void **state)
 
 	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	TU_ASSERT_SPAN(mz, 1572864, 98304, 98304);
-	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
-	TU_ASSERT_SPAN(mz, 1572864, 98304, 65536);
+	MOVABLE_AFTER(m, 49, "offline\n", 1572864, 98304, 65536);
 	/* checklist 40: 49 is inside the Movable span -> Movable Normal */
 	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
 }
@@ -131,20 +143,15 @@ static void test_e42_interior_offline_keeps_span(void **state)
 static void test_e43_e44_edge_offline_shrinks(void **state)
 {
 	struct machine *m = *state;
-	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
-	const struct node *n = &m->kernel->nodes[0];
 
 	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
 	/* checklist 43 */
-	assert_int_equal(tu_blk_write(m, 50, "state", "offline\n"), 0);
-	TU_ASSERT_SPAN(mz, 1572864, 32768, 32768);
+	MOVABLE_AFTER(m, 50, "offline\n", 1572864, 32768, 32768);
 	/* checklist 44 */
-	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
-	TU_ASSERT_SPAN(mz, 0, 0, 0);
+	MOVABLE_AFTER(m, 48, "offline\n", 0, 0, 0);
 	/* node span back to the boot span [1, 1572864) = 1572863 pages */
-	assert_int_equal(n->start_pfn, 1);
-	assert_int_equal(n->spanned_pages, 1572863);
+	assert_node0_span(m, 1572863);
 }
 
 /* zones-and-policies.md §3.2: offlining the lowest block of a span moves the
