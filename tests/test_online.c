@@ -130,24 +130,17 @@ static const struct tu_blk_step c_steps[] = {
     TU_CAT(52, "valid_zones", "Normal\n"),
 };
 
-/* test_NAME runs the steps of TU_TEST("NAME"). */
-#define STEPS_TEST(name)                                                                           \
-	static void test_##name(void **state)                                                      \
-	{                                                                                          \
-		tu_run_blk_steps(*state, c_steps, sizeof(c_steps) / sizeof(c_steps[0]), #name);    \
-	}
-
-STEPS_TEST(c15_online_an_online_block)
-STEPS_TEST(c16_offline_an_offline_block)
-STEPS_TEST(c17_online_file_idempotent)
-STEPS_TEST(c18_string_matching)
-STEPS_TEST(c19_kstrtobool)
-STEPS_TEST(c20_online_movable)
-STEPS_TEST(c21_online_kernel_above_4g)
-STEPS_TEST(c22_online_kernel_inside_dma32)
-STEPS_TEST(c23_no_positional_refusal)
-STEPS_TEST(c24_stale_online_type)
-STEPS_TEST(c24_type_reset_after_success)
+TU_STEPS_TEST(c_steps, c15_online_an_online_block)
+TU_STEPS_TEST(c_steps, c16_offline_an_offline_block)
+TU_STEPS_TEST(c_steps, c17_online_file_idempotent)
+TU_STEPS_TEST(c_steps, c18_string_matching)
+TU_STEPS_TEST(c_steps, c19_kstrtobool)
+TU_STEPS_TEST(c_steps, c20_online_movable)
+TU_STEPS_TEST(c_steps, c21_online_kernel_above_4g)
+TU_STEPS_TEST(c_steps, c22_online_kernel_inside_dma32)
+TU_STEPS_TEST(c_steps, c23_no_positional_refusal)
+TU_STEPS_TEST(c_steps, c24_stale_online_type)
+TU_STEPS_TEST(c_steps, c24_type_reset_after_success)
 
 /* memory-blocks.md §5.2 (observed): yes, on, ON, true, Y online; off, oF, n,
  * false, 0x1, nonsense offline; maybe, o, 2, -1 and an empty line -> EINVAL. */

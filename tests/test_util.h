@@ -303,6 +303,14 @@ static inline void tu_run_blk_steps(struct machine *m, const struct tu_blk_step 
 	assert_true(nr > 0);
 }
 
+/* Defines the cmocka test test_NAME, which runs the steps of
+ * TU_TEST("NAME") in the table steps on the machine in *state. */
+#define TU_STEPS_TEST(steps, name)                                                                 \
+	static void test_##name(void **state)                                                      \
+	{                                                                                          \
+		tu_run_blk_steps(*state, steps, sizeof(steps) / sizeof(steps[0]), #name);          \
+	}
+
 /* A zone's (or node's) start_pfn, spanned and present pages; a macro, so
  * that a failure names the test's line. */
 #define TU_ASSERT_SPAN(z, start, spanned, present)                                                 \

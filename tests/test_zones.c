@@ -21,18 +21,38 @@ static void assert_node0_span(const struct machine *m, uint64_t spanned)
 	assert_int_equal(m->kernel->nodes[0].spanned_pages, spanned);
 }
 
-/* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
- * (neither zone intersects block 48, no movable_node -> kernel zone). */
-static void test_e37_default_zone_above_existing(void **state)
-{
-	struct machine *m = *state;
+/* The E tests that only write and read block files: each test's steps,
+ * under the reason for them. */
+static const struct tu_blk_step e_steps[] = {
+    /* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
+     * (neither zone intersects block 48, no movable_node -> kernel zone). */
+    TU_TEST("e37_default_zone_above_existing"),
+    TU_CAT(48, "valid_zones", "Normal Movable\n"),
+    TU_ECHO(48, "state", "online\n", 0),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    /* block 49 is now adjacent to Normal (not inside): still Normal by default */
+    TU_CAT(49, "valid_zones", "Normal Movable\n"),
+    /* checklist 39: memory48 online_movable (Movable empty before) -> offline
+     * memory49 shows Normal Movable (adjacency does not inherit). */
+    TU_TEST("e39_adjacency_does_not_inherit"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Normal Movable\n"),
+    /* so onlining 49 with the policy gives Normal */
+    TU_ECHO(49, "state", "online\n", 0),
+    TU_CAT(49, "valid_zones", "Normal\n"),
+    /* checklist 40: 48 and 50 online_movable -> offline 49 shows Movable Normal;
+     * echo online > memory49/state -> Movable. */
+    TU_TEST("e40_inside_span_inherits"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_ECHO(50, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Movable Normal\n"),
+    TU_ECHO(49, "state", "online\n", 0),
+    TU_CAT(49, "valid_zones", "Movable\n"),
+};
 
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
-	/* block 49 is now adjacent to Normal (not inside): still Normal by default */
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
-}
+TU_STEPS_TEST(e_steps, e37_default_zone_above_existing)
+TU_STEPS_TEST(e_steps, e39_adjacency_does_not_inherit)
+TU_STEPS_TEST(e_steps, e40_inside_span_inherits)
 
 /* checklist 38: with movable_node -> Movable Normal; online -> Movable */
 static void test_e38_movable_node(void **state)
@@ -50,32 +70,6 @@ static void test_e38_movable_node(void **state)
 	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
 	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->present_early_pages, 524288);
 	machine_free(m);
-}
-
-/* checklist 39: memory48 online_movable (Movable empty before) -> offline
- * memory49 shows Normal Movable (adjacency does not inherit). */
-static void test_e39_adjacency_does_not_inherit(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
-	/* so onlining 49 with the policy gives Normal */
-	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal\n");
-}
-
-/* checklist 40: 48 and 50 online_movable -> offline 49 shows Movable Normal;
- * echo online > memory49/state -> Movable. */
-static void test_e40_inside_span_inherits(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
-	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable\n");
 }
 
 /* zones-and-policies.md §4.2 table: block 48 Normal, block 55 Normal; now
