@@ -860,6 +860,25 @@ static void start_fake_guest(int (*serve)(int fd), struct guest_channel *gc)
 	assert_int_equal(guest_channel_wait_ready(gc, now() + 2), 0);
 }
 
+/* Runs cmd on the guest within 2 s; it must succeed with this exit code,
+ * stdout and stderr. */
+static void expect_guest_run(struct guest_channel *gc, const char *cmd, int rc, const char *out,
+			     const char *err)
+{
+	struct guest_reply r;
+	int ret = guest_channel_run(gc, cmd, now() + 2, &r);
+
+	if (ret)
+		fail_msg("`%s` returned %d", cmd, ret);
+	assert_non_null(r.out);
+	assert_non_null(r.err);
+	if (r.rc != rc || strcmp(r.out, out) || strcmp(r.err, err))
+		fail_msg("`%s`: rc %d stdout \"%s\" stderr \"%s\"; expected rc %d stdout \"%s\" "
+			 "stderr \"%s\"",
+			 cmd, r.rc, r.out, r.err, rc, out, err);
+	guest_reply_free(&r);
+}
+
 static void test_guest_channel(void **state)
 {
 	struct guest_channel gc;
@@ -877,20 +896,10 @@ static void test_guest_channel(void **state)
 	assert_string_equal(r.err, binary_err);
 	guest_reply_free(&r);
 
-	assert_int_equal(guest_channel_run(&gc,
-					   "echo 1 > /sys/devices/system/memory/memory0/online",
-					   now() + 2, &r),
-			 0);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, write_error);
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo 1 > /sys/devices/system/memory/memory0/online", 1, "",
+			 write_error);
 
-	assert_int_equal(guest_channel_run(&gc, "echo hello world", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "hello world\n");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo hello world", 0, "hello world\n", "");
 
 	/* The guest answers 150 ms later than the host waits. */
 	assert_int_equal(guest_channel_run(&gc, "sleep 1; echo late", now() + 0.05, &r),
@@ -898,11 +907,7 @@ static void test_guest_channel(void **state)
 	assert_null(r.out);
 	assert_null(r.err);
 	/* The late result is dropped, the next one is this command's. */
-	assert_int_equal(guest_channel_run(&gc, "echo fresh", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "fresh\n");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo fresh", 0, "fresh\n", "");
 
 	/* one command line per line */
 	assert_int_equal(guest_channel_run(&gc, "echo a\necho b", now() + 2, &r), -EINVAL);
@@ -938,16 +943,11 @@ static int serve_silent_then_close(int fd)
 static void test_guest_channel_ready(void **state)
 {
 	struct guest_channel gc;
-	struct guest_reply r;
 
 	(void)state;
 	start_fake_guest(serve_guest_boot_noise, &gc);
 	assert_string_equal(gc.release, "6.1.0-28-amd64");
-	assert_int_equal(guest_channel_run(&gc, "true", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "true", 0, "", "");
 	guest_channel_close(&gc);
 	assert_int_equal(fake_finish(), 0);
 
