@@ -88,6 +88,29 @@ static struct json_object *ost_info(const struct machine *m, int source, int nth
 	return NULL;
 }
 
+/* The nth ACPI_DEVICE_OST event of source exists and reports status;
+ * returns its "data.info". */
+static struct json_object *expect_ost(const struct machine *m, int source, int nth, int status)
+{
+	struct json_object *info = ost_info(m, source, nth), *v;
+
+	if (!info)
+		fail_msg("no ACPI_DEVICE_OST #%d for source %d", nth, source);
+	if (!json_object_object_get_ex(info, "status", &v) || json_object_get_int(v) != status)
+		fail_msg("ACPI_DEVICE_OST #%d for source %d: %s, expected status %d", nth, source,
+			 json_object_to_json_string(info), status);
+	return info;
+}
+
+/* info's string member key is want. */
+static void assert_info_str(struct json_object *info, const char *key, const char *want)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(info, key, &v) || strcmp(json_object_get_string(v), want))
+		fail_msg("%s: expected \"%s\": \"%s\"", json_object_to_json_string(info), key, want);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* dimm-acpi.md §1.1/§1.2 and the issue's example: -M pc -m 4G,slots=6,
@@ -297,7 +320,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G",
 				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
-	struct json_object *reply, *list, *info, *v;
+	struct json_object *reply, *list, *info;
 
 	(void)state;
 	add_dimm(m, "m1", "d1", 1 * GiB);
@@ -315,18 +338,10 @@ static void test_dimm_eject_failure_rollback(void **state)
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
 	/* Linux first answers "eject in progress" (0x84, observed on 6.1 and
 	 * 6.12 under QEMU 7.2), then the failure. */
-	info = ost_info(m, 3, 0);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	info = ost_info(m, 3, 1);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 130);
-	assert_true(json_object_object_get_ex(info, "slot-type", &v));
-	assert_string_equal(json_object_get_string(v), "DIMM");
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
+	expect_ost(m, 3, 0, 0x84);
+	info = expect_ost(m, 3, 1, 130);
+	assert_info_str(info, "slot-type", "DIMM");
+	assert_info_str(info, "device", "d1");
 	reply = query_devices(m, &list);
 	assert_int_equal(json_object_array_length(list), 1);
 	json_object_put(reply);
@@ -362,17 +377,11 @@ static void test_dimm_eject_event_order(void **state)
 		assert_true(json_object_object_get_ex(ev, "event", &v));
 		assert_string_equal(json_object_get_string(v), names[i]);
 	}
-	info = ost_info(m, 3, 0);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
-	info = ost_info(m, 3, 1);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0);
+	info = expect_ost(m, 3, 0, 0x84);
+	assert_info_str(info, "device", "d1");
+	info = expect_ost(m, 3, 1, 0);
 	assert_false(json_object_object_get_ex(info, "device", NULL));
-	assert_true(json_object_object_get_ex(info, "slot", &v));
-	assert_string_equal(json_object_get_string(v), "0");
+	assert_info_str(info, "slot", "0");
 	ev = json_object_array_get_idx(m->events, 1);
 	assert_true(json_object_object_get_ex(ev, "data", &data));
 	assert_true(json_object_object_get_ex(data, "device", &v));
@@ -549,7 +558,7 @@ static void test_dimm_remove_failure_keeps_device(void **state)
 				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
 	struct reonline_race race = {.reonline = 40, .armed = true};
 	struct memory_notifier nb = {.call = reonline_call, .data = &race};
-	struct json_object *reply, *list, *info, *v;
+	struct json_object *reply, *list, *info;
 
 	(void)state;
 	race.k = m->kernel;
@@ -565,16 +574,9 @@ static void test_dimm_remove_failure_keeps_device(void **state)
 	del_dimm(m, "d1");
 	assert_true(machine_run_pending(m) >= 0);
 	assert_int_equal(race.fired, 1);
-	info = ost_info(m, 3, 0);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	info = ost_info(m, 3, 1);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x82);
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
+	expect_ost(m, 3, 0, 0x84);
+	info = expect_ost(m, 3, 1, 0x82);
+	assert_info_str(info, "device", "d1");
 	assert_null(ost_info(m, 3, 2));
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
 	/* still plugged on the host, still bound in the guest */
