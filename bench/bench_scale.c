@@ -11,6 +11,7 @@
 
 #include "kernel.h"
 #include "memory_hotplug.h"
+#include "test_boot_info.h"
 
 static double now(void)
 {
@@ -63,14 +64,7 @@ static int boot(uint64_t ram_end, bool is_vm, const char *cmdline, struct kernel
 		{.start = 0, .end = 0x9fc00, .nid = 0},
 		{.start = 0x100000, .end = ram_end, .nid = 0},
 	};
-	struct boot_info bi = {
-		.version = MEMHP_KERNEL_6_12,
-		.is_vm = is_vm,
-		.cmdline = cmdline,
-		.ram = ram,
-		.nr_ram = 2,
-		.nr_nodes = 1,
-	};
+	struct boot_info bi = tu_boot_info(MEMHP_KERNEL_6_12, is_vm, cmdline, ram, 2, 1);
 
 	return kernel_boot(&bi, k);
 }

@@ -35,6 +35,7 @@
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
+#include "test_helpers.h"
 #include "unix_io.h"
 
 #define MEM  "/sys/devices/system/memory"
@@ -89,19 +90,6 @@ static void assert_jint(struct json_object *o, const char *key, int64_t want)
 	assert_non_null(v);
 	assert_true(json_object_is_type(v, json_type_int));
 	assert_int_equal(json_object_get_int64(v), want);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- 1. the capture stream ---- */
@@ -376,10 +364,26 @@ static void test_capture_snapshot_empty(void **state)
 
 /* ---- 3. /proc/zoneinfo ---- */
 
+/* An unpopulated zone as zoneinfo_show_print prints it: watermarks, page
+ * counts and protection, all zero, and nothing else. */
+#define ZONEINFO_UNPOPULATED                                                                       \
+	"  pages free     0\n"                                                                     \
+	"        boost    0\n"                                                                     \
+	"        min      0\n"                                                                     \
+	"        low      0\n"                                                                     \
+	"        high     0\n"                                                                     \
+	"        promo    0\n"                                                                     \
+	"        spanned  0\n"                                                                     \
+	"        present  0\n"                                                                     \
+	"        managed  0\n"                                                                     \
+	"        cma      0\n"                                                                     \
+	"        protection: (0, 0, 0, 0, 0)\n"
+
 /* As mm/vmstat.c zoneinfo_show_print() of Linux 6.x prints it: "Node %d,
  * zone %8s", per-node stats under the node's first populated zone, and for
  * an unpopulated zone only the watermarks, the page counts and protection
  * ("If unpopulated, no other information is useful"): no start_pfn. */
+/* clang-format off */
 static const char zoneinfo_text[] = "Node 0, zone      DMA\n"
 				    "  per-node stats\n"
 				    "      nr_inactive_anon 12032\n"
@@ -455,29 +459,9 @@ static const char zoneinfo_text[] = "Node 0, zone      DMA\n"
 				    "  node_unreclaimable:  0\n"
 				    "  start_pfn:           1048576\n"
 				    "Node 0, zone  Movable\n"
-				    "  pages free     0\n"
-				    "        boost    0\n"
-				    "        min      0\n"
-				    "        low      0\n"
-				    "        high     0\n"
-				    "        promo    0\n"
-				    "        spanned  0\n"
-				    "        present  0\n"
-				    "        managed  0\n"
-				    "        cma      0\n"
-				    "        protection: (0, 0, 0, 0, 0)\n"
+				    ZONEINFO_UNPOPULATED
 				    "Node 1, zone   Normal\n"
-				    "  pages free     0\n"
-				    "        boost    0\n"
-				    "        min      0\n"
-				    "        low      0\n"
-				    "        high     0\n"
-				    "        promo    0\n"
-				    "        spanned  0\n"
-				    "        present  0\n"
-				    "        managed  0\n"
-				    "        cma      0\n"
-				    "        protection: (0, 0, 0, 0, 0)\n"
+				    ZONEINFO_UNPOPULATED
 				    "Node 1, zone  Movable\n"
 				    "  per-node stats\n"
 				    "      nr_inactive_anon 0\n"
@@ -502,6 +486,7 @@ static const char zoneinfo_text[] = "Node 0, zone      DMA\n"
 				    "  vm stats threshold: 8\n"
 				    "  node_unreclaimable:  0\n"
 				    "  start_pfn:           1343488\n";
+/* clang-format on */
 
 static void assert_zone(struct json_object *z, int node, const char *zone, int64_t spanned,
 			int64_t present, int64_t managed, int64_t start_pfn)
@@ -618,7 +603,7 @@ static void test_capture_write(void **state)
 	assert_true(S_ISREG(st.st_mode));
 
 	sysfs_capture_release(&cap);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 	assert_int_equal(stat(dir, &st), -1);
 }
 
@@ -638,31 +623,27 @@ static void test_capture_write_twice(void **state)
 	ret = sysfs_capture_write(&cap, dir, err, sizeof(err));
 	sysfs_capture_release(&cap);
 	if (ret)
-		rm_rf(dir);
+		tu_rm_rf(dir);
 	assert_int_equal(ret, 0);
 	assert_file(dir, MEM "/memory40/state", "offline\n");
 	assert_link(dir, MEM "/memory40/node1", "../../node/node1");
-	rm_rf(dir);
+	tu_rm_rf(dir);
 }
 
 static void test_capture_write_error(void **state)
 {
 	char dir[] = "/tmp/memhp-test-backend-XXXXXX", file[512], err[512] = "";
 	struct sysfs_capture cap;
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/plain", dir);
-	f = fopen(file, "w");
-	assert_non_null(f);
-	fclose(f);
+	tu_write_file(file, sizeof(file), dir, "plain", "");
 	assert_int_equal(sysfs_capture_parse(write_stream, &cap), 0);
 	/* the root is a regular file: nothing can be created under it */
 	assert_int_equal(sysfs_capture_write(&cap, file, err, sizeof(err)), -ENOTDIR);
 	assert_non_null(strstr(err, file));
 	sysfs_capture_release(&cap);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 }
 
 /* ---- fake peers: a listening socket served by a forked child ---- */
@@ -879,6 +860,25 @@ static void start_fake_guest(int (*serve)(int fd), struct guest_channel *gc)
 	assert_int_equal(guest_channel_wait_ready(gc, now() + 2), 0);
 }
 
+/* Runs cmd on the guest within 2 s; it must succeed with this exit code,
+ * stdout and stderr. */
+static void expect_guest_run(struct guest_channel *gc, const char *cmd, int rc, const char *out,
+			     const char *err)
+{
+	struct guest_reply r;
+	int ret = guest_channel_run(gc, cmd, now() + 2, &r);
+
+	if (ret)
+		fail_msg("`%s` returned %d", cmd, ret);
+	assert_non_null(r.out);
+	assert_non_null(r.err);
+	if (r.rc != rc || strcmp(r.out, out) || strcmp(r.err, err))
+		fail_msg("`%s`: rc %d stdout \"%s\" stderr \"%s\"; expected rc %d stdout \"%s\" "
+			 "stderr \"%s\"",
+			 cmd, r.rc, r.out, r.err, rc, out, err);
+	guest_reply_free(&r);
+}
+
 static void test_guest_channel(void **state)
 {
 	struct guest_channel gc;
@@ -896,20 +896,10 @@ static void test_guest_channel(void **state)
 	assert_string_equal(r.err, binary_err);
 	guest_reply_free(&r);
 
-	assert_int_equal(guest_channel_run(&gc,
-					   "echo 1 > /sys/devices/system/memory/memory0/online",
-					   now() + 2, &r),
-			 0);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, write_error);
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo 1 > /sys/devices/system/memory/memory0/online", 1, "",
+			 write_error);
 
-	assert_int_equal(guest_channel_run(&gc, "echo hello world", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "hello world\n");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo hello world", 0, "hello world\n", "");
 
 	/* The guest answers 150 ms later than the host waits. */
 	assert_int_equal(guest_channel_run(&gc, "sleep 1; echo late", now() + 0.05, &r),
@@ -917,11 +907,7 @@ static void test_guest_channel(void **state)
 	assert_null(r.out);
 	assert_null(r.err);
 	/* The late result is dropped, the next one is this command's. */
-	assert_int_equal(guest_channel_run(&gc, "echo fresh", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "fresh\n");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "echo fresh", 0, "fresh\n", "");
 
 	/* one command line per line */
 	assert_int_equal(guest_channel_run(&gc, "echo a\necho b", now() + 2, &r), -EINVAL);
@@ -957,16 +943,11 @@ static int serve_silent_then_close(int fd)
 static void test_guest_channel_ready(void **state)
 {
 	struct guest_channel gc;
-	struct guest_reply r;
 
 	(void)state;
 	start_fake_guest(serve_guest_boot_noise, &gc);
 	assert_string_equal(gc.release, "6.1.0-28-amd64");
-	assert_int_equal(guest_channel_run(&gc, "true", now() + 2, &r), 0);
-	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "");
-	guest_reply_free(&r);
+	expect_guest_run(&gc, "true", 0, "", "");
 	guest_channel_close(&gc);
 	assert_int_equal(fake_finish(), 0);
 
@@ -1441,20 +1422,6 @@ static void write_script(const char *dir, const char *name, const char *body, ch
 	assert_int_equal(chmod(path, 0755), 0);
 }
 
-/* The run JSON's keys in order, space-separated. */
-static void assert_keys(struct json_object *o, const char *want)
-{
-	char keys[512] = "";
-
-	json_object_object_foreach(o, key, val)
-	{
-		(void)val;
-		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
-			 keys[0] ? " " : "", key);
-	}
-	assert_string_equal(keys, want);
-}
-
 /* Runs a one-step scenario with a fake guest-kernel.sh and the given QEMU. */
 static struct json_object *qemu_run_until_boot(const char *qemu, char *err, size_t errlen,
 					       int *ret)
@@ -1475,7 +1442,7 @@ static struct json_object *qemu_run_until_boot(const char *qemu, char *err, size
 	    scenario_parse_string("t.scn", "guest: cat /proc/meminfo\n", &sc, err, errlen), 0);
 	*ret = qemu_backend_run(sc, &opts, &result, err, errlen);
 	scenario_free(sc);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 	assert_non_null(result);
 	return result;
 }
@@ -1490,8 +1457,8 @@ static void test_qemu_backend_no_qemu(void **state)
 	(void)state;
 	r = qemu_run_until_boot("/nonexistent/qemu-system-x86_64", err, sizeof(err), &ret);
 	assert_int_equal(ret, -ENOENT);
-	assert_keys(r, "scenario kernel backend kernel_release kernel_package status error "
-		       "steps snapshots");
+	tu_assert_keys(r, "scenario kernel backend kernel_release kernel_package status error "
+			  "steps snapshots");
 	assert_jstr(r, "kernel", "6.1");
 	assert_jstr(r, "backend", "qemu");
 	assert_jstr(r, "kernel_release", "6.1.0-test");
@@ -1515,7 +1482,7 @@ static void test_qemu_backend_qemu_exits(void **state)
 	assert_non_null(mkdtemp(dir));
 	write_script(dir, "qemu", "echo 'qemu: bad option' >&2\nexit 1\n", qemu, sizeof(qemu));
 	r = qemu_run_until_boot(qemu, err, sizeof(err), &ret);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 	assert_int_equal(ret, -EIO);
 	assert_jstr(r, "status", "error");
 	assert_jstr(r, "error", "starting QEMU: QEMU exited with status 1: qemu: bad option\n");

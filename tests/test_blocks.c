@@ -198,10 +198,8 @@ static void test_a6_dimm_on_62g_vm(void **state)
  * q35 -m 4G,slots=2,maxmem=40G (device area 36 GiB + 2 GiB). */
 static void test_a8_phys_index_format(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=2,maxmem=40G "
-				    "-object memory-backend-ram,id=m0,size=32G "
-				    "-device pc-dimm,id=d0,memdev=m0",
-				    NULL, MEMHP_KERNEL_6_1);
+	struct machine *m =
+	    tu_boot_cold_dimm("-M q35 -m 4G,slots=2,maxmem=40G", "32G", NULL, MEMHP_KERNEL_6_1);
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 0, "phys_index"), "00000000\n");
@@ -408,9 +406,7 @@ static void expect_dma(const struct machine *m)
 {
 	const struct zone *dma = tu_zone(m, 0, ZONE_DMA);
 
-	assert_int_equal(dma->start_pfn, 1);
-	assert_int_equal(dma->spanned_pages, 4095);
-	assert_int_equal(dma->present_pages, 3998);
+	TU_ASSERT_SPAN(dma, 1, 4095, 3998);
 	assert_int_equal(dma->present_early_pages, 3998);
 }
 
@@ -426,14 +422,10 @@ static void test_b_zones_q35_4g(void **state)
 	expect_dma(m);
 	/* DMA32: usable 0x100000-0x7ffdffff: PFNs 4096..0x7ffe0 = 524256 - 4096 = 520160;
 	 * span [4096, 1048576) = 1044480 pages */
-	assert_int_equal(dma32->start_pfn, 4096);
-	assert_int_equal(dma32->spanned_pages, 1044480);
-	assert_int_equal(dma32->present_pages, 520160);
+	TU_ASSERT_SPAN(dma32, 4096, 1044480, 520160);
 	assert_int_equal(dma32->present_early_pages, 520160);
 	/* Normal: 4-6 GiB = PFN 1048576..1572864 = 524288 pages */
-	assert_int_equal(normal->start_pfn, 1048576);
-	assert_int_equal(normal->spanned_pages, 524288);
-	assert_int_equal(normal->present_pages, 524288);
+	TU_ASSERT_SPAN(normal, 1048576, 524288, 524288);
 	assert_int_equal(normal->present_early_pages, 524288);
 	assert_int_equal(movable->spanned_pages, 0);
 	assert_int_equal(movable->present_pages, 0);
@@ -452,13 +444,9 @@ static void test_b_zones_pc_4g(void **state)
 	(void)state;
 	expect_dma(m);
 	/* usable up to 0xbffdffff: 0xbffe0 = 786400 - 4096 = 782304 */
-	assert_int_equal(dma32->start_pfn, 4096);
-	assert_int_equal(dma32->spanned_pages, 1044480);
-	assert_int_equal(dma32->present_pages, 782304);
+	TU_ASSERT_SPAN(dma32, 4096, 1044480, 782304);
 	/* Normal 4-5 GiB: 1 GiB = 262144 pages from PFN 1048576 */
-	assert_int_equal(normal->start_pfn, 1048576);
-	assert_int_equal(normal->spanned_pages, 262144);
-	assert_int_equal(normal->present_pages, 262144);
+	TU_ASSERT_SPAN(normal, 1048576, 262144, 262144);
 	assert_int_equal(tu_zone(m, 0, ZONE_MOVABLE)->spanned_pages, 0);
 	/* 3998 + 782304 + 262144 = 1048446, same total as q35 */
 	assert_int_equal(m->kernel->nodes[0].present_pages, 1048446);
@@ -475,9 +463,7 @@ static void test_b_zones_pc_2g(void **state)
 	(void)state;
 	expect_dma(m);
 	/* 0x7ffe0 = 524256; 524256 - 4096 = 520160 */
-	assert_int_equal(dma32->start_pfn, 4096);
-	assert_int_equal(dma32->spanned_pages, 520160);
-	assert_int_equal(dma32->present_pages, 520160);
+	TU_ASSERT_SPAN(dma32, 4096, 520160, 520160);
 	assert_int_equal(normal->spanned_pages, 0);
 	assert_int_equal(normal->present_pages, 0);
 	/* 3998 + 520160 = 524158 */

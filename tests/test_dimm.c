@@ -12,6 +12,16 @@ static void del_dimm(struct machine *m, const char *dev_id)
 	tu_unplug_dimm(m, dev_id);
 }
 
+/* device_del of a DIMM whose eject succeeds (dimm-acpi.md §1.4): its
+ * first block is gone and QEMU reports DEVICE_DELETED once. */
+static void eject_dimm(struct machine *m, const char *dev_id, uint64_t first_block)
+{
+	del_dimm(m, dev_id);
+	machine_run_pending(m);
+	assert_false(tu_block_exists(m, first_block));
+	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", dev_id), 1);
+}
+
 /* query-memory-devices as a list (caller puts the returned reply) */
 static struct json_object *query_devices(struct machine *m, struct json_object **list)
 {
@@ -76,6 +86,29 @@ static struct json_object *ost_info(const struct machine *m, int source, int nth
 			return info;
 	}
 	return NULL;
+}
+
+/* The nth ACPI_DEVICE_OST event of source exists and reports status;
+ * returns its "data.info". */
+static struct json_object *expect_ost(const struct machine *m, int source, int nth, int status)
+{
+	struct json_object *info = ost_info(m, source, nth), *v;
+
+	if (!info)
+		fail_msg("no ACPI_DEVICE_OST #%d for source %d", nth, source);
+	if (!json_object_object_get_ex(info, "status", &v) || json_object_get_int(v) != status)
+		fail_msg("ACPI_DEVICE_OST #%d for source %d: %s, expected status %d", nth, source,
+			 json_object_to_json_string(info), status);
+	return info;
+}
+
+/* info's string member key is want. */
+static void assert_info_str(struct json_object *info, const char *key, const char *want)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(info, key, &v) || strcmp(json_object_get_string(v), want))
+		fail_msg("%s: expected \"%s\": \"%s\"", json_object_to_json_string(info), key, want);
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,9 +224,7 @@ static void test_dimm_remove_last_shrinks_normal(void **state)
 	assert_false(tu_block_exists(m, 200));
 	assert_false(tu_block_exists(m, 231));
 	assert_true(tu_block_exists(m, 199));
-	assert_int_equal(nz->start_pfn, 1048576);
-	assert_int_equal(nz->spanned_pages, 5505024);
-	assert_int_equal(nz->present_pages, 5505024);
+	TU_ASSERT_SPAN(nz, 1048576, 5505024, 5505024);
 	machine_free(m);
 }
 
@@ -228,9 +259,7 @@ static void test_dimm_worked_example_q35(void **state)
 	}
 	assert_false(tu_block_exists(m, 56));
 	assert_string_equal(tu_blk(m, 47, "valid_zones"), "Normal\n");
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 262144);
-	assert_int_equal(mz->present_pages, 262144);
+	TU_ASSERT_SPAN(mz, 1572864, 262144, 262144);
 	g = memory_group_find_by_id(&m->kernel->groups, 0);
 	assert_non_null(g);
 	assert_false(g->stats.is_dynamic);
@@ -247,9 +276,7 @@ static void test_dimm_worked_example_q35(void **state)
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
 	assert_null(memory_group_find_by_id(&m->kernel->groups, 0));
 	/* checklist 44: Movable empty again */
-	assert_int_equal(mz->start_pfn, 0);
-	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(mz->present_pages, 0);
+	TU_ASSERT_SPAN(mz, 0, 0, 0);
 	reply = query_devices(m, &list);
 	assert_int_equal(json_object_array_length(list), 0);
 	json_object_put(reply);
@@ -278,10 +305,7 @@ static void test_dimm_q35_1g_offline_default(void **state)
 	}
 	assert_false(tu_block_exists(m, 47 + 9));
 	/* eject of an all-offline DIMM: nothing to offline, removed */
-	del_dimm(m, "d1");
-	machine_run_pending(m);
-	assert_false(tu_block_exists(m, 48));
-	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
+	eject_dimm(m, "d1", 48);
 	machine_free(m);
 }
 
@@ -296,7 +320,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 {
 	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G",
 				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
-	struct json_object *reply, *list, *info, *v;
+	struct json_object *reply, *list, *info;
 
 	(void)state;
 	add_dimm(m, "m1", "d1", 1 * GiB);
@@ -314,28 +338,17 @@ static void test_dimm_eject_failure_rollback(void **state)
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
 	/* Linux first answers "eject in progress" (0x84, observed on 6.1 and
 	 * 6.12 under QEMU 7.2), then the failure. */
-	info = ost_info(m, 3, 0);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	info = ost_info(m, 3, 1);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 130);
-	assert_true(json_object_object_get_ex(info, "slot-type", &v));
-	assert_string_equal(json_object_get_string(v), "DIMM");
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
+	expect_ost(m, 3, 0, 0x84);
+	info = expect_ost(m, 3, 1, 130);
+	assert_info_str(info, "slot-type", "DIMM");
+	assert_info_str(info, "device", "d1");
 	reply = query_devices(m, &list);
 	assert_int_equal(json_object_array_length(list), 1);
 	json_object_put(reply);
 
 	/* dimm-acpi.md §1.4: device_del can be retried; with the page gone it works */
 	find_memory_block(m->kernel, 51)->contents.reserved_pages = 0;
-	del_dimm(m, "d1");
-	machine_run_pending(m);
-	assert_false(tu_block_exists(m, 48));
-	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", "d1"), 1);
+	eject_dimm(m, "d1", 48);
 	machine_free(m);
 }
 
@@ -364,17 +377,11 @@ static void test_dimm_eject_event_order(void **state)
 		assert_true(json_object_object_get_ex(ev, "event", &v));
 		assert_string_equal(json_object_get_string(v), names[i]);
 	}
-	info = ost_info(m, 3, 0);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
-	info = ost_info(m, 3, 1);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0);
+	info = expect_ost(m, 3, 0, 0x84);
+	assert_info_str(info, "device", "d1");
+	info = expect_ost(m, 3, 1, 0);
 	assert_false(json_object_object_get_ex(info, "device", NULL));
-	assert_true(json_object_object_get_ex(info, "slot", &v));
-	assert_string_equal(json_object_get_string(v), "0");
+	assert_info_str(info, "slot", "0");
 	ev = json_object_array_get_idx(m->events, 1);
 	assert_true(json_object_object_get_ex(ev, "data", &data));
 	assert_true(json_object_object_get_ex(data, "device", &v));
@@ -391,10 +398,8 @@ static void test_dimm_cold_plugged_offline(void **state)
 
 	(void)state;
 	for (size_t v = 0; v < 2; v++) {
-		struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-					    "-object memory-backend-ram,id=m1,size=1G "
-					    "-device pc-dimm,id=d1,memdev=m1",
-					    "memhp_default_state=offline", versions[v]);
+		struct machine *m = tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G",
+						      "memhp_default_state=offline", versions[v]);
 		struct json_object *reply, *list, *data;
 
 		for (uint64_t id = 48; id <= 55; id++) {
@@ -427,10 +432,8 @@ static void test_dimm_cold_plugged_offline(void **state)
  * without a command line (online) they are online after boot. */
 static void test_dimm_cold_plugged_follows_auto_online(void **state)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-				    "-object memory-backend-ram,id=m1,size=1G "
-				    "-device pc-dimm,id=d1,memdev=m1",
-				    NULL, MEMHP_KERNEL_6_12);
+	struct machine *m =
+	    tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G", NULL, MEMHP_KERNEL_6_12);
 
 	(void)state;
 	for (uint64_t id = 48; id <= 55; id++) {
@@ -447,16 +450,8 @@ static void test_dimm_cold_plugged_follows_auto_online(void **state)
  * blocks form a DIMM. Boot blocks have none. */
 static int setup_cold_dimm(void **state)
 {
-	*state = tu_boot("-M q35 -m 4G,slots=4,maxmem=12G "
-			 "-object memory-backend-ram,id=m1,size=1G "
-			 "-device pc-dimm,id=d1,memdev=m1",
-			 "memhp_default_state=offline", MEMHP_KERNEL_6_1);
-	return 0;
-}
-
-static int teardown_machine(void **state)
-{
-	machine_free(*state);
+	*state = tu_boot_cold_dimm("-M q35 -m 4G,slots=4,maxmem=12G", "1G",
+				   "memhp_default_state=offline", MEMHP_KERNEL_6_1);
 	return 0;
 }
 
@@ -563,7 +558,7 @@ static void test_dimm_remove_failure_keeps_device(void **state)
 				    "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
 	struct reonline_race race = {.reonline = 40, .armed = true};
 	struct memory_notifier nb = {.call = reonline_call, .data = &race};
-	struct json_object *reply, *list, *info, *v;
+	struct json_object *reply, *list, *info;
 
 	(void)state;
 	race.k = m->kernel;
@@ -579,16 +574,9 @@ static void test_dimm_remove_failure_keeps_device(void **state)
 	del_dimm(m, "d1");
 	assert_true(machine_run_pending(m) >= 0);
 	assert_int_equal(race.fired, 1);
-	info = ost_info(m, 3, 0);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x84);
-	info = ost_info(m, 3, 1);
-	assert_non_null(info);
-	assert_true(json_object_object_get_ex(info, "status", &v));
-	assert_int_equal(json_object_get_int(v), 0x82);
-	assert_true(json_object_object_get_ex(info, "device", &v));
-	assert_string_equal(json_object_get_string(v), "d1");
+	expect_ost(m, 3, 0, 0x84);
+	info = expect_ost(m, 3, 1, 0x82);
+	assert_info_str(info, "device", "d1");
 	assert_null(ost_info(m, 3, 2));
 	assert_int_equal(tu_count_events(m, "DEVICE_DELETED", NULL), 0);
 	/* still plugged on the host, still bound in the guest */
@@ -625,7 +613,7 @@ int main(void)
 		cmocka_unit_test(test_dimm_cold_plugged_offline),
 		cmocka_unit_test(test_dimm_cold_plugged_follows_auto_online),
 		cmocka_unit_test_setup_teardown(test_dimm_firmware_node_link, setup_cold_dimm,
-						teardown_machine),
+						tu_teardown_machine),
 		cmocka_unit_test(test_dimm_misaligned_64m),
 		cmocka_unit_test(test_qmp_device_del_unknown),
 		cmocka_unit_test(test_dimm_remove_failure_keeps_device),

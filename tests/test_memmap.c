@@ -172,9 +172,7 @@ static void test_g61_6_1_single_block_dimm(void **state)
 	assert_string_equal(tu_blk(m, DIMM_BLOCK, "state"), "online\n");
 	assert_string_equal(tu_blk(m, DIMM_BLOCK, "valid_zones"), "Movable\n");
 	/* spanned and present count the whole block: 512 + 32256 */
-	assert_int_equal(mz->start_pfn, DIMM_PFN);
-	assert_int_equal(mz->spanned_pages, 32768);
-	assert_int_equal(mz->present_pages, 32768);
+	TU_ASSERT_SPAN(mz, DIMM_PFN, 32768, 32768);
 	assert_int_equal(mz->managed_pages, 32256); /* 32768 - 512 vmemmap pages */
 	b = find_memory_block(m->kernel, DIMM_BLOCK);
 	assert_non_null(b->group);

@@ -1,5 +1,6 @@
 /* drivers/base/memory.c in the model: the notifier chain, the observers,
  * and a kernel that cannot copy its command line. */
+#include "test_boot_info.h"
 #include "test_util.h"
 
 /* -smp 1 -m 4G on pc: boot RAM ends at 5 GiB, device memory starts there,
@@ -149,14 +150,9 @@ char *__wrap_strdup(const char *s)
  * command line with must fail, not boot a kernel that ignores it. */
 static void test_cmdline_copy_failure_fails_boot(void **state)
 {
-	struct boot_info bi = {
-	    .version = MEMHP_KERNEL_6_12,
-	    .is_vm = true,
-	    .cmdline = "memhp_default_state=online",
-	    .ram = &(struct firmware_range){.start = 0, .end = 4 * GiB},
-	    .nr_ram = 1,
-	    .nr_nodes = 1,
-	};
+	struct firmware_range ram = {.start = 0, .end = 4 * GiB};
+	struct boot_info bi =
+	    tu_boot_info(MEMHP_KERNEL_6_12, true, "memhp_default_state=online", &ram, 1, 1);
 	struct kernel *k = NULL;
 
 	(void)state;

@@ -3,109 +3,144 @@
  * from conformance-checklist.md, memory-blocks.md §4.2-4.4, §5.1-5.3, §6. */
 #include "test_util.h"
 
-/* The checklist's default machine (q35, 4 GiB, 6.1: auto_online_blocks
- * offline) with 1 GiB hot-added at 6 GiB: blocks 48-55, all offline. */
-static int setup_q35_plus_1g(void **state)
-{
-	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_1);
-
-	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
-	*state = m;
-	return 0;
-}
-
-static int teardown_machine(void **state)
-{
-	machine_free(*state);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* C. state / online writes                                           */
 /* ------------------------------------------------------------------ */
 
-/* checklist 15: echo online > memory32/state -> EINVAL (device_online returns 1) */
-static void test_c15_online_an_online_block(void **state)
-{
-	struct machine *m = *state;
+/* The C tests that only write and read block files: each test's steps,
+ * under the reason for them. */
+static const struct tu_blk_step c_steps[] = {
+    /* checklist 15: echo online > memory32/state -> EINVAL (device_online returns 1) */
+    TU_TEST("c15_online_an_online_block"),
+    TU_ECHO(32, "state", "online\n", -EINVAL),
+    TU_ECHO(32, "state", "online_kernel\n", -EINVAL),
+    TU_ECHO(32, "state", "online_movable\n", -EINVAL),
+    TU_CAT(32, "state", "online\n"),
+    TU_CAT(32, "valid_zones", "Normal\n"),
+    /* checklist 16: echo offline > state of an offline hot-added block -> EINVAL */
+    TU_TEST("c16_offline_an_offline_block"),
+    TU_ECHO(48, "state", "offline\n", -EINVAL),
+    TU_CAT(48, "state", "offline\n"),
+    TU_CAT(48, "online", "0\n"),
+    /* checklist 17: the online file is idempotent */
+    TU_TEST("c17_online_file_idempotent"),
+    TU_ECHO(32, "online", "1\n", 0),
+    TU_CAT(32, "state", "online\n"),
+    TU_CAT(32, "valid_zones", "Normal\n"),
+    TU_ECHO(48, "online", "0\n", 0),
+    TU_CAT(48, "state", "offline\n"),
+    TU_CAT(48, "valid_zones", "Normal Movable\n"),
+    /* checklist 18: sysfs_streq matching: case-sensitive, no leading/other
+     * whitespace, at most one trailing newline. */
+    TU_TEST("c18_string_matching"),
+    TU_ECHO(48, "state", "Online\n", -EINVAL),
+    TU_ECHO(48, "state", " online\n", -EINVAL),
+    TU_ECHO(48, "state", "online \n", -EINVAL),
+    TU_ECHO(48, "state", "online\n\n", -EINVAL),
+    TU_ECHO(48, "state", "ONLINE_MOVABLE\n", -EINVAL),
+    TU_ECHO(48, "state", "\n", -EINVAL),
+    TU_CAT(48, "state", "offline\n"),
+    /* printf 'online\n' > state -> accepted */
+    TU_ECHO(48, "state", "online\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    /* online_movable\n -> accepted */
+    TU_ECHO(49, "state", "online_movable\n", 0),
+    TU_CAT(49, "state", "online\n"),
+    /* no newline at all (echo -n) is accepted too */
+    TU_ECHO(50, "state", "online_kernel", 0),
+    TU_CAT(50, "state", "online\n"),
+    TU_ECHO(50, "state", "offline", 0),
+    TU_CAT(50, "state", "offline\n"),
+    /* checklist 19: kstrtobool on the online file */
+    TU_TEST("c19_kstrtobool"),
+    /* echo yes > online onlines it with the policy zone (Normal, checklist 37) */
+    TU_ECHO(48, "online", "yes\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    /* echo on > online onlines */
+    TU_ECHO(49, "online", "on\n", 0),
+    TU_CAT(49, "state", "online\n"),
+    /* echo off > online offlines an online block */
+    TU_ECHO(49, "online", "off\n", 0),
+    TU_CAT(49, "state", "offline\n"),
+    /* echo maybe > online -> EINVAL, nothing changes */
+    TU_ECHO(48, "online", "maybe\n", -EINVAL),
+    TU_ECHO(49, "online", "maybe\n", -EINVAL),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(49, "state", "offline\n"),
+    /* checklist 20: echo online_movable > memory48/state -> online, valid_zones Movable */
+    TU_TEST("c20_online_movable"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "online", "1\n"),
+    TU_CAT(48, "valid_zones", "Movable\n"),
+    /* checklist 21: echo online_kernel > memory48/state -> Normal */
+    TU_TEST("c21_online_kernel_above_4g"),
+    TU_ECHO(48, "state", "online_kernel\n", 0),
+    TU_CAT(48, "state", "online\n"),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    /* checklist 22: an offlined boot block inside DMA32 (memory10: all RAM, pages
+     * free): valid_zones DMA32 Movable; online_kernel (or online) -> DMA32. */
+    TU_TEST("c22_online_kernel_inside_dma32"),
+    TU_ECHO(10, "state", "offline\n", 0),
+    TU_CAT(10, "state", "offline\n"),
+    TU_CAT(10, "valid_zones", "DMA32 Movable\n"),
+    TU_ECHO(10, "state", "online_kernel\n", 0),
+    TU_CAT(10, "valid_zones", "DMA32\n"),
+    TU_ECHO(10, "state", "offline\n", 0),
+    TU_ECHO(10, "state", "online\n", 0),
+    TU_CAT(10, "valid_zones", "DMA32\n"),
+    /* checklist 23: online_movable of a block inside the Normal span succeeds */
+    TU_TEST("c23_no_positional_refusal"),
+    /* a boot block in the middle of Normal (blocks 32-47) */
+    TU_ECHO(40, "state", "offline\n", 0),
+    TU_ECHO(40, "state", "online_movable\n", 0),
+    TU_CAT(40, "valid_zones", "Movable\n"),
+    /* hot-added: 48 and 50 Normal, then 49 (inside the Normal span) Movable */
+    TU_ECHO(48, "state", "online_kernel\n", 0),
+    TU_ECHO(50, "state", "online_kernel\n", 0),
+    TU_ECHO(49, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Movable\n"),
+    /* and the other way round: online_kernel inside the Movable span */
+    TU_ECHO(52, "state", "online_movable\n", 0),
+    TU_ECHO(54, "state", "online_movable\n", 0),
+    TU_ECHO(53, "state", "online_kernel\n", 0),
+    TU_CAT(53, "valid_zones", "Normal\n"),
+    /* checklist 24 / memory-blocks.md §5.1 (observed): block 52 onlined with
+     * online_kernel, echo online_movable > state (EINVAL), offline, echo 1 >
+     * online -> Movable (stale type); offline again, echo 1 > online -> Normal. */
+    TU_TEST("c24_stale_online_type"),
+    TU_ECHO(52, "state", "online_kernel\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    TU_ECHO(52, "state", "online_movable\n", -EINVAL),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Movable\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+    /* checklist 24: a successful online of an offline block resets the type:
+     * online_movable, offline, echo 1 > online -> policy (Normal). */
+    TU_TEST("c24_type_reset_after_success"),
+    TU_ECHO(52, "state", "online_movable\n", 0),
+    TU_CAT(52, "valid_zones", "Movable\n"),
+    TU_ECHO(52, "state", "offline\n", 0),
+    TU_ECHO(52, "online", "1\n", 0),
+    TU_CAT(52, "valid_zones", "Normal\n"),
+};
 
-	assert_int_equal(tu_blk_write(m, 32, "state", "online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 32, "state", "online_kernel\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 32, "state", "online_movable\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 32, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
-}
-
-/* checklist 16: echo offline > state of an offline hot-added block -> EINVAL */
-static void test_c16_offline_an_offline_block(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 48, "online"), "0\n");
-}
-
-/* checklist 17: the online file is idempotent */
-static void test_c17_online_file_idempotent(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 32, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 32, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 48, "online", "0\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
-}
-
-/* checklist 18: sysfs_streq matching: case-sensitive, no leading/other
- * whitespace, at most one trailing newline. */
-static void test_c18_string_matching(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "Online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", " online\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online \n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "ONLINE_MOVABLE\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 48, "state", "\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
-	/* printf 'online\n' > state -> accepted */
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	/* online_movable\n -> accepted */
-	assert_int_equal(tu_blk_write(m, 49, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "online\n");
-	/* no newline at all (echo -n) is accepted too */
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_kernel"), 0);
-	assert_string_equal(tu_blk(m, 50, "state"), "online\n");
-	assert_int_equal(tu_blk_write(m, 50, "state", "offline"), 0);
-	assert_string_equal(tu_blk(m, 50, "state"), "offline\n");
-}
-
-/* checklist 19: kstrtobool on the online file */
-static void test_c19_kstrtobool(void **state)
-{
-	struct machine *m = *state;
-
-	/* echo yes > online onlines it with the policy zone (Normal, checklist 37) */
-	assert_int_equal(tu_blk_write(m, 48, "online", "yes\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
-	/* echo on > online onlines */
-	assert_int_equal(tu_blk_write(m, 49, "online", "on\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "online\n");
-	/* echo off > online offlines an online block */
-	assert_int_equal(tu_blk_write(m, 49, "online", "off\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
-	/* echo maybe > online -> EINVAL, nothing changes */
-	assert_int_equal(tu_blk_write(m, 48, "online", "maybe\n"), -EINVAL);
-	assert_int_equal(tu_blk_write(m, 49, "online", "maybe\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
-}
+TU_STEPS_TEST(c_steps, c15_online_an_online_block)
+TU_STEPS_TEST(c_steps, c16_offline_an_offline_block)
+TU_STEPS_TEST(c_steps, c17_online_file_idempotent)
+TU_STEPS_TEST(c_steps, c18_string_matching)
+TU_STEPS_TEST(c_steps, c19_kstrtobool)
+TU_STEPS_TEST(c_steps, c20_online_movable)
+TU_STEPS_TEST(c_steps, c21_online_kernel_above_4g)
+TU_STEPS_TEST(c_steps, c22_online_kernel_inside_dma32)
+TU_STEPS_TEST(c_steps, c23_no_positional_refusal)
+TU_STEPS_TEST(c_steps, c24_stale_online_type)
+TU_STEPS_TEST(c_steps, c24_type_reset_after_success)
 
 /* memory-blocks.md §5.2 (observed): yes, on, ON, true, Y online; off, oF, n,
  * false, 0x1, nonsense offline; maybe, o, 2, -1 and an empty line -> EINVAL. */
@@ -143,96 +178,6 @@ static void test_c19_kstrtobool_observed_list(void **state)
 	}
 	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
 	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
-}
-
-/* checklist 20: echo online_movable > memory48/state -> online, valid_zones Movable */
-static void test_c20_online_movable(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "online"), "1\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable\n");
-}
-
-/* checklist 21: echo online_kernel > memory48/state -> Normal */
-static void test_c21_online_kernel_above_4g(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
-}
-
-/* checklist 22: an offlined boot block inside DMA32 (memory10: all RAM, pages
- * free): valid_zones DMA32 Movable; online_kernel (or online) -> DMA32. */
-static void test_c22_online_kernel_inside_dma32(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 10, "state", "offline\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "state"), "offline\n");
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32 Movable\n");
-	assert_int_equal(tu_blk_write(m, 10, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32\n");
-	assert_int_equal(tu_blk_write(m, 10, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 10, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 10, "valid_zones"), "DMA32\n");
-}
-
-/* checklist 23: online_movable of a block inside the Normal span succeeds */
-static void test_c23_no_positional_refusal(void **state)
-{
-	struct machine *m = *state;
-
-	/* a boot block in the middle of Normal (blocks 32-47) */
-	assert_int_equal(tu_blk_write(m, 40, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 40, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 40, "valid_zones"), "Movable\n");
-	/* hot-added: 48 and 50 Normal, then 49 (inside the Normal span) Movable */
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel\n"), 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_kernel\n"), 0);
-	assert_int_equal(tu_blk_write(m, 49, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable\n");
-	/* and the other way round: online_kernel inside the Movable span */
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 54, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 53, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 53, "valid_zones"), "Normal\n");
-}
-
-/* checklist 24 / memory-blocks.md §5.1 (observed): block 52 onlined with
- * online_kernel, echo online_movable > state (EINVAL), offline, echo 1 >
- * online -> Movable (stale type); offline again, echo 1 > online -> Normal. */
-static void test_c24_stale_online_type(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_kernel\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), -EINVAL);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Movable\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
-}
-
-/* checklist 24: a successful online of an offline block resets the type:
- * online_movable, offline, echo 1 > online -> policy (Normal). */
-static void test_c24_type_reset_after_success(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 52, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Movable\n");
-	assert_int_equal(tu_blk_write(m, 52, "state", "offline\n"), 0);
-	assert_int_equal(tu_blk_write(m, 52, "online", "1\n"), 0);
-	assert_string_equal(tu_blk(m, 52, "valid_zones"), "Normal\n");
 }
 
 /* checklist 24 / memory-blocks.md §5.1 (observed with notifier error
@@ -481,8 +426,7 @@ static void test_d35_offline_and_remove_rollback(void **state)
 	(void)state;
 	/* 6 GiB + 512 MiB = blocks 48-51 */
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);
-	for (uint64_t id = 48; id <= 51; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 51, "state", "online_movable\n");
 	tu_register_veto(m->kernel, &veto);
 	assert_int_equal(offline_and_remove_memory(m->kernel, 6 * GiB, 512 * MiB), -EBUSY);
 	for (uint64_t id = 48; id <= 51; id++) {
@@ -496,9 +440,7 @@ static void test_d35_offline_and_remove_rollback(void **state)
 	assert_int_equal(veto.seen_pfn[1], PFN_OF_BLOCK(49));
 	assert_int_equal(veto.seen_pfn[2], PFN_OF_BLOCK(50));
 	/* Movable back to blocks 48-51: start 1572864, spanned 4 * 32768 = 131072 */
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 131072);
-	assert_int_equal(mz->present_pages, 131072);
+	TU_ASSERT_SPAN(mz, 1572864, 131072, 131072);
 	machine_free(m);
 }
 
@@ -509,8 +451,7 @@ static void test_d35_offline_and_remove_rollback_reserved(void **state)
 
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);
-	for (uint64_t id = 48; id <= 51; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 51, "state", "online_movable\n");
 	find_memory_block(m->kernel, 50)->contents.reserved_pages = 1;
 	assert_int_equal(offline_and_remove_memory(m->kernel, 6 * GiB, 512 * MiB), -EBUSY);
 	for (uint64_t id = 48; id <= 51; id++) {
@@ -552,7 +493,7 @@ static void test_d36_offline_and_remove_alignment(void **state)
 		assert_true(tu_block_exists(m, id));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_q35_plus_1g, teardown_machine)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
 {

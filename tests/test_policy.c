@@ -649,8 +649,7 @@ static void test_f59_valid_zones_follow_policy(void **state)
 	add_dimm(m, 1, 4 * GiB, -1);
 	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable Normal\n");
 	assert_string_equal(tu_blk(m, 79, "valid_zones"), "Movable Normal\n");
-	for (uint64_t id = 48; id <= 79; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online"), 0);
+	tu_blk_write_range(m, 48, 79, "state", "online");
 	assert_blocks_in(m, 48, 79, ZONE_MOVABLE);
 	assert_int_equal(vfs_write(TU_VFS(m), MEM "/auto_online_blocks", "online"), 0);
 	add_dimm(m, 2, 4 * GiB, -1);
@@ -673,8 +672,7 @@ static void test_static_first_block_kernel(void **state)
 	add_dimm(m, 1, 1 * GiB, -1);
 	assert_int_equal(tu_blk_write(m, 48, "state", "online_kernel"), 0);
 	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
-	for (uint64_t id = 49; id <= 55; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online"), 0);
+	tu_blk_write_range(m, 49, 55, "state", "online");
 	assert_blocks_in(m, 48, 55, ZONE_NORMAL);
 	machine_free(m);
 }

@@ -33,10 +33,9 @@ struct run_ctx {
 	int ret;
 };
 
-/* Parses and runs; the parse must succeed. */
-static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
+/* Writes and parses; the parse must succeed. */
+static void parse_text(struct run_ctx *c, const char *text)
 {
-	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -44,7 +43,28 @@ static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
 	ret = scenario_parse_file(c->path, &c->sc, c->err, sizeof(c->err));
 	if (ret)
 		fail_msg("parse failed %d: %s", ret, c->err);
+}
+
+/* Parses and runs; the parse must succeed. */
+static void run_text(struct run_ctx *c, const char *text, enum memhp_kernel v)
+{
+	struct scenario_run_options opts = {.version = v, .sysroot_out = NULL};
+
+	parse_text(c, text);
 	c->ret = scenario_run(c->sc, &opts, &c->run, c->err, sizeof(c->err));
+}
+
+/* Fails unless err starts with "<path><suffix>" and, if word is given,
+ * names it: errors point at the scenario line, "FILE:LINE: ...". */
+static void assert_err_at(const char *what, const char *err, const char *path, const char *suffix,
+			  const char *word)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "%s%s", path, suffix);
+	if (strncmp(err, prefix, strlen(prefix)) || (word && !strstr(err, word)))
+		fail_msg("%s error '%s' does not start with '%s'%s%s", what, err, prefix,
+			 word ? " or name " : "", word ? word : "");
 }
 
 static void run_release(struct run_ctx *c)
@@ -89,20 +109,6 @@ static struct json_object *step(struct run_ctx *c, size_t i)
 	return json_object_array_get_idx(steps, i);
 }
 
-/* The keys of the run JSON in order, space-separated. */
-static void assert_keys(struct json_object *o, const char *want)
-{
-	char keys[512] = "";
-
-	json_object_object_foreach(o, key, val)
-	{
-		(void)val;
-		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s",
-			 keys[0] ? " " : "", key);
-	}
-	assert_string_equal(keys, want);
-}
-
 /* Successful guest reads: block_size_bytes (checklist 1) and memory0's
  * valid_zones (checklist 12) on q35 4 GiB -> status "ok", rc 0. */
 static void test_run_ok(void **state)
@@ -122,7 +128,7 @@ static void test_run_ok(void **state)
 	assert_int_equal(c.ret, 0);
 	assert_non_null(c.run.result);
 	assert_non_null(c.run.machine);
-	assert_keys(c.run.result, "scenario kernel backend status steps snapshots");
+	tu_assert_keys(c.run.result, "scenario kernel backend status steps snapshots");
 	assert_string_equal(jstr(c.run.result, "scenario"), "runner-ok");
 	assert_string_equal(jstr(c.run.result, "kernel"), "6.1");
 	assert_string_equal(jstr(c.run.result, "status"), "ok");
@@ -239,17 +245,37 @@ static void test_run_host_settle_snapshot(void **state)
 /* A malformed line: the parser reports "FILE:LINE: ..." (scenario-format.md). */
 static void test_run_malformed_line(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
+	char path[64], err[1024] = "";
 	struct scenario *sc = NULL;
 
 	(void)state;
 	write_scn(path, sizeof(path), "name: bad\nqemu: -M q35\nthis is not a scenario line\n");
 	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), -EINVAL);
 	assert_null(sc);
-	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	if (strncmp(err, prefix, strlen(prefix)))
-		fail_msg("error '%s' does not start with '%s'", err, prefix);
+	assert_err_at("parse", err, path, ":3: ", NULL);
 	unlink(path);
+}
+
+/* The scenario text parses, but scenario_run refuses it before anything
+ * runs: -EINVAL, no machine, no result, and an error starting with
+ * "<path><suffix>" (naming word unless NULL). With check, scenario_check
+ * refuses it the same way first. */
+static void assert_run_rejected(const char *text, bool check, const char *suffix, const char *word)
+{
+	struct run_ctx c;
+	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
+
+	parse_text(&c, text);
+	if (check) {
+		assert_int_equal(scenario_check(c.sc, c.err, sizeof(c.err)), -EINVAL);
+		assert_err_at("scenario_check", c.err, c.path, suffix, word);
+		c.err[0] = '\0';
+	}
+	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
+	assert_err_at("scenario_run", c.err, c.path, suffix, word);
+	assert_null(c.run.machine);
+	assert_null(c.run.result);
+	run_release(&c);
 }
 
 /* A guest command outside the supported set (ls) is rejected before anything
@@ -257,56 +283,21 @@ static void test_run_malformed_line(void **state)
  * command; no machine, no result. */
 static void test_run_unsupported_guest_command(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
-	struct scenario *sc = NULL;
-	struct scenario_run run;
-	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
-
 	(void)state;
-	write_scn(path, sizeof(path),
-		  "qemu: -M q35 -m 4G\n"
-		  "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
-		  "guest: ls /sys\n");
-	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
-	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
-	assert_int_equal(scenario_check(sc, err, sizeof(err)), -EINVAL);
-	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_check error '%s' does not start with '%s' or name ls", err,
-			 prefix);
-	err[0] = '\0';
-	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
-	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, "ls"))
-		fail_msg("scenario_run error '%s' does not start with '%s' or name ls", err,
-			 prefix);
-	assert_null(run.machine);
-	assert_null(run.result);
-	scenario_run_release(&run);
-	scenario_free(sc);
-	unlink(path);
+	assert_run_rejected("qemu: -M q35 -m 4G\n"
+			    "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
+			    "guest: ls /sys\n",
+			    true, ":3: ", "ls");
 }
 
 /* A bad QEMU option fails before the first step with "FILE:LINE: qemu: ..." */
 static void test_run_bad_qemu_option(void **state)
 {
-	char path[64], prefix[96], err[1024] = "";
-	struct scenario *sc = NULL;
-	struct scenario_run run;
-	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1};
-
 	(void)state;
-	write_scn(path, sizeof(path),
-		  "qemu: -M q35\n"
-		  "qemu: -m 4G,slots=2,maxmem=2G\n"
-		  "guest: cat /sys/devices/system/memory/block_size_bytes\n");
-	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
-	assert_int_equal(scenario_run(sc, &opts, &run, err, sizeof(err)), -EINVAL);
-	snprintf(prefix, sizeof(prefix), "%s:2: qemu: ", path);
-	if (strncmp(err, prefix, strlen(prefix)))
-		fail_msg("error '%s' does not start with '%s'", err, prefix);
-	assert_null(run.machine);
-	assert_null(run.result);
-	scenario_free(sc);
-	unlink(path);
+	assert_run_rejected("qemu: -M q35\n"
+			    "qemu: -m 4G,slots=2,maxmem=2G\n"
+			    "guest: cat /sys/devices/system/memory/block_size_bytes\n",
+			    false, ":2: qemu: ", NULL);
 }
 
 /* scenario-format.md defaults: no qemu: line -> -M pc -m 4G: blocks 0-23 and
@@ -463,13 +454,14 @@ static void test_runner_step_errors(void **state)
 	(void)state;
 	r = run_fake(&fb, NULL, &ret);
 	assert_int_equal(ret, 0);
-	assert_keys(r, "scenario kernel backend booted finished status steps snapshots");
+	tu_assert_keys(r, "scenario kernel backend booted finished status steps snapshots");
 	assert_string_equal(jstr(r, "kernel"), "6.1");
 	assert_string_equal(jstr(r, "backend"), "fake");
 	assert_string_equal(jstr(r, "status"), "step-errors");
 	assert_int_equal(json_object_array_length(jget(r, "steps")), 6);
 	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 2);
-	assert_keys(json_object_array_get_idx(jget(r, "steps"), 2), "index lineno line kind label");
+	tu_assert_keys(json_object_array_get_idx(jget(r, "steps"), 2),
+		       "index lineno line kind label");
 	assert_int_equal(fb.nr_run, 6);
 	assert_int_equal(fb.nr_done, 6);
 	assert_string_equal(fb.progress, "line 6: sleep 1");
@@ -487,7 +479,7 @@ static void test_runner_step_fails(void **state)
 	(void)state;
 	r = run_fake(&fb, NULL, &ret);
 	assert_int_equal(ret, -EIO);
-	assert_keys(r, "scenario kernel backend booted finished status error steps snapshots");
+	tu_assert_keys(r, "scenario kernel backend booted finished status error steps snapshots");
 	assert_string_equal(jstr(r, "status"), "error");
 	assert_string_equal(jstr(r, "error"), "disk full");
 	assert_int_equal(json_object_array_length(jget(r, "steps")), 3);

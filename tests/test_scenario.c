@@ -25,6 +25,24 @@ static struct scenario *parse_ok(const char *path, const char *text)
 	return sc;
 }
 
+/* Step i of sc: its line number (unless lineno < 0), its joined line and
+ * its argument (each unless NULL). A failure names the step and field. */
+static void assert_step(const struct scenario *sc, size_t i, int lineno, const char *line,
+			const char *arg)
+{
+	const struct scenario_step *st;
+
+	if (i >= sc->nr_steps)
+		fail_msg("step %zu: only %zu steps", i, sc->nr_steps);
+	st = &sc->steps[i];
+	if (lineno >= 0 && st->lineno != lineno)
+		fail_msg("step %zu: line number %d, expected %d", i, st->lineno, lineno);
+	if (line && strcmp(st->line, line))
+		fail_msg("step %zu: line \"%s\", expected \"%s\"", i, st->line, line);
+	if (arg && strcmp(st->arg, arg))
+		fail_msg("step %zu: arg \"%s\", expected \"%s\"", i, st->arg, arg);
+}
+
 /* Every malformed input must fail with -EINVAL, return nothing, and say
  * exactly where and what was expected. */
 static void expect_error(const char *text, const char *msg)
@@ -185,15 +203,11 @@ static void test_continuation(void **state)
 	assert_string_equal(sc->qemu_argv[4], "-smp");
 	assert_int_equal(sc->qemu_arg_lineno[5], 1);
 	assert_int_equal(sc->nr_steps, 3);
-	assert_int_equal(sc->steps[0].lineno, 4);
-	assert_string_equal(sc->steps[0].line, "guest: setstate online 40-47");
-	assert_string_equal(sc->steps[0].arg, "setstate online 40-47");
+	assert_step(sc, 0, 4, "guest: setstate online 40-47", "setstate online 40-47");
 	/* Blanks after the backslash, then a blank line ending the join. */
 	assert_int_equal(sc->steps[1].kind, STEP_SLEEP);
-	assert_int_equal(sc->steps[1].lineno, 7);
-	assert_string_equal(sc->steps[1].line, "sleep 1");
-	assert_int_equal(sc->steps[2].lineno, 9);
-	assert_string_equal(sc->steps[2].arg, "{\"execute\": \"query-memory-devices\"}");
+	assert_step(sc, 1, 7, "sleep 1", NULL);
+	assert_step(sc, 2, 9, NULL, "{\"execute\": \"query-memory-devices\"}");
 	scenario_free(sc);
 }
 
@@ -210,10 +224,8 @@ static void test_comments_and_blanks(void **state)
 	(void)state;
 	assert_string_equal(sc->name, "spaced");
 	assert_int_equal(sc->nr_steps, 2);
-	assert_int_equal(sc->steps[0].lineno, 5);
-	assert_string_equal(sc->steps[0].line, "snapshot a");
-	assert_string_equal(sc->steps[0].arg, "a");
-	assert_int_equal(sc->steps[1].lineno, 6);
+	assert_step(sc, 0, 5, "snapshot a", "a");
+	assert_step(sc, 1, 6, NULL, NULL);
 	assert_true(sc->steps[1].seconds == 2);
 	scenario_free(sc);
 }
@@ -262,8 +274,7 @@ static void test_many_qemu_args_and_steps(void **state)
 	assert_int_equal(sc->qemu_arg_lineno[199], 199);
 	assert_null(sc->qemu_argv[200]);
 	assert_int_equal(sc->nr_steps, 100);
-	assert_string_equal(sc->steps[99].arg, "s99");
-	assert_int_equal(sc->steps[99].lineno, 200);
+	assert_step(sc, 99, 200, NULL, "s99");
 	scenario_free(sc);
 }
 
@@ -299,11 +310,10 @@ static void test_guest_and_snapshot_forms(void **state)
 	(void)state;
 	assert_int_equal(sc->nr_steps, 6);
 	assert_true(st[0].seconds == 0.5);
-	assert_string_equal(st[0].arg, "echo 1 > /sys/x");
-	assert_string_equal(st[0].line, "guest[ 0.5 ]:   echo 1 > /sys/x");
-	assert_string_equal(st[1].arg, "cat /proc/meminfo");
-	assert_string_equal(st[2].arg, "A.b_c-9");
-	assert_string_equal(st[3].arg, "0");
+	assert_step(sc, 0, -1, "guest[ 0.5 ]:   echo 1 > /sys/x", "echo 1 > /sys/x");
+	assert_step(sc, 1, -1, NULL, "cat /proc/meminfo");
+	assert_step(sc, 2, -1, NULL, "A.b_c-9");
+	assert_step(sc, 3, -1, NULL, "0");
 	assert_int_equal(st[4].kind, STEP_SLEEP);
 	assert_true(st[4].seconds == 0);
 	assert_string_equal(st[5].arg, "{}");

@@ -24,6 +24,7 @@
 #include "memory_hotplug.h"
 #include "qmp.h"
 #include "sysfs.h"
+#include "test_helpers.h"
 #include "vfs.h"
 
 #define MEM  "/sys/devices/system/memory"
@@ -77,6 +78,43 @@ static inline struct machine *tu_boot(const char *qemu_args, const char *cmdline
 	if (!m)
 		fail_msg("%s", why);
 	return m;
+}
+
+/* tu_boot with one cold-plugged DIMM "d1" on a RAM backend "m1" of `size`
+ * (a QEMU size such as "1G") appended to the machine's arguments. */
+static inline struct machine *tu_boot_cold_dimm(const char *qemu_args, const char *size,
+						const char *cmdline, enum memhp_kernel version)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args),
+		 "%s -object memory-backend-ram,id=m1,size=%s -device pc-dimm,id=d1,memdev=m1",
+		 qemu_args, size);
+	return tu_boot(args, cmdline, version);
+}
+
+/* The checklist's default machine (q35, 4 GiB, 6.1: auto_online_blocks
+ * offline) with 1 GiB hot-added at 6 GiB by add_memory: blocks 48-55, all
+ * offline. */
+static inline struct machine *tu_boot_q35_plus_1g(const char *cmdline)
+{
+	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, MEMHP_KERNEL_6_1);
+
+	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
+	return m;
+}
+
+/* cmocka fixtures: tu_boot_q35_plus_1g(NULL) in *state, freed after. */
+static inline int tu_setup_q35_plus_1g(void **state)
+{
+	*state = tu_boot_q35_plus_1g(NULL);
+	return 0;
+}
+
+static inline int tu_teardown_machine(void **state)
+{
+	machine_free(*state);
+	return 0;
 }
 
 /* Like tu_boot but returns the error instead of failing (NULL on error). */
@@ -149,6 +187,20 @@ static inline int tu_blk_write(struct machine *m, uint64_t id, const char *attr,
 	return vfs_write(TU_VFS(m), path, val);
 }
 
+/* Writes val to memoryN/<attr> of blocks first..last, each of which must
+ * succeed. */
+static inline void tu_blk_write_range(struct machine *m, uint64_t first, uint64_t last,
+				      const char *attr, const char *val)
+{
+	for (uint64_t id = first; id <= last; id++) {
+		int ret = tu_blk_write(m, id, attr, val);
+
+		if (ret)
+			fail_msg("writing \"%s\" to memory%llu/%s returned %d", val,
+				 (unsigned long long)id, attr, ret);
+	}
+}
+
 static inline enum vfs_type tu_lookupf(const struct machine *m, const char *fmt, ...)
 {
 	char path[512];
@@ -169,6 +221,104 @@ static inline struct zone *tu_zone(const struct machine *m, int nid, enum zone_t
 {
 	return &m->kernel->nodes[nid].zones[t];
 }
+
+/* A script of memory block file writes and reads, several tests' steps in
+ * one table: a TU_TEST row starts the steps of the test it names; a
+ * TU_ECHO row writes val to memoryN/attr, which must return ret; a TU_CAT
+ * row reads memoryN/attr, which must hold want. */
+struct tu_blk_step {
+	const char *test; /* non-NULL: the first row of this test's steps */
+	uint64_t block;
+	const char *attr;
+	const char *val; /* non-NULL: write it; NULL: read want */
+	int ret;
+	const char *want;
+};
+
+#define TU_TEST(name)                                                                              \
+	{                                                                                          \
+		.test = (name)                                                                     \
+	}
+#define TU_ECHO(block, attr, val, ret)                                                             \
+	{                                                                                          \
+		NULL, (block), (attr), (val), (ret), NULL                                          \
+	}
+#define TU_CAT(block, attr, want)                                                                  \
+	{                                                                                          \
+		NULL, (block), (attr), NULL, 0, (want)                                             \
+	}
+
+/* s with newlines and tabs as \n and \t, for a failure message. */
+static inline const char *tu_esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\n' || *s == '\t') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : 't';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* One step; a failure names the test and the step. */
+static inline void tu_blk_step(struct machine *m, const char *test, size_t nr,
+			       const struct tu_blk_step *s)
+{
+	unsigned long long id = (unsigned long long)s->block;
+	char e1[256], e2[256];
+	const char *got;
+	int ret;
+
+	if (s->val) {
+		ret = tu_blk_write(m, s->block, s->attr, s->val);
+		if (ret != s->ret)
+			fail_msg(
+			    "%s step %zu: writing \"%s\" to memory%llu/%s returned %d, expected %d",
+			    test, nr, tu_esc(s->val, e1, sizeof(e1)), id, s->attr, ret, s->ret);
+		return;
+	}
+	got = tu_blk(m, s->block, s->attr);
+	if (strcmp(got, s->want))
+		fail_msg("%s step %zu: memory%llu/%s reads \"%s\", expected \"%s\"", test, nr, id,
+			 s->attr, tu_esc(got, e1, sizeof(e1)), tu_esc(s->want, e2, sizeof(e2)));
+}
+
+/* Runs the steps of test from the table, in order. */
+static inline void tu_run_blk_steps(struct machine *m, const struct tu_blk_step *steps, size_t n,
+				    const char *test)
+{
+	size_t i = 0, nr = 0;
+
+	while (i < n && !(steps[i].test && !strcmp(steps[i].test, test)))
+		i++;
+	if (i == n)
+		fail_msg("no steps for %s", test);
+	for (i++; i < n && !steps[i].test; i++)
+		tu_blk_step(m, test, ++nr, &steps[i]);
+	assert_true(nr > 0);
+}
+
+/* Defines the cmocka test test_NAME, which runs the steps of
+ * TU_TEST("NAME") in the table steps on the machine in *state. */
+#define TU_STEPS_TEST(steps, name)                                                                 \
+	static void test_##name(void **state)                                                      \
+	{                                                                                          \
+		tu_run_blk_steps(*state, steps, sizeof(steps) / sizeof(steps[0]), #name);          \
+	}
+
+/* A zone's (or node's) start_pfn, spanned and present pages; a macro, so
+ * that a failure names the test's line. */
+#define TU_ASSERT_SPAN(z, start, spanned, present)                                                 \
+	do {                                                                                       \
+		assert_int_equal((z)->start_pfn, (start));                                         \
+		assert_int_equal((z)->spanned_pages, (spanned));                                   \
+		assert_int_equal((z)->present_pages, (present));                                   \
+	} while (0)
 
 /* A machine view around a kernel booted with kernel_boot(), so that the
  * emulated sysfs can be read (sysfs only looks at the kernel). */

@@ -11,19 +11,6 @@
 
 #define PARM "/sys/module/memory_hotplug/parameters"
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- the model's /sys over struct kernel ---- */
 
 /* A read-only handle (what views get) refuses writes and changes nothing. */
@@ -203,7 +190,7 @@ static void test_sysroot_round_trip(void **state)
 		json_object_put(x);
 		json_object_put(y);
 	}
-	rm_rf(dir);
+	tu_rm_rf(dir);
 	machine_free(m);
 }
 
@@ -214,20 +201,12 @@ static void test_sysroot_write(void **state)
 	struct sysroot sr = {.prefix = dir};
 	struct vfs v;
 	char *s = NULL;
-	FILE *f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/ro", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	tu_write_file(path, sizeof(path), dir, "ro", "");
 	assert_int_equal(chmod(path, 0444), 0);
-	snprintf(path, sizeof(path), "%s/rw", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("old old old\n", f);
-	fclose(f);
+	tu_write_file(path, sizeof(path), dir, "rw", "old old old\n");
 
 	sysroot_vfs_rw(&sr, &v);
 	assert_int_equal(vfs_write(&v, "/rw", "new\n"), 0);
@@ -237,7 +216,7 @@ static void test_sysroot_write(void **state)
 	assert_int_equal(vfs_write(&v, "/ro", "x\n"), -EACCES);
 	assert_int_equal(vfs_write(&v, "/missing", "x\n"), -ENOENT);
 	assert_int_equal(vfs_write(&v, "/", "x\n"), -EISDIR);
-	rm_rf(dir);
+	tu_rm_rf(dir);
 }
 
 /* The live /sys of this host: prefix "/", read only. */

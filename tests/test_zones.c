@@ -1,46 +1,63 @@
 /* Conformance checklist E (zones, spans, counters under contig-zones,
  * items 37-47): the kernel's values from conformance-checklist.md and
  * zones-and-policies.md §2-5. pfn(N) = N * 32768. */
+#include "test_boot_info.h"
 #include "test_util.h"
 
-/* q35 4 GiB, 6.1 (auto-online offline), with 1 GiB at 6 GiB: blocks 48-55. */
-static struct machine *boot_plus_1g(const char *cmdline)
-{
-	struct machine *m = tu_boot("-M q35 -m 4G", cmdline, MEMHP_KERNEL_6_1);
+/* Writes val to memoryN/state, which must succeed; then node 0's Movable
+ * zone has that start_pfn, spanned and present pages. A macro, so that a
+ * failure names the test's line. */
+#define MOVABLE_AFTER(m, block, val, start, spanned, present)                                      \
+	do {                                                                                       \
+		assert_int_equal(tu_blk_write((m), (block), "state", (val)), 0);                   \
+		TU_ASSERT_SPAN(tu_zone((m), 0, ZONE_MOVABLE), (start), (spanned), (present));      \
+	} while (0)
 
-	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 1 * GiB, 0), 0);
-	return m;
+/* Node 0's span: it starts at pfn 1, as the boot span [1, 1572864) of the
+ * q35 4 GiB machine does, and spans `spanned` pages. */
+static void assert_node0_span(const struct machine *m, uint64_t spanned)
+{
+	assert_int_equal(m->kernel->nodes[0].start_pfn, 1);
+	assert_int_equal(m->kernel->nodes[0].spanned_pages, spanned);
 }
 
-static int setup(void **state)
-{
-	*state = boot_plus_1g(NULL);
-	return 0;
-}
+/* The E tests that only write and read block files: each test's steps,
+ * under the reason for them. */
+static const struct tu_blk_step e_steps[] = {
+    /* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
+     * (neither zone intersects block 48, no movable_node -> kernel zone). */
+    TU_TEST("e37_default_zone_above_existing"),
+    TU_CAT(48, "valid_zones", "Normal Movable\n"),
+    TU_ECHO(48, "state", "online\n", 0),
+    TU_CAT(48, "valid_zones", "Normal\n"),
+    /* block 49 is now adjacent to Normal (not inside): still Normal by default */
+    TU_CAT(49, "valid_zones", "Normal Movable\n"),
+    /* checklist 39: memory48 online_movable (Movable empty before) -> offline
+     * memory49 shows Normal Movable (adjacency does not inherit). */
+    TU_TEST("e39_adjacency_does_not_inherit"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Normal Movable\n"),
+    /* so onlining 49 with the policy gives Normal */
+    TU_ECHO(49, "state", "online\n", 0),
+    TU_CAT(49, "valid_zones", "Normal\n"),
+    /* checklist 40: 48 and 50 online_movable -> offline 49 shows Movable Normal;
+     * echo online > memory49/state -> Movable. */
+    TU_TEST("e40_inside_span_inherits"),
+    TU_ECHO(48, "state", "online_movable\n", 0),
+    TU_ECHO(50, "state", "online_movable\n", 0),
+    TU_CAT(49, "valid_zones", "Movable Normal\n"),
+    TU_ECHO(49, "state", "online\n", 0),
+    TU_CAT(49, "valid_zones", "Movable\n"),
+};
 
-static int teardown(void **state)
-{
-	machine_free(*state);
-	return 0;
-}
-
-/* checklist 37: offline memory48 -> Normal Movable; echo online > state -> Normal
- * (neither zone intersects block 48, no movable_node -> kernel zone). */
-static void test_e37_default_zone_above_existing(void **state)
-{
-	struct machine *m = *state;
-
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal Movable\n");
-	assert_int_equal(tu_blk_write(m, 48, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Normal\n");
-	/* block 49 is now adjacent to Normal (not inside): still Normal by default */
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
-}
+TU_STEPS_TEST(e_steps, e37_default_zone_above_existing)
+TU_STEPS_TEST(e_steps, e39_adjacency_does_not_inherit)
+TU_STEPS_TEST(e_steps, e40_inside_span_inherits)
 
 /* checklist 38: with movable_node -> Movable Normal; online -> Movable */
 static void test_e38_movable_node(void **state)
 {
-	struct machine *m = boot_plus_1g("movable_node");
+	struct machine *m = tu_boot_q35_plus_1g("movable_node");
 
 	(void)state;
 	assert_string_equal(tu_blk(m, 48, "valid_zones"), "Movable Normal\n");
@@ -53,32 +70,6 @@ static void test_e38_movable_node(void **state)
 	assert_string_equal(tu_blk(m, 32, "valid_zones"), "Normal\n");
 	assert_int_equal(tu_zone(m, 0, ZONE_NORMAL)->present_early_pages, 524288);
 	machine_free(m);
-}
-
-/* checklist 39: memory48 online_movable (Movable empty before) -> offline
- * memory49 shows Normal Movable (adjacency does not inherit). */
-static void test_e39_adjacency_does_not_inherit(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal Movable\n");
-	/* so onlining 49 with the policy gives Normal */
-	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Normal\n");
-}
-
-/* checklist 40: 48 and 50 online_movable -> offline 49 shows Movable Normal;
- * echo online > memory49/state -> Movable. */
-static void test_e40_inside_span_inherits(void **state)
-{
-	struct machine *m = *state;
-
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
-	assert_int_equal(tu_blk_write(m, 49, "state", "online\n"), 0);
-	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable\n");
 }
 
 /* zones-and-policies.md §4.2 table: block 48 Normal, block 55 Normal; now
@@ -117,20 +108,12 @@ static void test_e41_span_growth(void **state)
 {
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
-	const struct node *n = &m->kernel->nodes[0];
 
 	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(tu_blk_write(m, 50, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1638400);
-	assert_int_equal(mz->spanned_pages, 32768);
-	assert_int_equal(mz->present_pages, 32768);
-	assert_int_equal(tu_blk_write(m, 48, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 65536);
+	MOVABLE_AFTER(m, 50, "online_movable\n", 1638400, 32768, 32768);
+	MOVABLE_AFTER(m, 48, "online_movable\n", 1572864, 98304, 65536);
 	/* node span grows the same way: [1, 1671168) -> 1671167 pages */
-	assert_int_equal(n->start_pfn, 1);
-	assert_int_equal(n->spanned_pages, 1671167);
+	assert_node0_span(m, 1671167);
 }
 
 /* checklist 42: Movable = blocks 48-50 all online; offline memory49 -> start
@@ -140,15 +123,9 @@ static void test_e42_interior_offline_keeps_span(void **state)
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 98304);
-	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 98304);
-	assert_int_equal(mz->present_pages, 65536);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
+	TU_ASSERT_SPAN(mz, 1572864, 98304, 98304);
+	MOVABLE_AFTER(m, 49, "offline\n", 1572864, 98304, 65536);
 	/* checklist 40: 49 is inside the Movable span -> Movable Normal */
 	assert_string_equal(tu_blk(m, 49, "valid_zones"), "Movable Normal\n");
 }
@@ -160,25 +137,15 @@ static void test_e42_interior_offline_keeps_span(void **state)
 static void test_e43_e44_edge_offline_shrinks(void **state)
 {
 	struct machine *m = *state;
-	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
-	const struct node *n = &m->kernel->nodes[0];
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	assert_int_equal(tu_blk_write(m, 49, "state", "offline\n"), 0);
 	/* checklist 43 */
-	assert_int_equal(tu_blk_write(m, 50, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 1572864);
-	assert_int_equal(mz->spanned_pages, 32768);
-	assert_int_equal(mz->present_pages, 32768);
+	MOVABLE_AFTER(m, 50, "offline\n", 1572864, 32768, 32768);
 	/* checklist 44 */
-	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
-	assert_int_equal(mz->start_pfn, 0);
-	assert_int_equal(mz->spanned_pages, 0);
-	assert_int_equal(mz->present_pages, 0);
+	MOVABLE_AFTER(m, 48, "offline\n", 0, 0, 0);
 	/* node span back to the boot span [1, 1572864) = 1572863 pages */
-	assert_int_equal(n->start_pfn, 1);
-	assert_int_equal(n->spanned_pages, 1572863);
+	assert_node0_span(m, 1572863);
 }
 
 /* zones-and-policies.md §3.2: offlining the lowest block of a span moves the
@@ -189,8 +156,7 @@ static void test_e43_low_edge_offline_shrinks(void **state)
 	struct machine *m = *state;
 	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
 
-	for (uint64_t id = 48; id <= 50; id++)
-		assert_int_equal(tu_blk_write(m, id, "state", "online_movable\n"), 0);
+	tu_blk_write_range(m, 48, 50, "state", "online_movable\n");
 	assert_int_equal(tu_blk_write(m, 48, "state", "offline\n"), 0);
 	assert_int_equal(mz->start_pfn, 1605632);
 	assert_int_equal(mz->spanned_pages, 65536);
@@ -368,19 +334,12 @@ static void test_e47_node_states_kernel_boot(void **state)
 		{.start = 0x100000, .end = 0x7ffe0000, .nid = 0},
 		{.start = 0x100000000, .end = 0x180000000, .nid = 0},
 	};
-	struct boot_info bi = {
-		.version = MEMHP_KERNEL_6_1,
-		.is_vm = true,
-		.cmdline = NULL,
-		.ram = ram,
-		.nr_ram = 3,
-		.nr_nodes = 2,
-		.cpus_per_node = {1, 0},
-	};
+	struct boot_info bi = tu_boot_info(MEMHP_KERNEL_6_1, true, NULL, ram, 3, 2);
 	struct kernel *k = NULL;
 	struct machine fake;
 
 	(void)state;
+	bi.cpus_per_node[0] = 1; /* node 1: no CPUs, no memory */
 	assert_int_equal(kernel_boot(&bi, &k), 0);
 	tu_wrap_kernel(&fake, k);
 	/* the same zones as the q35 4 GiB machine (qemu-x86-e820.md) */
@@ -392,7 +351,7 @@ static void test_e47_node_states_kernel_boot(void **state)
 	kernel_free(k);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
 {
