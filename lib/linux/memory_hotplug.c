@@ -118,17 +118,35 @@ static void adjust_managed_page_count(struct kernel *k, struct zone *z, int64_t 
 	k->totalram_pages += (uint64_t)nr;
 }
 
+/* What notifiers are told of [start_pfn, +nr_pages): no node changes
+ * state until the caller says so. */
+static struct memory_notify pages_notify_arg(uint64_t start_pfn, uint64_t nr_pages)
+{
+	return (struct memory_notify){
+	    .start_pfn = start_pfn,
+	    .nr_pages = nr_pages,
+	    .status_change_nid = NUMA_NO_NODE,
+	    .status_change_nid_normal = NUMA_NO_NODE,
+	};
+}
+
+/* An online that fails after GOING_ONLINE: CANCEL_ONLINE, and the span
+ * shrinks back. Returns ret. */
+static int cancel_online(struct kernel *k, struct zone *z, uint64_t block_pfn,
+			 const struct memory_notify *arg, int ret)
+{
+	memory_notify(k, MEM_CANCEL_ONLINE, arg);
+	zone_shrink_span(z, &k->nodes[z->nid], k->pages_per_block, block_pfn,
+			 block_pfn + k->pages_per_block);
+	return ret;
+}
+
 int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
-			uint64_t nr_pages)
+		 uint64_t nr_pages)
 {
 	struct node *n = &k->nodes[z->nid];
 	uint64_t block_pfn = block_start_pfn(k, b);
-	struct memory_notify arg = {
-		.start_pfn = start_pfn,
-		.nr_pages = nr_pages,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-	};
+	struct memory_notify arg = pages_notify_arg(start_pfn, nr_pages);
 	int ret;
 
 	if (!n->n_memory)
@@ -140,17 +158,10 @@ int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint6
 	 * told, so notifiers see the final zone layout. */
 	zone_grow_span(z, n, block_pfn, k->pages_per_block);
 	ret = memory_notify(k, MEM_GOING_ONLINE, &arg);
-	if (ret) {
-		memory_notify(k, MEM_CANCEL_ONLINE, &arg);
-		zone_shrink_span(z, n, k->pages_per_block, block_pfn, block_pfn + k->pages_per_block);
-		return ret;
-	}
-	ret = idtree_store(&z->online_blocks, b->id, b);
-	if (ret) {
-		memory_notify(k, MEM_CANCEL_ONLINE, &arg);
-		zone_shrink_span(z, n, k->pages_per_block, block_pfn, block_pfn + k->pages_per_block);
-		return ret;
-	}
+	if (!ret)
+		ret = idtree_store(&z->online_blocks, b->id, b);
+	if (ret)
+		return cancel_online(k, z, block_pfn, &arg, ret);
 	adjust_managed_page_count(k, z, (int64_t)nr_pages);
 	adjust_present_page_count(k, b, z, (int64_t)nr_pages);
 	if (arg.status_change_nid >= 0)
@@ -185,16 +196,11 @@ static bool has_unmovable_pages(const struct memory_block *b, const struct zone 
 }
 
 int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
-			 uint64_t nr_pages)
+		  uint64_t nr_pages)
 {
 	struct node *n = &k->nodes[z->nid];
 	uint64_t block_pfn = block_start_pfn(k, b);
-	struct memory_notify arg = {
-		.start_pfn = start_pfn,
-		.nr_pages = nr_pages,
-		.status_change_nid = NUMA_NO_NODE,
-		.status_change_nid_normal = NUMA_NO_NODE,
-	};
+	struct memory_notify arg = pages_notify_arg(start_pfn, nr_pages);
 	int ret;
 
 	/* Holes: only boot memory has them. */
