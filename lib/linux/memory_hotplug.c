@@ -277,10 +277,12 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		return ret;
 	k->nodes[nid].online = true;
 	if (k->auto_online_type != MMOP_OFFLINE) {
-		/* Failures leave the block offline; the add still succeeds. */
-		for (uint64_t id = start / k->block_size; id < end / k->block_size; id++) {
-			struct memory_block *b = find_memory_block(k, id);
+		struct memory_block *b;
+		uint64_t id;
 
+		/* walk_memory_blocks(..., online_memory_block): failures leave
+		 * the block offline; the add still succeeds. */
+		for_each_memory_block_in_range(k, b, id, start / k->block_size, end / k->block_size) {
 			b->online_type = k->auto_online_type;
 			device_online(k, b);
 		}

@@ -72,15 +72,13 @@ static void for_each_block(struct acpi_memhotplug *drv, struct acpi_memory_devic
 			   void *arg)
 {
 	struct kernel *k = drv->k;
-	uint64_t first = dev->res.addr / k->block_size;
-	uint64_t last = (dev->res.addr + dev->res.size) / k->block_size;
+	struct memory_block *b;
+	uint64_t id;
 
-	for (uint64_t id = first; id < last; id++) {
-		struct memory_block *b = find_memory_block(k, id);
-
-		if (b && b->fwnode == &dev->fwnode)
+	for_each_memory_block_in_range(k, b, id, dev->res.addr / k->block_size,
+				       (dev->res.addr + dev->res.size) / k->block_size)
+		if (b->fwnode == &dev->fwnode)
 			fn(k, b, arg);
-	}
 }
 
 /* acpi_bind_memory_blocks(): every block of the range gets the device as
@@ -88,15 +86,12 @@ static void for_each_block(struct acpi_memhotplug *drv, struct acpi_memory_devic
 static void bind_blocks(struct acpi_memhotplug *drv, struct acpi_memory_device *dev)
 {
 	struct kernel *k = drv->k;
-	uint64_t first = dev->res.addr / k->block_size;
-	uint64_t last = (dev->res.addr + dev->res.size) / k->block_size;
+	struct memory_block *b;
+	uint64_t id;
 
-	for (uint64_t id = first; id < last; id++) {
-		struct memory_block *b = find_memory_block(k, id);
-
-		if (b)
-			b->fwnode = &dev->fwnode;
-	}
+	for_each_memory_block_in_range(k, b, id, dev->res.addr / k->block_size,
+				       (dev->res.addr + dev->res.size) / k->block_size)
+		b->fwnode = &dev->fwnode;
 }
 
 /* acpi_memory_enable_device(). */
