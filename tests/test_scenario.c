@@ -468,6 +468,24 @@ static void test_parse_file_error_location(void **state)
 	unlink(path);
 }
 
+/* A host: line that ends inside a JSON string. The line buffer grows in
+ * powers of two, so lengths 63, 127, 255 fill it exactly: the parser once
+ * read past its end (ASan: heap-buffer-overflow in skip_space). */
+static void test_host_unterminated(void **state)
+{
+	static const char head[] = "host: {\"execute\": \"";
+	char text[600];
+
+	(void)state;
+	for (size_t len = sizeof(head) - 1; len < 520; len++) {
+		memcpy(text, head, sizeof(head) - 1);
+		memset(text + sizeof(head) - 1, 'x', len - (sizeof(head) - 1));
+		text[len] = '\0';
+		expect_error(text, "t.scn:1: host: expected a QMP command as a JSON object "
+				   "(unexpected end of data)");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +496,7 @@ int main(void)
 	    cmocka_unit_test(test_settle_forms),   cmocka_unit_test(test_guest_and_snapshot_forms),
 	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_error_buffer_small),
 	    cmocka_unit_test(test_parse_file),	   cmocka_unit_test(test_parse_file_error_location),
+	    cmocka_unit_test(test_host_unterminated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

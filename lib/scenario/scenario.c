@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -281,14 +282,26 @@ static int parse_host(struct parser *p, const char *rest)
 	struct json_object *obj;
 	enum json_tokener_error jerr;
 	const char *end;
+	size_t len, parsed;
 	int ret;
 
 	if (!tok)
 		return -ENOMEM;
-	obj = json_tokener_parse_ex(tok, rest, -1);
+	/* An explicit length: with -1, json-c may count the terminating NUL
+	 * as consumed when the text ends inside a string, and the parse end
+	 * then lies past the buffer. */
+	len = strlen(rest);
+	if (len > INT_MAX) {
+		json_tokener_free(tok);
+		return fail(p, "host: expected a QMP command shorter than %d bytes", INT_MAX);
+	}
+	obj = json_tokener_parse_ex(tok, rest, (int)len);
 	jerr = json_tokener_get_error(tok);
-	end = skip_space(rest + json_tokener_get_parse_end(tok));
+	parsed = json_tokener_get_parse_end(tok);
+	end = skip_space(rest + (parsed < len ? parsed : len));
 	json_tokener_free(tok);
+	if (jerr == json_tokener_continue) /* the line ended inside the object */
+		jerr = json_tokener_error_parse_eof;
 	if (!obj)
 		ret = fail(p, "host: expected a QMP command as a JSON object (%s)",
 			   json_tokener_error_desc(jerr));
