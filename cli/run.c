@@ -36,6 +36,15 @@ static const char *field(struct json_object *o, const char *key)
 							: json_object_to_json_string(v);
 }
 
+/* Like field(), but "" for a missing key: a step that failed early has
+ * no rc, stdout or response. */
+static const char *field_or_empty(struct json_object *o, const char *key)
+{
+	const char *v = field(o, key);
+
+	return v ? v : "";
+}
+
 static void print_steps(struct json_object *result)
 {
 	struct json_object *steps, *notes;
@@ -44,18 +53,19 @@ static void print_steps(struct json_object *result)
 		return;
 	for (size_t i = 0; i < json_object_array_length(steps); i++) {
 		struct json_object *s = json_object_array_get_idx(steps, i), *resp;
-		const char *kind = field(s, "kind");
+		const char *kind = field_or_empty(s, "kind");
+		const char *rc = field(s, "rc");
 
-		printf("%4s | %s\n", field(s, "lineno"), field(s, "line"));
+		printf("%4s | %s\n", field_or_empty(s, "lineno"), field_or_empty(s, "line"));
 		if (!strcmp(kind, "host") && json_object_object_get_ex(s, "response", &resp)) {
 			printf("     -> %s\n",
 			       json_object_to_json_string_ext(
 				   resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else if (!strcmp(kind, "guest")) {
-			print_indented("     ", field(s, "stdout"));
-			print_indented("     ! ", field(s, "stderr"));
-			if (strcmp(field(s, "rc"), "0"))
-				printf("     (exit %s)\n", field(s, "rc"));
+			print_indented("     ", field_or_empty(s, "stdout"));
+			print_indented("     ! ", field_or_empty(s, "stderr"));
+			if (rc && strcmp(rc, "0"))
+				printf("     (exit %s)\n", rc);
 		} else if (!strcmp(kind, "settle") &&
 			   json_object_object_get_ex(s, "notes", &notes)) {
 			for (size_t j = 0; j < json_object_array_length(notes); j++)
@@ -145,7 +155,7 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 static int report_run(const struct run_cmd *rc, struct memhp_run *run, const char *err)
 {
 	struct json_object *result = memhp_run_result(run);
-	const char *status = field(result, "status");
+	const char *status = field_or_empty(result, "status");
 	int ret;
 
 	if (!rc->quiet)

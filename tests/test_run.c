@@ -8,6 +8,7 @@
 #include "runner.h"
 #include "scenario.h"
 #include "scenario_run.h"
+#include "array.h"
 #include "test_util.h"
 
 /* Writes text to a new temporary .scn file; path receives its name. */
@@ -290,6 +291,37 @@ static void test_run_unsupported_guest_command(void **state)
 			    true, ":3: ", "ls");
 }
 
+/* Lines whose first word is a modelled command but whose rest is not
+ * (issue 10, defect 1: they once ran, failed without rc or message, and
+ * crashed memhp run's step printer). Refused before anything runs, with
+ * the line and the shell's reason. */
+static void test_run_unsupported_guest_syntax(void **state)
+{
+	static const struct {
+		const char *line, *why;
+	} cases[] = {
+	    {"guest: cat /sys/devices/system/memory/block_size_bytes; dmesg | grep X",
+	     "several commands on one line"},
+	    {"guest: cat relative", "relative path 'relative'"},
+	    {"guest: echo 1 >> /sys/devices/system/memory/memory32/online",
+	     "appending redirection `>>`"},
+	    {"guest: cat /sys/devices/system/memory/../memory/memory32/state", "path with `..`"},
+	    {"guest: echo -e 'a\\n' > /sys/devices/system/memory/memory32/state",
+	     "backslash escapes"},
+	};
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text),
+			 "qemu: -M q35 -m 4G\n"
+			 "guest: cat /sys/devices/system/memory/block_size_bytes\n"
+			 "%s\n",
+			 cases[i].line);
+		assert_run_rejected(text, true, ":3: guest command not supported", cases[i].why);
+	}
+}
+
 /* A bad QEMU option fails before the first step with "FILE:LINE: qemu: ..." */
 static void test_run_bad_qemu_option(void **state)
 {
@@ -530,6 +562,7 @@ int main(void)
 	    cmocka_unit_test(test_run_host_settle_snapshot),
 	    cmocka_unit_test(test_run_malformed_line),
 	    cmocka_unit_test(test_run_unsupported_guest_command),
+	    cmocka_unit_test(test_run_unsupported_guest_syntax),
 	    cmocka_unit_test(test_run_bad_qemu_option),
 	    cmocka_unit_test(test_run_defaults_pc_4g),
 	    cmocka_unit_test(test_runner_step_errors),

@@ -182,7 +182,10 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 	if (ret)
 		return ret;
 	ret = scenario_run(sc, &ro, &run, err, errlen);
-	if (!run.machine) {
+	/* A run that stopped on an error did not reach the state asked about:
+	 * explaining where it stopped would answer another question. */
+	if (ret || !run.machine) {
+		scenario_run_release(&run);
 		scenario_free(sc);
 		return ret ? ret : -EINVAL;
 	}

@@ -22,4 +22,10 @@ struct guest_result {
 int guest_shell_run(const struct vfs *fs, const char *cmdline, struct guest_result *res);
 void guest_result_free(struct guest_result *res);
 
+/* Whether cmdline is inside the supported set, decided without a tree:
+ * 0, -ENOMEM, or -EOPNOTSUPP with *why (allocated, caller frees) saying
+ * what is outside the model and which commands are supported. A command
+ * may still turn out unsupported when it runs (`zones` lists a tree). */
+int guest_shell_check(const char *cmdline, char **why);
+
 #endif
