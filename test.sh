@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds memhp and runs every test, then the whole suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Last line: N passed, N failed.
+# AddressSanitizer + UndefinedBehaviorSanitizer, then a short run of each
+# libFuzzer harness (scripts/fuzz.sh). Last line: N passed, N failed.
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh || exit 1
@@ -57,5 +58,14 @@ run_suite build
 echo "== tests under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false -Dbuildtype=debug
+# Each libFuzzer harness: its crash regressions and seeds, then a short
+# run (tests/fuzz; FUZZ_SECONDS each, 30 by default, to fit CI's budget).
+echo "== fuzz smoke =="
+fuzz_log=$(mktemp)
+scripts/fuzz.sh --smoke "${FUZZ_SECONDS:-30}" | tee "$fuzz_log"
+passed=$((passed + $(grep -c '^fuzz-[a-z]* OK' "$fuzz_log")))
+failed=$((failed + $(grep -c '^fuzz-[a-z]* FAIL' "$fuzz_log")))
+grep -q '^fuzz-' "$fuzz_log" || failed=$((failed + 1)) # it did not even build
+rm -f "$fuzz_log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

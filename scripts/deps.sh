@@ -9,6 +9,14 @@ need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-
 if [ "${1:-}" = "--qemu" ]; then
 	need+=(qemu-system-x86 xz-utils gzip dpkg apt)
 fi
+# --fuzz: clang with libFuzzer (its runtime is in libclang-rt-N-dev).
+if [ "${1:-}" = "--fuzz" ]; then
+	need+=(clang)
+	if command -v clang >/dev/null &&
+		[ ! -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
+		need+=("libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev")
+	fi
+fi
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
