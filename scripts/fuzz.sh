@@ -2,7 +2,7 @@
 # Runs the libFuzzer harnesses of tests/fuzz, each for SECONDS (default 60),
 # in a clang build with ASan and UBSan (build-fuzz/).
 #   scripts/fuzz.sh [--smoke] [SECONDS] [HARNESS...]
-# HARNESS: scenario guest qmp diff (default: all). Seeds come from
+# HARNESS: scenario guest qmp diff capture (default: all). Seeds come from
 # tests/conformance/ and examples/; tests/fuzz/corpus/NAME/ holds inputs that
 # once crashed, run first as regressions. --smoke: what test.sh runs: the
 # regressions and seeds, then SECONDS of fuzzing each; prints one
@@ -20,7 +20,7 @@ fi
 secs=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff capture)
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
@@ -46,6 +46,9 @@ seeds() {
 		qmp) { printf "$b"; sed -n 's/^host: //p' "$f"; } >"$out/$(basename "$f" .scn)" ;;
 		esac
 	done
+	if [ "$name" = capture ]; then
+		capture_seeds "$out"
+	fi
 	if [ "$name" = diff ]; then
 		for f in tests/conformance/expected/*.6.1.json; do
 			local g=${f%.6.1.json}.6.12.json
@@ -55,10 +58,29 @@ seeds() {
 	fi
 }
 
+# capture_seeds OUT: what guest/memhp-snapshot would print for a few of
+# the model's own snapshot trees (its paths rewritten to the tree's root).
+capture_seeds() {
+	local out=$1 tmp f root
+	tmp=$(mktemp -d)
+	for f in tests/conformance/boot-q35-numa.scn tests/conformance/dimm-eject-online.scn \
+		tests/conformance/mom-q35-dimms.scn examples/pc-six-dimms.scn; do
+		"$dir/cli/memhp" run -q "$f" --sysroot-out "$tmp/$(basename "$f" .scn)" \
+			>/dev/null 2>&1
+	done
+	for root in "$tmp"/*/*/; do
+		root=${root%/}
+		sed "s#/sys/#$root/sys/#g; s#/proc/#$root/proc/#g" guest/memhp-snapshot |
+			sh 2>/dev/null | sed "s#^\(@@[FLX]\) $root#\1 #" \
+			>"$out/$(basename "$(dirname "$root")")-$(basename "$root")"
+	done
+	rm -rf "$tmp"
+}
+
 max_len() {
 	case $1 in
 	scenario) echo 16384 ;;
-	diff) echo 131072 ;;
+	diff | capture) echo 131072 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -67,7 +89,7 @@ failed=0
 for h in "${harnesses[@]}"; do
 	exe=$dir/tests/fuzz/fuzz_$h
 	if [ ! -x "$exe" ]; then
-		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff)" >&2
+		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture)" >&2
 		exit 2
 	fi
 	seeds "$h" "$dir/seeds/$h"
