@@ -10,7 +10,9 @@
 #include "machine.h"
 #include "memhp/memhp.h"
 #include "qemu_backend.h"
+#include "readfile.h"
 #include "run_diff.h"
+#include "run_json.h"
 #include "scenario.h"
 #include "scenario_run.h"
 #include "strbuf.h"
@@ -215,4 +217,14 @@ char *memhp_explain_text(struct json_object *explanation)
 		return NULL;
 	}
 	return text;
+}
+
+int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen)
+{
+	return json_document_load(path, out, err, errlen);
+}
+
+int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen)
+{
+	return read_text_file(path, INPUT_FILE_MAX, text, err, errlen);
 }

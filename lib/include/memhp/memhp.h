@@ -87,6 +87,19 @@ char *memhp_explain_text(struct json_object *explanation);
 int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object *b,
 		   const char *name_b, char **report);
 
+/* Input files are read whole, at most 16 MiB each: a larger one (or
+ * /dev/zero) is refused with "FILE: larger than 16777216 bytes, ...". */
+
+/* A JSON file, e.g. a run JSON written by --json: one JSON document and
+ * nothing after it but white space. 0 with *out (caller puts), or -errno
+ * with "FILE:LINE:COLUMN: what was expected" (or "FILE: why" when it
+ * cannot be read) in err. */
+int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen);
+
+/* A text file without NUL bytes, e.g. a list of known differences:
+ * 0 with *text (caller frees), or -errno with "FILE: why" in err. */
+int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
