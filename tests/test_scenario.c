@@ -419,6 +419,30 @@ static void test_error_buffer_small(void **state)
 	assert_int_equal(scenario_parse_string("t.scn", "bogus\n", &sc, NULL, 0), -EINVAL);
 }
 
+/* A label names a directory under --sysroot-out: at most NAME_MAX (255)
+ * bytes, or mkdir() fails with ENAMETOOLONG in the middle of the run. */
+static void test_label_length(void **state)
+{
+	char text[300], label[257];
+	struct scenario *sc = NULL;
+	char err[256] = "";
+
+	(void)state;
+	memset(label, 'x', 256);
+	label[255] = '\0';
+	snprintf(text, sizeof(text), "# c\nsnapshot %s\n", label);
+	assert_int_equal(scenario_parse_string("t.scn", text, &sc, err, sizeof(err)), 0);
+	assert_string_equal(sc->steps[0].arg, label);
+	scenario_free(sc);
+	label[255] = 'x';
+	label[256] = '\0';
+	snprintf(text, sizeof(text), "# c\nsnapshot %s\n", label);
+	assert_int_equal(scenario_parse_string("t.scn", text, &sc, err, sizeof(err)), -EINVAL);
+	assert_null(sc);
+	assert_string_equal(err,
+			    "t.scn:2: snapshot: expected a label of at most 255 bytes, got 256");
+}
+
 /* Writes a comment line of `size` bytes in all to a new temporary .scn
  * file: a valid scenario of any size. */
 static void write_comment_file(char *path, size_t size)
@@ -525,7 +549,7 @@ int main(void)
 	    cmocka_unit_test(test_qemu_quoting),   cmocka_unit_test(test_many_qemu_args_and_steps),
 	    cmocka_unit_test(test_settle_forms),   cmocka_unit_test(test_guest_and_snapshot_forms),
 	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_error_buffer_small),
-	    cmocka_unit_test(test_parse_file_too_large),
+	    cmocka_unit_test(test_label_length),   cmocka_unit_test(test_parse_file_too_large),
 	    cmocka_unit_test(test_parse_file),	   cmocka_unit_test(test_parse_file_error_location),
 	};
 

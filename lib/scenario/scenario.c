@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -393,8 +394,10 @@ static int parse_settle(struct parser *p, const char *rest)
 }
 
 /* Labels become directory names under --sysroot-out: no separators, and no
- * leading dot so that ".", ".." and hidden directories cannot appear. ASCII
- * only, whatever the locale's isalnum() thinks. */
+ * leading dot so that ".", ".." and hidden directories cannot appear (the
+ * sysroot writer's temporary names start with one). ASCII only, whatever
+ * the locale's isalnum() thinks. parse_snapshot() also bounds the length
+ * to NAME_MAX, the longest name mkdir() takes. */
 static bool valid_label(const char *s)
 {
 	if (!*s || *s == '.')
@@ -420,6 +423,9 @@ static int parse_snapshot(struct parser *p, const char *rest)
 			    "snapshot: expected a label of letters, digits, '.', '_' and '-', not "
 			    "starting with '.', got '%s'",
 			    rest);
+	if (strlen(rest) > NAME_MAX)
+		return fail(p, "snapshot: expected a label of at most %d bytes, got %zu", NAME_MAX,
+			    strlen(rest));
 	/* Two snapshots with one label would write the same directory. */
 	for (size_t i = 0; i < sc->nr_steps; i++)
 		if (sc->steps[i].kind == STEP_SNAPSHOT && !strcmp(sc->steps[i].arg, rest))

@@ -38,9 +38,12 @@ struct memhp_run;
 
 /* Parses and runs a .scn file. A malformed file or one the model cannot
  * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
- * nothing. A run that started always yields *out, with status "error"
- * and the reason in err when it could not finish (QEMU backend: no
- * kernel, QEMU missing, guest died, ...). */
+ * nothing; so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
+ * what was expected"), which is created when only its last component is
+ * missing. Each snapshot then replaces DIR/LABEL as a whole. A run that
+ * started always yields *out, with status "error" and the reason in err
+ * when it could not finish (QEMU backend: no kernel, QEMU missing, guest
+ * died, ...). */
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
 		   char *err, size_t errlen);
 void memhp_run_free(struct memhp_run *run);
