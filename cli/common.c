@@ -42,7 +42,7 @@ void print_usage(FILE *f)
 	    "prints each step and the final memory layout.\n"
 	    "  --kernel        kernel: behaviour profile of the model, or the Debian kernel\n"
 	    "                  QEMU boots (default %2$s)\n"
-	    "  --sysroot-out   write DIR/LABEL/{sys,proc} for every snapshot\n"
+	    "  --sysroot-out   write DIR/LABEL/{sys,proc} for every snapshot (replaced whole)\n"
 	    "  --json          write the whole run as JSON\n"
 	    "  --console-log   keep the real guest's console there (qemu backend)\n"
 	    "  --quiet         print only the final layout\n"

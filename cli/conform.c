@@ -14,10 +14,11 @@
 
 static struct json_object *load_json(const char *path)
 {
-	struct json_object *o = json_object_from_file(path);
+	struct json_object *o;
+	char err[1024] = "";
 
-	if (!o)
-		fprintf(stderr, "memhp: %s: %s\n", path, json_util_get_last_err());
+	if (memhp_json_load(path, &o, err, sizeof(err)))
+		fprintf(stderr, "memhp: %s\n", err);
 	return o;
 }
 
@@ -162,34 +163,26 @@ static struct json_object *model_run(struct conform *c, const char *scn, enum me
 	return result;
 }
 
-/* True when --known has a list for this scenario and kernel that is
- * exactly this report: a difference that is understood and tracked, not a
- * new one. Any change, also a fix, makes the list stale and fails. */
-static FILE *open_known_list(const struct conform *c, const char *scn, enum memhp_kernel k)
+/* The --known list for this scenario and kernel (DIR/NAME.KERNEL.txt):
+ * differences that are understood and tracked, not new ones. 0 with *text
+ * NULL when there is none, or -errno after saying why it cannot be read. */
+static int read_known_list(const struct conform *c, const char *scn, enum memhp_kernel k,
+			   char **text)
 {
-	char path[4096];
+	char path[4096], err[1024] = "";
+	int ret;
 
+	*text = NULL;
 	if (!c->known)
-		return NULL;
+		return 0;
 	json_path(c->known, scn, memhp_kernel_name(k), path, sizeof(path));
 	memcpy(path + strlen(path) - 4, "txt", 4); /* .json -> .txt */
-	return fopen(path, "r");
-}
-
-static bool known_differences(const struct conform *c, const char *scn, enum memhp_kernel k,
-			      const char *report)
-{
-	FILE *f = open_known_list(c, scn, k);
-	char *listed = NULL;
-	size_t len = 0;
-	bool same;
-
-	if (!f)
-		return false;
-	same = getdelim(&listed, &len, '\0', f) >= 0 && !strcmp(listed, report);
-	fclose(f);
-	free(listed);
-	return same;
+	ret = memhp_read_text_file(path, text, err, sizeof(err));
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		fprintf(stderr, "memhp conform: --known: %s\n", err);
+	return ret;
 }
 
 static const char *status_of(struct json_object *run, const char **error)
@@ -205,8 +198,7 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 {
 	struct json_object *model = model_run(c, scn, k), *real = NULL;
 	const char *error = NULL;
-	char name[32], *report = NULL;
-	FILE *known;
+	char name[32], *report = NULL, *known = NULL;
 	int n;
 
 	if (!model) {
@@ -226,7 +218,10 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 		printf("FAIL %s [%s]: cannot compare: %s\n", scn, memhp_kernel_name(k),
 		       strerror(-n));
 		worse(c, EXIT_USAGE);
-	} else if (n && known_differences(c, scn, k, report)) {
+	} else if (read_known_list(c, scn, k, &known)) {
+		worse(c, EXIT_USAGE);
+	} else if (n && known && !strcmp(known, report)) {
+		/* Exactly the list: any change, also a fix, makes it stale. */
 		printf("known %s [%s]: %d difference%s, as listed in %s\n", scn,
 		       memhp_kernel_name(k), n, n == 1 ? "" : "s", c->known);
 	} else if (n) {
@@ -234,8 +229,7 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 		       n == 1 ? "" : "s");
 		print_report(report);
 		worse(c, EXIT_DIFFER);
-	} else if ((known = open_known_list(c, scn, k))) {
-		fclose(known);
+	} else if (known) {
 		printf("STALE %s [%s]: no differences, but %s still lists some\n", scn,
 		       memhp_kernel_name(k), c->known);
 		worse(c, EXIT_DIFFER);
@@ -245,6 +239,7 @@ static bool conform_one(struct conform *c, const char *scn, enum memhp_kernel k)
 out:
 	fflush(stdout); /* a long recording shows its progress */
 	free(report);
+	free(known);
 	json_object_put(model);
 	json_object_put(real);
 	return true;

@@ -580,14 +580,15 @@ static void assert_link(const char *root, const char *path, const char *target)
 
 static void test_capture_write(void **state)
 {
-	char dir[] = "/tmp/memhp-test-backend-XXXXXX", full[512], err[512] = "";
+	char top[] = "/tmp/memhp-test-backend-XXXXXX", dir[64], full[512], err[512] = "";
 	struct sysfs_capture cap;
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/snap", top);
 	assert_int_equal(sysfs_capture_parse(write_stream, &cap), 0);
-	assert_int_equal(sysfs_capture_write(&cap, dir, err, sizeof(err)), 0);
+	assert_int_equal(sysfs_capture_write(&cap, top, "snap", err, sizeof(err)), 0);
 
 	assert_file(dir, MEM "/block_size_bytes", "8000000\n");
 	assert_file(dir, MEM "/memory40/state", "offline\n");
@@ -603,8 +604,8 @@ static void test_capture_write(void **state)
 	assert_true(S_ISREG(st.st_mode));
 
 	sysfs_capture_release(&cap);
-	tu_rm_rf(dir);
-	assert_int_equal(stat(dir, &st), -1);
+	tu_rm_rf(top);
+	assert_int_equal(stat(top, &st), -1);
 }
 
 /* A re-run with the same --sysroot-out writes over the previous tree.
@@ -612,22 +613,23 @@ static void test_capture_write(void **state)
  * also without root. */
 static void test_capture_write_twice(void **state)
 {
-	char dir[] = "/tmp/memhp-test-backend-XXXXXX", err[512] = "";
+	char top[] = "/tmp/memhp-test-backend-XXXXXX", dir[64], err[512] = "";
 	struct sysfs_capture cap;
 	int ret;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/snap", top);
 	assert_int_equal(sysfs_capture_parse(write_stream, &cap), 0);
-	assert_int_equal(sysfs_capture_write(&cap, dir, err, sizeof(err)), 0);
-	ret = sysfs_capture_write(&cap, dir, err, sizeof(err));
+	assert_int_equal(sysfs_capture_write(&cap, top, "snap", err, sizeof(err)), 0);
+	ret = sysfs_capture_write(&cap, top, "snap", err, sizeof(err));
 	sysfs_capture_release(&cap);
 	if (ret)
-		tu_rm_rf(dir);
+		tu_rm_rf(top);
 	assert_int_equal(ret, 0);
 	assert_file(dir, MEM "/memory40/state", "offline\n");
 	assert_link(dir, MEM "/memory40/node1", "../../node/node1");
-	tu_rm_rf(dir);
+	tu_rm_rf(top);
 }
 
 static void test_capture_write_error(void **state)
@@ -639,8 +641,8 @@ static void test_capture_write_error(void **state)
 	assert_non_null(mkdtemp(dir));
 	tu_write_file(file, sizeof(file), dir, "plain", "");
 	assert_int_equal(sysfs_capture_parse(write_stream, &cap), 0);
-	/* the root is a regular file: nothing can be created under it */
-	assert_int_equal(sysfs_capture_write(&cap, file, err, sizeof(err)), -ENOTDIR);
+	/* DIR is a regular file: nothing can be created under it */
+	assert_int_equal(sysfs_capture_write(&cap, file, "snap", err, sizeof(err)), -ENOTDIR);
 	assert_non_null(strstr(err, file));
 	sysfs_capture_release(&cap);
 	tu_rm_rf(dir);

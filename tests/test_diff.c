@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
 
 #include "run_diff.h"
+#include "run_json.h"
 #include "strbuf.h"
 
 #define A "model"
@@ -495,6 +497,83 @@ static void test_snapshot_labels(void **state)
 	       RUN("", SNAP("x", "", "") "," SNAP("boot", BLOCK(0, "online", "Normal"), "")), 0);
 }
 
+/* One JSON document per file: what follows it, a truncated or malformed
+ * document, and NUL bytes are reported at FILE:LINE:COLUMN (memhp diff used
+ * to accept trailing text and gave no position for a truncated file). */
+static void test_json_document(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;	 /* 0: strlen(text) */
+		const char *msg; /* NULL: parses */
+	} cases[] = {
+	    {"{\"a\": 1}", 0, NULL},
+	    {" \n{\"a\": [1, 2]}\n\t\r\n", 0, NULL},
+	    {"{\"a\": 1}\nx\n", 0,
+	     "t.json:2:1: expected the end of the file after the JSON document, got 'x'"},
+	    {"{\"a\": 1} {\"b\": 2}", 0,
+	     "t.json:1:10: expected the end of the file after the JSON document, got '{\"b\": 2}'"},
+	    {"[1]\n  ]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n", 0,
+	     "t.json:2:3: expected the end of the file after the JSON document, got "
+	     "']]]]]]]]]]]]]]]]]]]]'"},
+	    {"{\"a\":\n  [1, 2", 0,
+	     "t.json:2:8: the JSON document is cut short; expected the rest of it"},
+	    {"{\"a\": \"b", 0,
+	     "t.json:1:9: the JSON document is cut short; expected the rest of it"},
+	    {"", 0, "t.json:1:1: expected a JSON document, got an empty file"},
+	    {"\n \n", 0, "t.json:3:1: expected a JSON document, got an empty file"},
+	    {"{\"a\": 1,\n \"b\": ]}", 0, "t.json:2:7: expected JSON (unexpected character)"},
+	    {"{\"a\": \"x\0y\"}", 12, "t.json:1:9: a NUL byte; expected JSON text"},
+	    {"{\"a\": 1}\0", 9, "t.json:1:9: a NUL byte; expected JSON text"},
+	    {"\nnull\n", 0, "t.json:2:1: expected a JSON document other than null"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+		struct json_object *o = (struct json_object *)1;
+		char err[256] = "";
+		int ret = json_document_parse("t.json", cases[i].text, len, &o, err, sizeof(err));
+
+		if (!cases[i].msg) {
+			if (ret || !o)
+				fail_msg("case %zu: %d %s", i, ret, err);
+			json_object_put(o);
+			continue;
+		}
+		assert_int_equal(ret, -EINVAL);
+		assert_null(o);
+		assert_string_equal(err, cases[i].msg);
+	}
+}
+
+/* The file reader gives the same messages with the file's name. */
+static void test_json_document_load(void **state)
+{
+	char path[] = "/tmp/memhp-test-diff-XXXXXX", err[512] = "", want[600];
+	struct json_object *o = NULL;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("{\"status\": \"ok\"}\n{\"status\": \"ok\"}\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(json_document_load(path, &o, err, sizeof(err)), -EINVAL);
+	assert_null(o);
+	snprintf(want, sizeof(want),
+		 "%s:2:1: expected the end of the file after the JSON document, got "
+		 "'{\"status\": \"ok\"}'",
+		 path);
+	assert_string_equal(err, want);
+	unlink(path);
+	assert_int_equal(json_document_load(path, &o, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
+	assert_string_equal(err, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +592,8 @@ int main(void)
 	    cmocka_unit_test(test_zones),
 	    cmocka_unit_test(test_snapshot_fields),
 	    cmocka_unit_test(test_snapshot_labels),
+	    cmocka_unit_test(test_json_document),
+	    cmocka_unit_test(test_json_document_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -419,6 +419,78 @@ static void test_error_buffer_small(void **state)
 	assert_int_equal(scenario_parse_string("t.scn", "bogus\n", &sc, NULL, 0), -EINVAL);
 }
 
+/* A label names a directory under --sysroot-out: at most NAME_MAX (255)
+ * bytes, or mkdir() fails with ENAMETOOLONG in the middle of the run. */
+static void test_label_length(void **state)
+{
+	char text[300], label[257];
+	struct scenario *sc = NULL;
+	char err[256] = "";
+
+	(void)state;
+	memset(label, 'x', 256);
+	label[255] = '\0';
+	snprintf(text, sizeof(text), "# c\nsnapshot %s\n", label);
+	assert_int_equal(scenario_parse_string("t.scn", text, &sc, err, sizeof(err)), 0);
+	assert_string_equal(sc->steps[0].arg, label);
+	scenario_free(sc);
+	label[255] = 'x';
+	label[256] = '\0';
+	snprintf(text, sizeof(text), "# c\nsnapshot %s\n", label);
+	assert_int_equal(scenario_parse_string("t.scn", text, &sc, err, sizeof(err)), -EINVAL);
+	assert_null(sc);
+	assert_string_equal(err,
+			    "t.scn:2: snapshot: expected a label of at most 255 bytes, got 256");
+}
+
+/* Writes a comment line of `size` bytes in all to a new temporary .scn
+ * file: a valid scenario of any size. */
+static void write_comment_file(char *path, size_t size)
+{
+	char chunk[65536];
+	int fd = mkstemps(path, 4);
+
+	assert_true(fd >= 0);
+	memset(chunk, '#', sizeof(chunk));
+	chunk[0] = '\n';
+	for (size_t done = 0; done < size;) {
+		size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
+
+		assert_true(write(fd, chunk, n) == (ssize_t)n);
+		done += n;
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+/* Input is bounded (readfile.h): a file one byte over 16 MiB is refused
+ * with its name and the limit, one of exactly 16 MiB is read, and
+ * /dev/zero, which never ends, is refused instead of read forever. */
+static void test_parse_file_too_large(void **state)
+{
+	char path[] = "/tmp/test_scenario_XXXXXX.scn", err[512] = "", want[600];
+	struct scenario *sc = NULL;
+
+	(void)state;
+	write_comment_file(path, (16u << 20) + 1);
+	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), -EFBIG);
+	assert_null(sc);
+	snprintf(want, sizeof(want),
+		 "%s: larger than 16777216 bytes, the most memhp reads from a file", path);
+	assert_string_equal(err, want);
+	unlink(path);
+
+	strcpy(path, "/tmp/test_scenario_XXXXXX.scn");
+	write_comment_file(path, 16u << 20);
+	assert_int_equal(scenario_parse_file(path, &sc, err, sizeof(err)), 0);
+	assert_int_equal(sc->nr_steps, 0);
+	scenario_free(sc);
+	unlink(path);
+
+	assert_int_equal(scenario_parse_file("/dev/zero", &sc, err, sizeof(err)), -EFBIG);
+	assert_string_equal(err, "/dev/zero: larger than 16777216 bytes, the most memhp reads "
+				 "from a file");
+}
+
 static void test_parse_file(void **state)
 {
 	char path[] = "/tmp/test_scenario_XXXXXX.scn";
@@ -495,6 +567,7 @@ int main(void)
 	    cmocka_unit_test(test_qemu_quoting),   cmocka_unit_test(test_many_qemu_args_and_steps),
 	    cmocka_unit_test(test_settle_forms),   cmocka_unit_test(test_guest_and_snapshot_forms),
 	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_error_buffer_small),
+	    cmocka_unit_test(test_label_length),   cmocka_unit_test(test_parse_file_too_large),
 	    cmocka_unit_test(test_parse_file),	   cmocka_unit_test(test_parse_file_error_location),
 	    cmocka_unit_test(test_host_unterminated),
 	};

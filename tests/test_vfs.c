@@ -1,7 +1,10 @@
 /* The vfs layer: its implementations answer the same calls with the same
  * errno values (vfs.h), a tree saved from one reads back the same through
  * another, and a snapshot is the same whichever one it is read from. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,9 +137,9 @@ static void test_sysroot_round_trip(void **state)
 					    MEM "/memory8/phys_index", NODE "/has_memory",
 					    PARM "/online_policy",     "/proc/zoneinfo",
 					    "/proc/meminfo",	       NULL};
-	char dir[] = "/tmp/memhp-test-vfs-XXXXXX", err[512] = "";
+	char dir[] = "/tmp/memhp-test-vfs-XXXXXX", err[512] = "", root[64];
 	struct machine *m = tu_boot("-M pc -m 4G,slots=2,maxmem=8G", NULL, MEMHP_KERNEL_6_12);
-	struct sysroot sr = {.prefix = dir};
+	struct sysroot sr = {.prefix = root};
 	struct vfs model, tree;
 	unsigned int mode = 0;
 	char **a = NULL, **b = NULL, *s = NULL;
@@ -145,9 +148,10 @@ static void test_sysroot_round_trip(void **state)
 	tu_plug_dimm(m, "m0", "d0", 1ULL << 30, -1);
 	machine_run_pending(m);
 	assert_non_null(mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/s", dir);
 	kernel_sysfs_ro(m->kernel, &model);
 	sysroot_vfs(&sr, &tree);
-	assert_int_equal(sysroot_save(&model, dir, err, sizeof(err)), 0);
+	assert_int_equal(sysroot_save(&model, dir, "s", err, sizeof(err)), 0);
 
 	for (size_t i = 0; paths[i]; i++) {
 		char *want = slurp_vfs(&model, paths[i]), *got = slurp_vfs(&tree, paths[i]);
@@ -219,6 +223,231 @@ static void test_sysroot_write(void **state)
 	tu_rm_rf(dir);
 }
 
+/* ---- sysroot_save: DIR/NAME holds exactly one tree, nothing outside DIR ---- */
+
+/* A scratch TOP with DIR = TOP/out in it: what lands in TOP but not in DIR
+ * was written outside DIR. */
+struct save_dirs {
+	char top[40], dir[64], tree[80];
+};
+
+static void save_dirs_make(struct save_dirs *d)
+{
+	snprintf(d->top, sizeof(d->top), "/tmp/memhp-test-vfs-XXXXXX");
+	assert_non_null(mkdtemp(d->top));
+	snprintf(d->dir, sizeof(d->dir), "%s/out", d->top);
+	snprintf(d->tree, sizeof(d->tree), "%s/out/s", d->top);
+	assert_int_equal(mkdir(d->dir, 0755), 0);
+}
+
+/* Fails unless directory path holds exactly the names in want (space
+ * separated, sorted): no temporary or stale entries left. */
+static void assert_dir_names(const char *path, const char *want)
+{
+	struct vfs_names l = {0};
+	struct dirent *e;
+	char **names = NULL, got[512] = "";
+	DIR *d = opendir(path);
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			vfs_names_add(&l, e->d_name);
+	closedir(d);
+	assert_int_equal(vfs_names_done(&l, &names), 0);
+	for (char **n = names; *n; n++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", got[0] ? " " : "",
+			 *n);
+	vfs_free_list(names);
+	assert_string_equal(got, want);
+}
+
+static void save_capture(const char *stream, const char *dir, const char *name, int want, char *err,
+			 size_t errlen)
+{
+	struct sysfs_capture cap;
+	struct vfs v;
+
+	assert_int_equal(sysfs_capture_parse(stream, &cap), 0);
+	sysfs_capture_vfs(&cap, &v);
+	assert_int_equal(sysroot_save(&v, dir, name, err, errlen), want);
+	sysfs_capture_release(&cap);
+}
+
+/* clang-format off */
+static const char two_blocks[] =
+	F(MEM "/block_size_bytes", "8000000\n")
+	F(MEM "/memory0/state", "online\n")
+	F(MEM "/memory1/state", "offline\n");
+static const char one_block[] =
+	F(MEM "/block_size_bytes", "8000000\n")
+	F(MEM "/memory0/state", "online\n");
+/* clang-format on */
+
+/* A second save replaces the first tree as a whole: a block that is gone
+ * is gone from the tree too (lsmem --sysroot showed stale blocks), and no
+ * temporary directory is left in DIR. */
+static void test_sysroot_save_replaces(void **state)
+{
+	struct save_dirs d;
+	struct sysroot sr;
+	struct vfs tree;
+	char err[512] = "", path[256], *s = NULL;
+
+	(void)state;
+	save_dirs_make(&d);
+	sr.prefix = d.tree;
+	sysroot_vfs(&sr, &tree);
+	save_capture(two_blocks, d.dir, "s", 0, err, sizeof(err));
+	assert_int_equal(vfs_lookup(&tree, MEM "/memory1/state", NULL), VFS_FILE);
+	/* an extra file someone left in the tree */
+	snprintf(path, sizeof(path), "%s/sys/stray", d.tree);
+	assert_int_equal(close(open(path, O_WRONLY | O_CREAT, 0644)), 0);
+
+	save_capture(one_block, d.dir, "s", 0, err, sizeof(err));
+	assert_int_equal(vfs_lookup(&tree, MEM "/memory1", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(&tree, "/sys/stray", NULL), VFS_NONE);
+	assert_int_equal(vfs_read(&tree, MEM "/memory0/state", &s), 0);
+	assert_string_equal(s, "online\n");
+	free(s);
+	assert_dir_names(d.dir, "s");
+	assert_dir_names(d.top, "out");
+	tu_rm_rf(d.top);
+}
+
+/* DIR/NAME a symlink out of DIR: the link is replaced, its target (here a
+ * directory beside DIR) is neither written nor removed. DIR/NAME a file:
+ * replaced as well. */
+static void test_sysroot_save_symlink(void **state)
+{
+	struct save_dirs d;
+	char err[512] = "", victim[80], marker[128];
+	struct stat st;
+
+	(void)state;
+	save_dirs_make(&d);
+	snprintf(victim, sizeof(victim), "%s/victim", d.top);
+	assert_int_equal(mkdir(victim, 0755), 0);
+	tu_write_file(marker, sizeof(marker), victim, "marker", "mine\n");
+	assert_int_equal(symlink("../victim", d.tree), 0);
+
+	save_capture(one_block, d.dir, "s", 0, err, sizeof(err));
+	assert_int_equal(lstat(d.tree, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_dir_names(victim, "marker");
+	assert_dir_names(d.tree, "sys");
+	assert_dir_names(d.dir, "s");
+
+	/* a dangling link, then a regular file, in NAME's place */
+	tu_rm_rf(d.tree);
+	assert_int_equal(symlink("/nonexistent/memhp-test", d.tree), 0);
+	save_capture(one_block, d.dir, "s", 0, err, sizeof(err));
+	assert_int_equal(lstat(d.tree, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(lstat("/nonexistent", &st), -1);
+	tu_rm_rf(d.tree);
+	tu_write_file(marker, sizeof(marker), d.dir, "s", "a file\n");
+	save_capture(one_block, d.dir, "s", 0, err, sizeof(err));
+	assert_int_equal(lstat(d.tree, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_dir_names(d.dir, "s");
+	assert_dir_names(d.top, "out victim");
+	tu_rm_rf(d.top);
+}
+
+/* A capture's paths come from the guest: a ".." component is refused
+ * before it can climb out of DIR, and a failed save leaves the earlier tree
+ * as it was and no temporary directory behind. */
+static void test_sysroot_save_error_unchanged(void **state)
+{
+	/* clang-format off */
+	static const char escape[] =
+		F(MEM "/block_size_bytes", "8000000\n")
+		F("/sys/../../../escape/x", "outside\n");
+	/* clang-format on */
+	struct save_dirs d;
+	char err[512] = "", want[600];
+
+	(void)state;
+	save_dirs_make(&d);
+	save_capture(two_blocks, d.dir, "s", 0, err, sizeof(err));
+	save_capture(escape, d.dir, "s", -EINVAL, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s/s/sys/..: %s", d.dir, strerror(EINVAL));
+	assert_string_equal(err, want);
+	assert_dir_names(d.top, "out");
+	assert_dir_names(d.dir, "s");
+	assert_dir_names(d.tree, "sys");
+	{
+		char mem[160];
+
+		snprintf(mem, sizeof(mem), "%s" MEM, d.tree);
+		assert_dir_names(mem, "block_size_bytes memory0 memory1");
+	}
+	tu_rm_rf(d.top);
+}
+
+/* NAME is one path component of at most NAME_MAX bytes; DIR must be a
+ * directory: nothing is written otherwise (an empty DIR used to mean the
+ * filesystem root). */
+static void test_sysroot_save_bad_names(void **state)
+{
+	static const char *const bad[] = {"", ".", "..", "a/b", "/s", NULL};
+	struct save_dirs d;
+	char err[512] = "", longname[NAME_MAX + 2], file[128];
+
+	(void)state;
+	save_dirs_make(&d);
+	for (size_t i = 0; bad[i]; i++)
+		save_capture(one_block, d.dir, bad[i], -EINVAL, err, sizeof(err));
+	memset(longname, 'x', NAME_MAX + 1);
+	longname[NAME_MAX + 1] = '\0';
+	save_capture(one_block, d.dir, longname, -EINVAL, err, sizeof(err));
+	longname[NAME_MAX] = '\0';
+	save_capture(one_block, d.dir, longname, 0, err, sizeof(err));
+	assert_dir_names(d.top, "out");
+	tu_rm_rf(d.dir);
+	assert_int_equal(mkdir(d.dir, 0755), 0);
+
+	save_capture(one_block, "", "s", -ENOENT, err, sizeof(err));
+	assert_string_equal(err, "'': No such file or directory");
+	tu_write_file(file, sizeof(file), d.dir, "plain", "");
+	save_capture(one_block, file, "s", -ENOTDIR, err, sizeof(err));
+	assert_dir_names(d.dir, "plain");
+	tu_rm_rf(d.top);
+}
+
+/* --sysroot-out DIR before a run: created if only DIR itself is missing;
+ * an empty name, a missing parent or a file is refused with what was
+ * expected. */
+static void test_sysroot_dir_prepare(void **state)
+{
+	struct save_dirs d;
+	char why[256] = "", path[128], link[128];
+	struct stat st;
+
+	(void)state;
+	save_dirs_make(&d);
+	assert_int_equal(sysroot_dir_prepare(d.dir, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/new", d.top);
+	assert_int_equal(sysroot_dir_prepare(path, why, sizeof(why)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(link, sizeof(link), "%s/link", d.top);
+	assert_int_equal(symlink("new", link), 0);
+	assert_int_equal(sysroot_dir_prepare(link, why, sizeof(why)), 0);
+
+	assert_int_equal(sysroot_dir_prepare("", why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "expected a directory, got an empty name");
+	snprintf(path, sizeof(path), "%s/a/b", d.top);
+	assert_int_equal(sysroot_dir_prepare(path, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "cannot create it: its parent directory does not exist");
+	tu_write_file(path, sizeof(path), d.top, "file", "");
+	assert_int_equal(sysroot_dir_prepare(path, why, sizeof(why)), -ENOTDIR);
+	assert_string_equal(why, "exists and is not a directory; expected a directory");
+	assert_dir_names(d.top, "file link new out");
+	tu_rm_rf(d.top);
+}
+
 /* The live /sys of this host: prefix "/", read only. */
 static void test_sysroot_live(void **state)
 {
@@ -248,9 +477,16 @@ static void test_sysroot_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernel_sysfs_ro),    cmocka_unit_test(test_capture_vfs),
-	    cmocka_unit_test(test_sysroot_round_trip), cmocka_unit_test(test_sysroot_write),
+	    cmocka_unit_test(test_kernel_sysfs_ro),
+	    cmocka_unit_test(test_capture_vfs),
+	    cmocka_unit_test(test_sysroot_round_trip),
+	    cmocka_unit_test(test_sysroot_write),
 	    cmocka_unit_test(test_sysroot_live),
+	    cmocka_unit_test(test_sysroot_save_replaces),
+	    cmocka_unit_test(test_sysroot_save_symlink),
+	    cmocka_unit_test(test_sysroot_save_error_unchanged),
+	    cmocka_unit_test(test_sysroot_save_bad_names),
+	    cmocka_unit_test(test_sysroot_dir_prepare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -828,14 +828,9 @@ static int qemu_snapshot(void *ctx, struct backend_step *bs)
 	json_object_put(qmp_reply);
 	bs->snapshot = sysfs_capture_snapshot(&cap, st->arg, bs->index,
 					      devices ? devices : json_object_new_array());
-	if (s->opts->sysroot_out) {
-		char dir[4096];
-
-		snprintf(dir, sizeof(dir), "%s/%s", s->opts->sysroot_out, st->arg);
-		ret = sysfs_capture_write(&cap, dir, s->err, s->errlen);
-	} else {
-		ret = 0;
-	}
+	ret = s->opts->sysroot_out
+		  ? sysfs_capture_write(&cap, s->opts->sysroot_out, st->arg, s->err, s->errlen)
+		  : 0;
 	sysfs_capture_release(&cap);
 	return ret;
 }

@@ -236,12 +236,13 @@ void sysfs_capture_vfs(const struct sysfs_capture *cap, struct vfs *out)
 	*out = (struct vfs){.ops = &capture_ops, .ctx = cap};
 }
 
-int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen)
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, const char *label,
+			char *err, size_t errlen)
 {
 	struct vfs v;
 
 	sysfs_capture_vfs(cap, &v);
-	return sysroot_save(&v, dir, err, errlen);
+	return sysroot_save(&v, dir, label, err, errlen);
 }
 
 struct json_object *sysfs_capture_snapshot(const struct sysfs_capture *cap, const char *label,

@@ -30,8 +30,10 @@ const struct sysfs_entry *sysfs_capture_find(const struct sysfs_capture *cap, co
  * file the guest could not read -EACCES, directories implied by the paths. */
 void sysfs_capture_vfs(const struct sysfs_capture *cap, struct vfs *out);
 
-/* Writes the tree under dir (sysroot_save). 0 or -errno; err names the path. */
-int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, char *err, size_t errlen);
+/* Writes the tree as DIR/LABEL (sysroot_save: replaces an earlier
+ * DIR/LABEL, unchanged on error). 0 or -errno; err names the path. */
+int sysfs_capture_write(const struct sysfs_capture *cap, const char *dir, const char *label,
+			char *err, size_t errlen);
 
 /* The snapshot JSON object (snapshot_from_vfs, zones parsed from
  * /proc/zoneinfo); takes the reference to memory_devices. */

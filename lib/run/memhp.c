@@ -10,10 +10,13 @@
 #include "machine.h"
 #include "memhp/memhp.h"
 #include "qemu_backend.h"
+#include "readfile.h"
 #include "run_diff.h"
+#include "run_json.h"
 #include "scenario.h"
 #include "scenario_run.h"
 #include "strbuf.h"
+#include "vfs.h"
 
 struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
@@ -38,6 +41,18 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
 }
 
+/* --sysroot-out DIR is checked (and created) before anything runs: a bad
+ * DIR is bad input, not a run that fails at its first snapshot. */
+static int check_sysroot_out(const char *dir, char *err, size_t errlen)
+{
+	char why[256];
+	int ret = sysroot_dir_prepare(dir, why, sizeof(why));
+
+	if (ret)
+		snprintf(err, errlen, "--sysroot-out '%s': %s", dir, why);
+	return ret;
+}
+
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
 		   char *err, size_t errlen)
 {
@@ -50,8 +65,12 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 	int ret;
 
 	ret = scenario_parse_file(path, &sc, err, errlen);
-	if (ret)
+	if (!ret && opts->sysroot_out)
+		ret = check_sysroot_out(opts->sysroot_out, err, errlen);
+	if (ret) {
+		scenario_free(sc);
 		return ret;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		scenario_free(sc);
@@ -218,4 +237,14 @@ char *memhp_explain_text(struct json_object *explanation)
 		return NULL;
 	}
 	return text;
+}
+
+int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen)
+{
+	return json_document_load(path, out, err, errlen);
+}
+
+int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen)
+{
+	return read_text_file(path, INPUT_FILE_MAX, text, err, errlen);
 }

@@ -236,7 +236,6 @@ static int model_settle(void *ctx, struct backend_step *s)
 static int model_snapshot(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
-	char dir[4096];
 	int ret = run_pending(md, s);
 
 	if (ret)
@@ -244,8 +243,7 @@ static int model_snapshot(void *ctx, struct backend_step *s)
 	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
 	if (!md->opts->sysroot_out)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/%s", md->opts->sysroot_out, s->st->arg);
-	return sysroot_write(md->m, dir, md->err, md->errlen);
+	return sysroot_write(md->m, md->opts->sysroot_out, s->st->arg, md->err, md->errlen);
 }
 
 /* The model has no time: a sleep changes nothing. */

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "array.h"
+#include "readfile.h"
 #include "strbuf.h"
 
 /* Everything the parse needs besides the result: kept on the caller's stack
@@ -405,8 +406,10 @@ static int parse_settle(struct parser *p, const char *rest)
 }
 
 /* Labels become directory names under --sysroot-out: no separators, and no
- * leading dot so that ".", ".." and hidden directories cannot appear. ASCII
- * only, whatever the locale's isalnum() thinks. */
+ * leading dot so that ".", ".." and hidden directories cannot appear (the
+ * sysroot writer's temporary names start with one). ASCII only, whatever
+ * the locale's isalnum() thinks. parse_snapshot() also bounds the length
+ * to NAME_MAX, the longest name mkdir() takes. */
 static bool valid_label(const char *s)
 {
 	if (!*s || *s == '.')
@@ -432,6 +435,9 @@ static int parse_snapshot(struct parser *p, const char *rest)
 			    "snapshot: expected a label of letters, digits, '.', '_' and '-', not "
 			    "starting with '.', got '%s'",
 			    rest);
+	if (strlen(rest) > NAME_MAX)
+		return fail(p, "snapshot: expected a label of at most %d bytes, got %zu", NAME_MAX,
+			    strlen(rest));
 	/* Two snapshots with one label would write the same directory. */
 	for (size_t i = 0; i < sc->nr_steps; i++)
 		if (sc->steps[i].kind == STEP_SNAPSHOT && !strcmp(sc->steps[i].arg, rest))
@@ -653,49 +659,13 @@ int scenario_parse_string(const char *path, const char *text, struct scenario **
 	return 0;
 }
 
-/* Reads the whole file; NUL bytes are refused since the parser works on a C
- * string and would silently stop at the first one. */
-static int read_file(const char *path, char **text, char *err, size_t errlen)
-{
-	struct strbuf b = {0};
-	char chunk[4096];
-	size_t n;
-	int ret = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		ret = -errno;
-	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		strbuf_addn(&b, chunk, n);
-		ret = strbuf_error(&b);
-	}
-	if (!ret && ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (f)
-		fclose(f);
-	if (!ret && memchr(b.buf ? b.buf : "", '\0', b.len)) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: contains a NUL byte; expected a text file",
-				 path);
-		strbuf_release(&b);
-		return -EINVAL;
-	}
-	if (!ret)
-		ret = strbuf_detach(&b, text);
-	if (ret) {
-		set_file_error(err, errlen, path, -ret);
-		strbuf_release(&b);
-	}
-	return ret;
-}
-
 int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)
 {
 	char *text;
 	int ret;
 
 	*out = NULL;
-	ret = read_file(path, &text, err, errlen);
+	ret = read_text_file(path, INPUT_FILE_MAX, &text, err, errlen);
 	if (ret)
 		return ret;
 	ret = scenario_parse_string(path, text, out, err, errlen);

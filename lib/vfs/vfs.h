@@ -72,7 +72,7 @@ void vfs_names_add(struct vfs_names *l, const char *name);
  * 0, or the first error with the list freed and *names unchanged. */
 int vfs_names_done(struct vfs_names *l, char ***names);
 
-/* ---- sysroot directories (sysroot.c) ---- */
+/* ---- sysroot directories (sysroot.c, sysroot_save.c) ---- */
 
 /* DIR/sys/..., DIR/proc/...: a tree written by sysroot_save, one copied
  * from a machine (util-linux's lsmem --sysroot), or with prefix "/" the
@@ -87,12 +87,23 @@ void sysroot_vfs(const struct sysroot *sr, struct vfs *out);
 /* A handle that also writes (live use: the host's /sys). */
 void sysroot_vfs_rw(struct sysroot *sr, struct vfs *out);
 
-/* Writes everything v shows under "/" into DIR (DIR/sys/..., DIR/proc/...):
- * directories 0755, files with the mode v reports and the content it reads
- * (empty if v refuses the read with -EACCES: a write-only attribute or one
- * the capture could not read), symlinks with their targets. What an earlier
- * run left there is replaced. 0 or -errno; on error err names the path and
- * the tree is left partly written. */
-int sysroot_save(const struct vfs *v, const char *dir, char *err, size_t errlen);
+/* Writes everything v shows under "/" as the tree DIR/NAME/sys/...,
+ * DIR/NAME/proc/...: directories 0755, files with the mode v reports and
+ * the content it reads (empty if v refuses the read with -EACCES: a
+ * write-only attribute or one the capture could not read), symlinks with
+ * their targets. DIR/NAME then holds exactly that: the tree is built under
+ * a temporary name in DIR and renamed into place, replacing whatever was
+ * at DIR/NAME (an earlier run's tree, a file, a symlink: the link itself,
+ * never what it points to). Nothing is written outside DIR. NAME must be
+ * one path component (-EINVAL). 0 or -errno; on error err names the path
+ * and DIR/NAME is unchanged, except when only removing the replaced tree
+ * failed: then DIR/NAME is the new tree and err names what is left. */
+int sysroot_save(const struct vfs *v, const char *dir, const char *name, char *err, size_t errlen);
+
+/* Makes DIR ready for sysroot_save: an existing directory we may write
+ * into (DIR may be a symlink to one), or created 0755 when its parent
+ * exists. 0, or -errno with why (len bytes) saying what was expected:
+ * -ENOENT for an empty name or a missing parent, -ENOTDIR for a file. */
+int sysroot_dir_prepare(const char *dir, char *why, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef MEMHP_RUN_JSON_H
 #define MEMHP_RUN_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct json_object;
@@ -27,6 +28,18 @@ extern const char *const snapshot_param_names[];
  * NULL when the file cannot be read. */
 struct json_object *snapshot_params_json(char *(*read_param)(const void *ctx, const char *path),
 					 const void *ctx);
+
+/* One JSON document: text (len bytes, NUL-terminated after them) holds one
+ * JSON value and nothing after it but white space. 0 with *out (caller
+ * puts), or -EINVAL with "NAME:LINE:COLUMN: what was expected" in err (the
+ * line and column, from 1, of the first byte that does not fit: for a
+ * truncated document the end of the text). */
+int json_document_parse(const char *name, const char *text, size_t len, struct json_object **out,
+			char *err, size_t errlen);
+
+/* json_document_parse() of the file path, read with its size bounded
+ * (readfile.h). 0, or -errno with "PATH[:LINE:COLUMN]: why" in err. */
+int json_document_load(const char *path, struct json_object **out, char *err, size_t errlen);
 
 /* A JSON string made from s, which is freed; JSON null for NULL. */
 struct json_object *json_string_take(char *s);

@@ -265,10 +265,11 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 				 machine_memory_devices_json(m));
 }
 
-int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen)
+int sysroot_write(const struct machine *m, const char *dir, const char *label, char *err,
+		  size_t errlen)
 {
 	struct vfs v;
 
 	kernel_sysfs_ro(m->kernel, &v);
-	return sysroot_save(&v, dir, err, errlen);
+	return sysroot_save(&v, dir, label, err, errlen);
 }

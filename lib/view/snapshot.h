@@ -24,8 +24,10 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 /* /proc/zoneinfo text as the snapshot's "zoneinfo" array. */
 struct json_object *zoneinfo_parse(const char *text);
 
-/* Writes the model's DIR/sys/... and DIR/proc/... (sysroot_save). 0 or
+/* Writes the model's DIR/LABEL/sys/... and DIR/LABEL/proc/...
+ * (sysroot_save: replaces an earlier DIR/LABEL, unchanged on error). 0 or
  * -errno; err names the path. */
-int sysroot_write(const struct machine *m, const char *dir, char *err, size_t errlen);
+int sysroot_write(const struct machine *m, const char *dir, const char *label, char *err,
+		  size_t errlen);
 
 #endif

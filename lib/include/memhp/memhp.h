@@ -38,9 +38,12 @@ struct memhp_run;
 
 /* Parses and runs a .scn file. A malformed file or one the model cannot
  * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
- * nothing. A run that started always yields *out, with status "error"
- * and the reason in err when it could not finish (QEMU backend: no
- * kernel, QEMU missing, guest died, ...). */
+ * nothing; so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
+ * what was expected"), which is created when only its last component is
+ * missing. Each snapshot then replaces DIR/LABEL as a whole. A run that
+ * started always yields *out, with status "error" and the reason in err
+ * when it could not finish (QEMU backend: no kernel, QEMU missing, guest
+ * died, ...). */
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
 		   char *err, size_t errlen);
 void memhp_run_free(struct memhp_run *run);
@@ -86,6 +89,19 @@ char *memhp_explain_text(struct json_object *explanation);
  * differences or -errno. */
 int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object *b,
 		   const char *name_b, char **report);
+
+/* Input files are read whole, at most 16 MiB each: a larger one (or
+ * /dev/zero) is refused with "FILE: larger than 16777216 bytes, ...". */
+
+/* A JSON file, e.g. a run JSON written by --json: one JSON document and
+ * nothing after it but white space. 0 with *out (caller puts), or -errno
+ * with "FILE:LINE:COLUMN: what was expected" (or "FILE: why" when it
+ * cannot be read) in err. */
+int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen);
+
+/* A text file without NUL bytes, e.g. a list of known differences:
+ * 0 with *text (caller frees), or -errno with "FILE: why" in err. */
+int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

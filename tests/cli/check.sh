@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# memhp on bad input, end to end: each check runs the memhp binary and wants
+# a non-zero exit with "FILE:LINE: what was expected" (or "--sysroot-out
+# 'DIR': ...", "FILE: larger than ...") on stderr, and nothing written
+# outside the output folder. Usage: check.sh MEMHP SOURCE_DIR
+set -uo pipefail
+memhp=$(realpath "$1") src=$(realpath "$2")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch" || exit 1
+
+passed=0
+failed=()
+# check NAME: the commands since the last check succeeded or not ($ok).
+ok=1
+fail() {
+	echo "    $*"
+	ok=0
+}
+check() {
+	if [ "$ok" = 1 ]; then
+		echo "[       OK ] $1"
+		passed=$((passed + 1))
+	else
+		echo "[  FAILED  ] $1"
+		failed+=("$1")
+	fi
+	ok=1
+}
+# expect STATUS PATTERN CMD...: CMD exits with STATUS and its stderr has
+# the fixed string PATTERN; stdout and stderr are kept in out/err.
+expect() {
+	local want=$1 pattern=$2 rc
+	shift 2
+	timeout 20 "$@" >out 2>err
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want"
+	[ -z "$pattern" ] || grep -qF -- "$pattern" err || fail "$*: stderr '$(head -c 300 err)' lacks '$pattern'"
+}
+
+boot4g=$src/lsmem/boot-pc-4g.scn
+printf 'qemu: -M pc -m 2G\nsnapshot boot\n' >boot2g.scn
+
+# --sysroot-out '' once wrote /LABEL/{sys,proc} at the filesystem root.
+label=memhp-cli-check-$$
+printf 'snapshot %s\n' "$label" >label.scn
+existed=0
+[ -e "/$label" ] && existed=1
+expect 2 "--sysroot-out '': expected a directory, got an empty name" \
+	"$memhp" run --quiet label.scn --sysroot-out ''
+if [ "$existed" = 0 ] && [ -e "/$label" ]; then
+	fail "wrote /$label"
+	rm -rf "/${label:?}"
+fi
+check sysroot-out-empty
+
+touch plain
+expect 2 "--sysroot-out 'plain': exists and is not a directory; expected a directory" \
+	"$memhp" run --quiet "$boot4g" --sysroot-out plain
+check sysroot-out-file
+
+expect 2 "--sysroot-out 'no/such/dir': cannot create it: its parent directory does not exist" \
+	"$memhp" run --quiet "$boot4g" --sysroot-out no/such/dir
+[ -e no ] && fail "created no/"
+check sysroot-out-missing-parent
+
+# DIR itself is created when its parent exists (as before).
+expect 0 "" "$memhp" run --quiet "$boot4g" --sysroot-out new
+[ -f new/boot/sys/devices/system/memory/block_size_bytes ] || fail "new/boot not written"
+check sysroot-out-created
+
+# A label longer than NAME_MAX (255 bytes) cannot be a directory name.
+printf '# too long\nsnapshot %s\n' "$(printf 'x%.0s' {1..256})" >long.scn
+expect 2 "long.scn:2: snapshot: expected a label of at most 255 bytes, got 256" \
+	"$memhp" run --quiet long.scn --sysroot-out new
+check label-too-long
+
+# A second run replaces the tree: pc with 2 GiB has blocks 0-15 only
+# (scenario-format.md), none of the 4 GiB run's blocks 16-23 and 32-39.
+mkdir -p again
+"$memhp" run --quiet "$boot4g" --sysroot-out again >/dev/null 2>&1
+[ -e again/boot/sys/devices/system/memory/memory39 ] || fail "first run wrote no memory39"
+expect 0 "" "$memhp" run --quiet boot2g.scn --sysroot-out again
+blocks=$(cd again/boot/sys/devices/system/memory && ls -d memory[0-9]* | sort -V | tr '\n' ' ')
+want=$(for i in $(seq 0 15); do printf 'memory%d ' "$i"; done)
+[ "$blocks" = "$want" ] || fail "blocks after the second run: $blocks"
+[ "$(ls -A again)" = boot ] || fail "left in again/: $(ls -A again | tr '\n' ' ')"
+check sysroot-out-replaces-earlier-tree
+
+# DIR/LABEL a symlink out of DIR: the link is replaced, its target untouched.
+mkdir -p linked victim
+echo mine >victim/marker
+ln -s ../victim linked/boot
+expect 0 "" "$memhp" run --quiet "$boot4g" --sysroot-out linked
+[ "$(ls -A victim)" = marker ] || fail "victim/ now holds: $(ls -A victim | tr '\n' ' ')"
+[ -d linked/boot ] && [ ! -L linked/boot ] || fail "linked/boot is still a symlink"
+check sysroot-out-symlink-not-followed
+
+# Input files are bounded: /dev/zero never ends.
+expect 2 "/dev/zero: larger than 16777216 bytes" "$memhp" run /dev/zero
+check run-dev-zero
+expect 2 "/dev/zero: larger than 16777216 bytes" "$memhp" explain /dev/zero --block 0
+check explain-dev-zero
+expect 2 "/dev/zero: larger than 16777216 bytes" "$memhp" diff /dev/zero /dev/zero
+check diff-dev-zero
+
+# memhp diff: one JSON document per file, errors at FILE:LINE:COLUMN.
+"$memhp" run --quiet "$boot4g" --json run.json >/dev/null
+printf '{"status": "ok",\n "steps": []}\n\n  {"status": "ok"}\n' >trailing.json
+expect 2 "trailing.json:4:3: expected the end of the file after the JSON document, got '{" \
+	"$memhp" diff run.json trailing.json
+check diff-trailing-garbage
+head -n 3 run.json >truncated.json
+expect 2 "truncated.json:4:1: the JSON document is cut short; expected the rest of it" \
+	"$memhp" diff truncated.json run.json
+check diff-truncated
+expect 0 "" "$memhp" diff run.json run.json
+check diff-same
+
+# --known lists are bounded too (a list that never ends).
+mkdir -p known
+ln -s /dev/zero known/boot-pc-4g.6.12.txt
+expect 2 "memhp conform: --known: known/boot-pc-4g.6.12.txt: larger than 16777216 bytes" \
+	"$memhp" conform --quiet --kernel 6.12 --against "$src/conformance/expected" \
+	--known known "$boot4g"
+check conform-known-dev-zero
+
+if [ "${#failed[@]}" = 0 ]; then
+	echo "[  PASSED  ] $passed test(s)."
+	exit 0
+fi
+echo "[  PASSED  ] $passed test(s)."
+echo "[  FAILED  ] ${#failed[@]} test(s), listed below:"
+printf '[  FAILED  ] %s\n' "${failed[@]}"
+exit 1
