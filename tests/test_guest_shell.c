@@ -29,7 +29,7 @@ struct fnode {
 	enum vfs_type type;
 	unsigned int mode;
 	enum fake_kind kind;
-	char content[64];
+	char content[64]; /* a link's target */
 };
 
 #define MAX_FNODES 64
@@ -74,7 +74,8 @@ static struct fnode *find_rw(struct fake_sys *m, const char *path)
 	return NULL;
 }
 
-#define MEM "/sys/devices/system/memory"
+#define MEM  "/sys/devices/system/memory"
+#define NODE "/sys/devices/system/node"
 
 /* valid_zones of block `dir` follows its state, as in the kernel. */
 static void set_zones(struct fake_sys *m, const char *dir, const char *zones)
@@ -106,7 +107,7 @@ static struct fake_sys *new_sys(void)
 	add(m, MEM "/memory0", VFS_DIR, 0, FK_PLAIN, NULL);
 	add(m, MEM "/memory0/state", VFS_FILE, 0644, FK_STATE, "online\n");
 	add(m, MEM "/memory0/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Normal\n");
-	add(m, MEM "/memory0/node0", VFS_LINK, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory0/node0", VFS_LINK, 0, FK_PLAIN, "../../node/node0");
 	add(m, MEM "/memory0/online", VFS_FILE, 0644, FK_PLAIN, "1\n");
 	add(m, MEM "/memory0/removable", VFS_FILE, 0444, FK_PLAIN, "1\n");
 
@@ -114,7 +115,7 @@ static struct fake_sys *new_sys(void)
 	add(m, MEM "/memory1", VFS_DIR, 0, FK_PLAIN, NULL);
 	add(m, MEM "/memory1/state", VFS_FILE, 0644, FK_STATE, "offline\n");
 	add(m, MEM "/memory1/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Normal Movable\n");
-	add(m, MEM "/memory1/node1", VFS_LINK, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory1/node1", VFS_LINK, 0, FK_PLAIN, "../../node/node1");
 	add(m, MEM "/memory1/online", VFS_FILE, 0644, FK_PLAIN, "0\n");
 
 	/* memory2: offline, no valid_zones, no node link */
@@ -125,7 +126,18 @@ static struct fake_sys *new_sys(void)
 	add(m, MEM "/memory10", VFS_DIR, 0, FK_PLAIN, NULL);
 	add(m, MEM "/memory10/state", VFS_FILE, 0644, FK_EBUSY, "online\n");
 	add(m, MEM "/memory10/valid_zones", VFS_FILE, 0444, FK_PLAIN, "Movable\n");
-	add(m, MEM "/memory10/node0", VFS_LINK, 0, FK_PLAIN, NULL);
+	add(m, MEM "/memory10/node0", VFS_LINK, 0, FK_PLAIN, "../../node/node0");
+
+	/* node0 links back to its blocks, as the kernel's node.c does */
+	add(m, NODE, VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, NODE "/node0", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, NODE "/node0/memory0", VFS_LINK, 0, FK_PLAIN, "../../memory/memory0");
+	add(m, NODE "/node0/memory10", VFS_LINK, 0, FK_PLAIN, "../../memory/memory10");
+	/* links that lead nowhere: a loop, and a chain back to the root */
+	add(m, "/sys/loop", VFS_DIR, 0, FK_PLAIN, NULL);
+	add(m, "/sys/loop/a", VFS_LINK, 0, FK_PLAIN, "b");
+	add(m, "/sys/loop/b", VFS_LINK, 0, FK_PLAIN, "./a");
+	add(m, "/sys/loop/root", VFS_LINK, 0, FK_PLAIN, "/");
 
 	add(m, "/proc", VFS_DIR, 0, FK_PLAIN, NULL);
 	add(m, "/proc/meminfo", VFS_FILE, 0444, FK_PLAIN, "MemTotal:        4030000 kB\n");
@@ -252,9 +264,24 @@ static int fake_list(const void *ctx, const char *path, char ***names)
 	return 0;
 }
 
+static int fake_readlink(const void *ctx, const char *path, char **target)
+{
+	const struct fnode *f = find(ctx, path);
+
+	if (!f)
+		return -ENOENT;
+	if (f->type != VFS_LINK)
+		return -EINVAL;
+	*target = strdup(f->content);
+	return *target ? 0 : -ENOMEM;
+}
+
 static const struct vfs_ops fake_ops = {
-    .lookup = fake_lookup, .read = fake_read, .write = fake_write, .list = fake_list,
-    /* no readlink: the shell never asks */
+    .lookup = fake_lookup,
+    .read = fake_read,
+    .write = fake_write,
+    .list = fake_list,
+    .readlink = fake_readlink,
 };
 
 /* ---- helpers ---- */
@@ -462,6 +489,43 @@ static void test_cat(void **state)
 	expect_run(m, "cat '" MEM "/memory1/state'", 0, "offline\n", "");
 }
 
+/* Paths through symlinks, as the kernel walks them (fs/namei.c): links on
+ * the way are followed, and the last one for cat and echo's open(). The
+ * kernel prints node0/memory0/state as memory0/state. */
+static void test_paths_through_links(void **state)
+{
+	struct fake_sys *m = *state;
+
+	expect_run(m, "cat " NODE "/node0/memory0/state", 0, "online\n", "");
+	expect_run(m, "cat " MEM "/memory0/node0/memory10/valid_zones", 0, "Movable\n", "");
+	expect_run(m, "cat /sys/loop/root/sys/loop/root" MEM "/memory1/state", 0, "offline\n", "");
+	expect_run(m, "echo offline > " NODE "/node0/memory0/state", 0, "", "");
+	assert_string_equal(m->last_path, MEM "/memory0/state");
+	assert_string_equal(content(m, MEM "/memory0/state"), "offline\n");
+	expect_run(m, "cat " NODE "/node0/memory0/state", 0, "offline\n", "");
+	expect_run(m, "echo offline > " NODE "/node0/memory10/state", 1, "",
+		   "sh: write error: Device or resource busy\n");
+	assert_string_equal(m->last_path, MEM "/memory10/state");
+
+	/* the link itself names a directory */
+	expect_run(m, "cat " NODE "/node0/memory0", 1, "", "cat: read error: Is a directory\n");
+	expect_run(m, "echo 1 > " NODE "/node0/memory0", 1, "",
+		   "sh: can't create " NODE "/node0/memory0: Is a directory\n");
+	expect_run(m, "cat " NODE "/node0/memory0/nope", 1, "",
+		   "cat: can't open '" NODE "/node0/memory0/nope': No such file or directory\n");
+	expect_run(m, "echo 1 > " NODE "/node0/memory0/state/x", 1, "",
+		   "sh: can't create " NODE "/node0/memory0/state/x: Not a directory\n");
+	expect_run(m, "cat " NODE "/node0/memory2/state", 1, "",
+		   "cat: can't open '" NODE "/node0/memory2/state': No such file or directory\n");
+	/* a dangling link: its target is not there */
+	expect_run(m, "cat " MEM "/memory1/node1/memory1/state", 1, "",
+		   "cat: can't open '" MEM "/memory1/node1/memory1/state': No such file or "
+		   "directory\n");
+	/* 40 links at most, then ELOOP (MAXSYMLINKS) */
+	expect_run(m, "cat /sys/loop/a/state", 1, "",
+		   "cat: can't open '/sys/loop/a/state': Too many levels of symbolic links\n");
+}
+
 /* ---- setstate ---- */
 
 static void test_setstate(void **state)
@@ -657,6 +721,7 @@ int main(void)
 	    T(test_echo_errors),
 	    T(test_echo_stdout),
 	    T(test_cat),
+	    T(test_paths_through_links),
 	    T(test_setstate),
 	    T(test_setstate_attr),
 	    T(test_setstate_usage),

@@ -493,6 +493,30 @@ static void test_d36_offline_and_remove_alignment(void **state)
 		assert_true(tu_block_exists(m, id));
 }
 
+/* Issue 10: online_movable then offline of memory79 (the last block of a 4
+ * GiB DIMM at 6 GiB on q35 -m 4G) in an empty Movable zone, twice. The
+ * zone's online-block map must come back empty each time; under ./test.sh's
+ * LeakSanitizer the map's nodes must all have been freed. */
+static void test_online_offline_cycle_leaves_no_nodes(void **state)
+{
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=16G", NULL, MEMHP_KERNEL_6_1);
+	struct zone *movable = tu_zone(m, 0, ZONE_MOVABLE);
+
+	(void)state;
+	tu_plug_dimm(m, "mem1", "dimm1", 4 * GiB, -1);
+	machine_run_pending(m);
+	assert_string_equal(tu_blk(m, 79, "state"), "offline\n");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tu_blk_write(m, 79, "state", "online_movable\n"), 0);
+		assert_string_equal(tu_blk(m, 79, "valid_zones"), "Movable\n");
+		assert_int_equal(idtree_count(&movable->online_blocks), 1);
+		assert_int_equal(tu_blk_write(m, 79, "state", "offline\n"), 0);
+		assert_int_equal(idtree_count(&movable->online_blocks), 0);
+		assert_int_equal(idtree_nodes(&movable->online_blocks), 0);
+	}
+	machine_free(m);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
@@ -525,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_d35_offline_and_remove_rollback_reserved),
 		T(test_d35_offline_and_remove_success),
 		T(test_d36_offline_and_remove_alignment),
+		cmocka_unit_test(test_online_offline_cycle_leaves_no_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

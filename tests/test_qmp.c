@@ -8,7 +8,9 @@
 #include <cmocka.h>
 
 #include "array.h"
+#include "hostmem.h"
 #include "test_util.h"
+#include "units.h"
 
 static const char *reply_text(struct json_object *r)
 {
@@ -305,6 +307,212 @@ static void test_qom_machine_type(void **state)
 	machine_free(m);
 }
 
+/* ---- what QEMU refuses: sizes, integer properties, address ranges ----
+ * Every text below is what qemu-system-x86_64 7.2.22 (Debian 12,
+ * 1:7.2+dfsg-7+deb12u18) printed for the same options after "-M q35",
+ * without its "-m ...: " location prefix, or answered over QMP (issue 10). */
+
+struct refusal {
+	const char *args; /* after -M q35 */
+	const char *error;
+};
+
+#define DIMM_VM "-m 4G,slots=4,maxmem=16G -object memory-backend-ram,id=m1,size="
+
+static const struct refusal cmdline_refusals[] = {
+    /* -m: checked as bytes first (1e3 is "1 EiB, then 3"; 0x1p3 "1 PiB, then 3") */
+    {"-m 1e3", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 0x1p3", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 1.5", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 1.5e0G", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m .5G", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 4GB", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m -1", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m inf", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 0x1.8G", "Parameter 'size' expects a non-negative number below 2^64"},
+    {"-m 17179869184T", "Value '17179869184T' is out of range for parameter 'size'"},
+    /* ... then, ending in a digit, as MiB */
+    {"-m 18446744073709551615", "Parameter 'memory.size' expects size"},
+    {"-m 4096T", "cannot set up guest memory 'pc.ram': Cannot allocate memory"},
+    {"-m 4G,slots=4,maxmem=1e3", "Parameter 'maxmem' expects a non-negative number below 2^64"},
+    {"-m 4G,slots=4,maxmem=16G1", "Parameter 'maxmem' expects a non-negative number below 2^64"},
+    {"-m 4G,slots=1,maxmem=16E", "Value '16E' is out of range for parameter 'maxmem'"},
+    {"-m 4G,slots=1e1,maxmem=16G", "Parameter 'slots' expects a number"},
+    {"-m 4G,slots=18446744073709551616,maxmem=16G",
+     "Value '18446744073709551616' is too large for parameter 'slots'"},
+    /* slots * 1 GiB of device memory, modulo 2^64 as QEMU computes it */
+    {"-m 4G,slots=-1,maxmem=16G", "unsupported amount of memory slots: 18446744073709551615"},
+    {"-m 4G,slots=4294967300,maxmem=16G",
+     "Address space limit 0xffffffffff < 0x4000010c7fffffff phys-bits too low (40)"},
+    {"-m 4G,slots=1,maxmem=17179869183G",
+     "unsupported amount of maximum memory: ffffffffc0000000"},
+    {DIMM_VM "1e3", "Parameter 'size' expects a size value"},
+    {DIMM_VM "1.5", "Parameter 'size' expects a size value"},
+    {DIMM_VM "16E", "Parameter 'size' expects a size value"},
+    {DIMM_VM "-1", "Parameter 'size' expects a size value"},
+    {DIMM_VM "0x1.0", "Parameter 'size' expects a size value"},
+    {DIMM_VM "15.5E", "cannot set up guest memory 'm1': Cannot allocate memory"},
+    /* addr + size past 2^64 */
+    {DIMM_VM "1G -device pc-dimm,id=d1,memdev=m1,addr=0xffffffffc0000000",
+     "can't add memory device [0xffffffffc0000000:0x40000000], usable range for memory "
+     "devices [0x180000000:0x400000000]"},
+    {DIMM_VM "4G -device pc-dimm,id=d1,memdev=m1,addr=0xffffffffc0000000",
+     "can't add memory device [0xffffffffc0000000:0x100000000], usable range for memory "
+     "devices [0x180000000:0x400000000]"},
+    /* slot is an int32, node a uint32: 2^32 is refused, not truncated */
+    {DIMM_VM "1G -device pc-dimm,id=d1,memdev=m1,slot=4294967296",
+     "Parameter 'slot' expects int32_t"},
+    {DIMM_VM "1G -device pc-dimm,id=d1,memdev=m1,node=4294967296",
+     "Parameter 'node' expects uint32_t"},
+    {DIMM_VM "1G -device pc-dimm,id=d1,memdev=m1,slot=-2",
+     "invalid slot number -2, valid range is [0-3]"},
+    /* the properties' order: memdev, addr, slot, node */
+    {DIMM_VM "1G -device pc-dimm,id=e1,slot=abc,addr=abc", "Parameter 'addr' expects integer"},
+    {DIMM_VM "1G -device pc-dimm,id=e1,node=abc,slot=abc", "Parameter 'slot' expects integer"},
+    {DIMM_VM "1G -device pc-dimm,id=e1,node=abc,memdev=nosuch", "Device 'nosuch' not found"},
+};
+
+static void test_cmdline_refusals(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cmdline_refusals); i++) {
+		const struct refusal *r = &cmdline_refusals[i];
+		char args[512], why[1024], want[512];
+		struct machine *m;
+		int ret = 0;
+
+		snprintf(args, sizeof(args), "-M q35 %s", r->args);
+		m = tu_boot_why(args, NULL, MEMHP_KERNEL_6_12, &ret, why, sizeof(why));
+		if (m) {
+			machine_free(m);
+			fail_msg("%s: booted; QEMU says \"%s\"", args, r->error);
+		}
+		/* why ends "(arg N: ERROR)" */
+		snprintf(want, sizeof(want), ": %s)", r->error);
+		if (ret != -EINVAL || strlen(why) < strlen(want) ||
+		    strcmp(why + strlen(why) - strlen(want), want))
+			fail_msg("%s: %d, %s; QEMU says \"%s\"", args, ret, why, r->error);
+	}
+}
+
+/* Sizes QEMU takes, and the bytes it made of them (query-memory-size-summary
+ * and qom-get of the backend's size). */
+static void test_cmdline_sizes(void **state)
+{
+	static const struct {
+		const char *args;
+		uint64_t ram, backend;
+	} c[] = {
+	    {"-m 1.5G", 1610612736, 0},
+	    {"-m 0x10", 16 * MiB, 0}, /* "0x10M" once an M is added */
+	    {"-m 0x100M", 256 * MiB, 0},
+	    {"-m 1.", 8192, 0}, /* 1 byte, no M: it does not end in a digit */
+	    {"-m 1.k", 8192, 0},
+	    {"-m 010", 10 * MiB, 0},
+	    {"-m 2.0", 2 * MiB, 0},
+	    {"-m +4G", 4 * GiB, 0},
+	    {"-m 4g", 4 * GiB, 0},
+	    {"-m 4096k", 4 * MiB, 0},
+	    {"-m 0", 128 * MiB, 0},
+	    {"-m 4G,slots=4,maxmem=0x400000000", 4 * GiB, 0},
+	    {"-m 4G,slots=0x4,maxmem=16G", 4 * GiB, 0},
+	    {DIMM_VM "1.5k", 4 * GiB, 1536},
+	    {DIMM_VM "0x10k", 4 * GiB, 16384},
+	    {DIMM_VM "010k", 4 * GiB, 10240},
+	    {DIMM_VM "1B", 4 * GiB, 1},
+	    {DIMM_VM "1.0", 4 * GiB, 1},
+	    {DIMM_VM "2.0k", 4 * GiB, 2048},
+	    {DIMM_VM "3.000000000000000000000000000001M", 4 * GiB, 3 * MiB},
+	    {DIMM_VM "1.99999999999999999999G", 4 * GiB, GiB},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		char args[256];
+		struct machine *m;
+
+		snprintf(args, sizeof(args), "-M q35 %s", c[i].args);
+		m = tu_boot(args, NULL, MEMHP_KERNEL_6_12);
+		if (m->vm->ram_size != c[i].ram)
+			fail_msg("%s: RAM %" PRIu64 ", QEMU %" PRIu64, args, m->vm->ram_size, c[i].ram);
+		if (c[i].backend && host_memory_backend_find(m->vm, "m1")->size != c[i].backend)
+			fail_msg("%s: backend %" PRIu64 ", QEMU %" PRIu64, args,
+				 host_memory_backend_find(m->vm, "m1")->size, c[i].backend);
+		machine_free(m);
+	}
+}
+
+/* device_add turns its arguments into -device option strings first:
+ * numbers printed, true "on", "07" octal, " 2" with its blank; other JSON
+ * values are dropped. object-add reads size as a JSON uint64. */
+static void test_qmp_refusals(void **state)
+{
+	static const struct {
+		const char *args;
+		const char *desc;
+	} c[] = {
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":18446744072635809792",
+	     "can't add memory device [0xffffffffc0000000:0x40000000], usable range for memory "
+	     "devices [0x180000000:0x400000000]"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":\"0xffffffffc0000000\"",
+	     "can't add memory device [0xffffffffc0000000:0x40000000], usable range for memory "
+	     "devices [0x180000000:0x400000000]"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":4294967296", "Parameter 'slot' expects int32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":\"4294967296\"",
+	     "Parameter 'slot' expects int32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":2147483648", "Parameter 'slot' expects int32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":\"-2147483649\"",
+	     "Parameter 'slot' expects int32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"node\":4294967296", "Parameter 'node' expects uint32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"node\":\"4294967296\"",
+	     "Parameter 'node' expects uint32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"node\":-1", "Parameter 'node' expects uint32_t"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"node\":\"4294967295\"",
+	     "'DIMM property node has value 4294967295' which exceeds the number of numa nodes: 1"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":-2", "invalid slot number -2, valid range is [0-3]"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":\"07\"",
+	     "invalid slot number 7, valid range is [0-3]"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":-1", "address must be aligned to 0x200000 bytes"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":1e10", "address must be aligned to 0x200000 bytes"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":\"abc\"", "Parameter 'addr' expects integer"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":true", "Parameter 'addr' expects integer"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"addr\":\"18446744073709551616\"",
+	     "Parameter 'addr' expects integer"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"node\":0.5", "Parameter 'node' expects integer"},
+	    {"\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":\"2 \"", "Parameter 'slot' expects integer"},
+	    {"\"id\":\"e1\",\"slot\":\"abc\",\"node\":\"abc\",\"addr\":\"abc\"",
+	     "Parameter 'addr' expects integer"},
+	    {"\"id\":\"e1\",\"node\":\"abc\",\"slot\":\"abc\"", "Parameter 'slot' expects integer"},
+	};
+	struct machine *m = tu_boot("-M q35 -m 4G,slots=4,maxmem=16G", NULL, MEMHP_KERNEL_6_12);
+	char cmd[512];
+
+	(void)state;
+	tu_qmp_ok(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m1\",\"size\":1073741824}}");
+	tu_qmp_ok(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m2\",\"size\":1073741824}}");
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",%s}}",
+			 c[i].args);
+		expect_error(m, cmd, "GenericError", c[i].desc);
+	}
+	expect_error(m, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"e1\",\"memdev\":\"nosuch\",\"slot\":\"abc\"}}",
+		     "DeviceNotFound", "Device 'nosuch' not found");
+	expect_error(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m3\",\"size\":\"1073741824\"}}",
+		     "GenericError", "Parameter 'size' expects uint64");
+	expect_error(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m3\",\"size\":1e3}}",
+		     "GenericError", "Parameter 'size' expects uint64");
+	expect_error(m, "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\",\"id\":\"m3\",\"size\":9223372036854775808}}",
+		     "GenericError", "cannot set up guest memory 'm3': Cannot allocate memory");
+	assert_int_equal(m->vm->nr_memory_devices, 0);
+	/* taken: slot " 2", an array slot (dropped: automatic), slot -1 */
+	tu_qmp_ok(m, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"d1\",\"memdev\":\"m1\",\"slot\":\" 2\"}}");
+	tu_qmp_ok(m, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"d2\",\"memdev\":\"m2\",\"slot\":[1],\"node\":\"-0\"}}");
+	assert_int_equal(to_pc_dimm(memory_device_find(m->vm, "d1"))->slot, 2);
+	assert_int_equal(to_pc_dimm(memory_device_find(m->vm, "d2"))->slot, 0);
+	machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_qom_get),
 		cmocka_unit_test(test_qom_set),
 		cmocka_unit_test(test_qom_machine_type),
+		cmocka_unit_test(test_cmdline_refusals),
+		cmocka_unit_test(test_cmdline_sizes),
+		cmocka_unit_test(test_qmp_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

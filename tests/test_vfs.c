@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "strbuf.h"
 #include "sysfs_capture.h"
 #include "test_util.h"
 
@@ -116,6 +117,83 @@ static void test_capture_vfs(void **state)
 	/* a capture is what the guest showed: never written */
 	assert_int_equal(vfs_write(&v, MEM "/memory40/state", "online\n"), -EROFS);
 	sysfs_capture_release(&cap);
+}
+
+/* node0/memoryN is a symlink to ../../memory/memoryN: paths through it
+ * read and write the block's files as the kernel's path walk would. The
+ * kernel prints memory1's state there ("online": boot memory). */
+static void test_kernel_sysfs_paths_through_links(void **state)
+{
+	struct machine *m = tu_boot_q35_plus_1g(NULL);
+	char *s = NULL, **names = NULL, **direct = NULL;
+	unsigned int mode = 0;
+
+	(void)state;
+	assert_string_equal(tu_readf(m, NODE "/node0/memory1/state"), "online\n");
+	assert_string_equal(tu_readf(m, MEM "/memory48/node0/memory48/phys_index"), "00000030\n");
+	/* memory48: offline part of the 1 GiB DIMM */
+	assert_int_equal(vfs_write(TU_VFS(m), NODE "/node0/memory48/state", "online_movable\n"), 0);
+	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
+	assert_string_equal(tu_readf(m, NODE "/node0/memory48/valid_zones"), "Movable\n");
+	assert_int_equal(vfs_write(TU_VFS(m), NODE "/node0/memory48/state", "offline\n"), 0);
+	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
+
+	/* lookup and readlink see the last link itself, as lstat() does */
+	assert_int_equal(vfs_lookup(TU_VFS(m), NODE "/node0/memory48", NULL), VFS_LINK);
+	assert_int_equal(vfs_lookup(TU_VFS(m), NODE "/node0/memory48/state", &mode), VFS_FILE);
+	assert_int_equal(mode, 0644);
+	assert_int_equal(vfs_readlink(TU_VFS(m), MEM "/memory48/node0/memory48", &s), 0);
+	assert_string_equal(s, "../../memory/memory48");
+	free(s);
+	/* read and list follow it */
+	assert_int_equal(vfs_list(TU_VFS(m), NODE "/node0/memory48", &names), 0);
+	assert_int_equal(vfs_list(TU_VFS(m), MEM "/memory48", &direct), 0);
+	assert_names(names, (const char *const *)direct);
+	vfs_free_list(direct);
+	assert_int_equal(vfs_read(TU_VFS(m), NODE "/node0/memory48", &s), -EISDIR);
+	assert_int_equal(vfs_read(TU_VFS(m), NODE "/node0/memory48/nope", &s), -ENOENT);
+	assert_int_equal(vfs_read(TU_VFS(m), NODE "/node0/memory48/state/x", &s), -ENOTDIR);
+	assert_int_equal(vfs_write(TU_VFS(m), NODE "/node0/memory48", "online\n"), -EISDIR);
+	assert_int_equal(vfs_read(TU_VFS(m), NODE "/node0/memory99/state", &s), -ENOENT);
+	machine_free(m);
+}
+
+/* Link chains in a capture: 40 links resolve, the 41st is ELOOP (the
+ * kernel's MAXSYMLINKS); absolute targets start again from "/". */
+static void test_capture_link_chains(void **state)
+{
+	struct sysfs_capture cap;
+	struct strbuf sb = {0};
+	struct vfs v;
+	char *text = NULL, *s = NULL, **names = NULL;
+
+	(void)state;
+	strbuf_add(&sb, F("/sys/d/state", "online\n"));
+	/* a0 -> a1 -> ... -> a39 -> /sys/d: 40 links; b0 -> ... -> b40 -> d: 41 */
+	for (int i = 0; i < 39; i++)
+		strbuf_addf(&sb, "@@L /sys/a%d a%d\n", i, i + 1);
+	strbuf_add(&sb, L("/sys/a39", "/sys/d"));
+	for (int i = 0; i < 40; i++)
+		strbuf_addf(&sb, "@@L /sys/b%d ./b%d\n", i, i + 1);
+	strbuf_add(&sb, L("/sys/b40", "../sys/d"));
+	strbuf_add(&sb, L("/sys/self", "self"));
+	assert_int_equal(strbuf_detach(&sb, &text), 0);
+	assert_int_equal(sysfs_capture_parse(text, &cap), 0);
+	sysfs_capture_vfs(&cap, &v);
+
+	assert_int_equal(vfs_read(&v, "/sys/a0/state", &s), 0);
+	assert_string_equal(s, "online\n");
+	free(s);
+	assert_int_equal(vfs_read(&v, "/sys/b0/state", &s), -ELOOP);
+	assert_int_equal(vfs_read(&v, "/sys/b1/state", &s), 0);
+	assert_string_equal(s, "online\n");
+	free(s);
+	assert_int_equal(vfs_list(&v, "/sys/b0", &names), -ELOOP);
+	assert_int_equal(vfs_list(&v, "/sys/self", &names), -ELOOP);
+	assert_int_equal(vfs_lookup(&v, "/sys/self/x", NULL), VFS_NONE);
+	assert_int_equal(vfs_lookup(&v, "/sys/self", NULL), VFS_LINK);
+	sysfs_capture_release(&cap);
+	free(text);
 }
 
 /* ---- sysroot directories ---- */
@@ -478,7 +556,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kernel_sysfs_ro),
+	    cmocka_unit_test(test_kernel_sysfs_paths_through_links),
 	    cmocka_unit_test(test_capture_vfs),
+	    cmocka_unit_test(test_capture_link_chains),
 	    cmocka_unit_test(test_sysroot_round_trip),
 	    cmocka_unit_test(test_sysroot_write),
 	    cmocka_unit_test(test_sysroot_live),

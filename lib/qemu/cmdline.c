@@ -37,6 +37,9 @@ static char *opt_get(const char *opts, const char *key)
 	return NULL;
 }
 
+/* What QEMU says when the host cannot map the guest's RAM. */
+#define NO_HOST_RAM "cannot set up guest memory 'pc.ram': Cannot allocate memory"
+
 struct parse_ctx {
 	struct qemu_vm *vm;
 	char *err;
@@ -74,11 +77,48 @@ static int parse_machine(struct parse_ctx *c, const char *v)
 	return ret;
 }
 
-static int parse_size_opt(struct parse_ctx *c, const char *opt, const char *v, char suffix,
-			  uint64_t *out)
+/* A QEMU_OPT_SIZE option of QemuOpts (util/qemu-option.c
+ * parse_option_size()): bytes unless suffixed. */
+static int parse_size_opt(struct parse_ctx *c, const char *name, const char *v, uint64_t *out)
 {
-	if (qemu_strtosz(v, suffix, out))
-		return error_setg(c->err, c->errlen, "%s: invalid size '%s'", opt, v);
+	int ret = qemu_strtosz(v, 'B', out);
+
+	if (ret == -ERANGE)
+		return error_setg(c->err, c->errlen,
+				  "Value '%s' is out of range for parameter '%s'", v, name);
+	if (ret)
+		return error_setg(c->err, c->errlen,
+				  "Parameter '%s' expects a non-negative number below 2^64", name);
+	return 0;
+}
+
+/* A QEMU_OPT_NUMBER option (parse_option_number()). */
+static int parse_number_opt(struct parse_ctx *c, const char *name, const char *v, uint64_t *out)
+{
+	int ret = qemu_strtou64(v, out);
+
+	if (ret == -ERANGE)
+		return error_setg(c->err, c->errlen, "Value '%s' is too large for parameter '%s'",
+				  v, name);
+	if (ret)
+		return error_setg(c->err, c->errlen, "Parameter '%s' expects a number", name);
+	return 0;
+}
+
+/* -m's size, as softmmu/vl.c parse_memory_options() takes it: the option
+ * parser checks it as bytes, then a size that ends in a digit gets an "M"
+ * and is read again; 0 is the machine's default, 128 MiB. */
+static int parse_ram_size(struct parse_ctx *c, const char *v)
+{
+	size_t len = strlen(v);
+	uint64_t bytes;
+	int ret = parse_size_opt(c, "size", v, &bytes);
+
+	if (ret)
+		return ret;
+	if (len && v[len - 1] >= '0' && v[len - 1] <= '9' && qemu_strtosz(v, 'M', &bytes))
+		return error_setg(c->err, c->errlen, "Parameter 'memory.size' expects size");
+	c->vm->ram_size = bytes ? bytes : 128 * MiB;
 	return 0;
 }
 
@@ -90,17 +130,11 @@ static int parse_memory(struct parse_ctx *c, const char *v)
 	if (!size)
 		size = opt_get(v, "size");
 	if (size)
-		ret = parse_size_opt(c, "-m", size, 'M', &c->vm->ram_size);
+		ret = parse_ram_size(c, size);
 	if (!ret && maxmem)
-		ret = parse_size_opt(c, "-m maxmem", maxmem, 'B', &c->vm->maxmem);
-	if (!ret && slots) {
-		unsigned int n;
-
-		if (kstrtouint(slots, &n))
-			ret = error_setg(c->err, c->errlen, "-m: invalid slots '%s'", slots);
-		else
-			c->vm->slots = n;
-	}
+		ret = parse_size_opt(c, "maxmem", maxmem, &c->vm->maxmem);
+	if (!ret && slots)
+		ret = parse_number_opt(c, "slots", slots, &c->vm->slots);
 	free(size);
 	free(slots);
 	free(maxmem);
@@ -118,8 +152,11 @@ static int parse_object(struct parse_ctx *c, const char *v)
 				 "-object: memhp models memory-backend-ram, -memfd and -file only");
 	else if (!id)
 		ret = error_setg(c->err, c->errlen, "-object: Parameter 'id' is missing");
-	else if (!size || qemu_strtosz(size, 'B', &bytes))
+	else if (!size)
 		ret = error_setg(c->err, c->errlen, "-object: expected size=SIZE");
+	else if (qemu_strtosz(size, 'B', &bytes))
+		/* The options visitor's size (qapi/opts-visitor.c), overflow too. */
+		ret = error_setg(c->err, c->errlen, "Parameter 'size' expects a size value");
 	else
 		ret = host_memory_backend_add(c->vm, type, id, bytes, c->err, c->errlen);
 	free(type);
@@ -276,24 +313,20 @@ static int plug_cold_dimm(struct parse_ctx *c, const char *v)
 {
 	char *id = opt_get(v, "id"), *memdev = opt_get(v, "memdev"), *node = opt_get(v, "node"),
 	     *addr = opt_get(v, "addr"), *slot = opt_get(v, "slot");
-	uint64_t a = 0, n = 0, s = 0;
+	struct pc_dimm_opts o = {
+	    .id = id,
+	    .memdev = memdev,
+	    .addr = addr,
+	    .slot = slot,
+	    .node = node,
+	};
 	struct pc_dimm *d;
-	int ret = 0;
+	int ret = pc_dimm_plug(c->vm, &o, &d, c->err, c->errlen);
 
-	if ((node && kstrtoull(node, &n)) || (addr && kstrtoull(addr, &a)) ||
-	    (slot && kstrtoull(slot, &s))) {
-		ret = error_setg(c->err, c->errlen, "-device pc-dimm: invalid number");
-	} else {
-		struct pc_dimm_opts o = {
-		    .id = id,
-		    .memdev = memdev,
-		    .node = node ? (int)n : -1,
-		    .addr = a,
-		    .slot = slot ? (int)s : -1,
-		};
-
-		ret = pc_dimm_plug(c->vm, &o, &d, c->err, c->errlen);
-	}
+	/* A missing memdev is QMP's DeviceNotFound; here, a refused option
+	 * like any other, with the message in err. */
+	if (ret == -ENOENT)
+		ret = -EINVAL;
 	free(id);
 	free(memdev);
 	free(node);
@@ -338,6 +371,10 @@ static int check_memory_options(struct parse_ctx *c)
 	struct qemu_vm *vm = c->vm;
 	uint64_t numa_total = 0;
 
+	/* QEMU's 8 KiB alignment of such a size wraps to 0 and trips an
+	 * assertion; no host could map it anyway (check_pc_memory()). */
+	if (vm->ram_size > UINT64_MAX - 8191)
+		return error_setg(c->err, c->errlen, "%s", NO_HOST_RAM);
 	vm->ram_size = align_up(vm->ram_size, 8192);
 	if (vm->slots && !vm->maxmem)
 		return error_setg(c->err, c->errlen, "slots specified but no max-size");
@@ -354,9 +391,6 @@ static int check_memory_options(struct parse_ctx *c)
 				  vm->maxmem, vm->ram_size);
 	if (!vm->maxmem)
 		vm->maxmem = vm->ram_size;
-	if (vm->maxmem > vm->ram_size && vm->slots > ACPI_MAX_RAM_SLOTS)
-		return error_setg(c->err, c->errlen, "unsupported amount of memory slots: %u",
-				  vm->slots);
 	if (vm->maxmem % TARGET_PAGE_SIZE)
 		return error_setg(c->err, c->errlen,
 				  "maximum memory size must by aligned to multiple of 4096 bytes");
@@ -367,6 +401,34 @@ static int check_memory_options(struct parse_ctx *c)
 				  "-numa: total memory for NUMA nodes (0x%" PRIx64
 				  ") should equal RAM size (0x%" PRIx64 ")",
 				  numa_total, vm->ram_size);
+	return 0;
+}
+
+/* pc_memory_init()'s refusals, in its order: the address space first,
+ * then the device-memory area, whose size QEMU computes modulo 2^64 (a
+ * huge slots= wraps it small, a huge maxmem= past the end). */
+static int check_pc_memory(struct parse_ctx *c)
+{
+	struct qemu_vm *vm = c->vm;
+
+	/* From 4 PiB on, no phys-bits the model accepts could address the RAM, and
+	 * QEMU cannot map it on the host first (observed for -m 4096T). */
+	if (vm->ram_size >= (1ULL << 52))
+		return error_setg(c->err, c->errlen, "%s", NO_HOST_RAM);
+	pc_memory_init(vm);
+	if (vm->phys_bits < 64 && pc_max_used_gpa(vm) > (1ULL << vm->phys_bits) - 1)
+		return error_setg(
+		    c->err, c->errlen,
+		    "Address space limit 0x%" PRIx64 " < 0x%" PRIx64 " phys-bits too low (%u)",
+		    (uint64_t)((1ULL << vm->phys_bits) - 1), pc_max_used_gpa(vm), vm->phys_bits);
+	if (vm->maxmem <= vm->ram_size)
+		return 0;
+	if (vm->slots > ACPI_MAX_RAM_SLOTS)
+		return error_setg(c->err, c->errlen, "unsupported amount of memory slots: %" PRIu64,
+				  vm->slots);
+	if (vm->device_memory_base + vm->device_memory_size < vm->device_memory_size)
+		return error_setg(c->err, c->errlen,
+				  "unsupported amount of maximum memory: %" PRIx64, vm->maxmem);
 	return 0;
 }
 
@@ -408,15 +470,8 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 	}
 	if (!ret)
 		ret = check_memory_options(&c);
-	if (!ret) {
-		pc_memory_init(vm);
-		if (vm->phys_bits < 64 && pc_max_used_gpa(vm) > (1ULL << vm->phys_bits) - 1)
-			ret = error_setg(err, errlen,
-					 "Address space limit 0x%" PRIx64 " < 0x%" PRIx64
-					 " phys-bits too low (%u)",
-					 (uint64_t)((1ULL << vm->phys_bits) - 1),
-					 pc_max_used_gpa(vm), vm->phys_bits);
-	}
+	if (!ret)
+		ret = check_pc_memory(&c);
 	if (!ret)
 		ret = seabios_build_e820(vm);
 	for (size_t i = 0; i < c.nr_dimm_opts && !ret; i++) {

@@ -48,6 +48,12 @@ int host_memory_backend_add(struct qemu_vm *vm, const char *qom_type, const char
 		return error_setg(
 		    err, errlen,
 		    "attempt to add duplicate property '%s' to object (type 'container')", id);
+	/* host_memory_backend_memory_complete(): the host maps the RAM now.
+	 * What no guest of the model could address (4 PiB and up) no host
+	 * maps either; smaller sizes depend on the host and are taken. */
+	if (size >= 1ULL << 52)
+		return error_setg(err, errlen,
+				  "cannot set up guest memory '%s': Cannot allocate memory", id);
 	if (array_grow(&vm->backends, &vm->backends_cap, vm->nr_backends + 1,
 		       sizeof(*vm->backends)))
 		return -ENOMEM;

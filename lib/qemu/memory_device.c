@@ -18,17 +18,34 @@ static uint64_t md_start(const struct memory_device *md)
 	return md->ops->get_addr(md);
 }
 
+/* A plugged device's end: it lies inside the device-memory area. */
 static uint64_t md_end(const struct memory_device *md)
 {
 	return md->ops->get_addr(md) + md->ops->get_region_size(md);
+}
+
+/* Whether [a, a + alen) and [b, b + blen) meet (QEMU's ranges_overlap()),
+ * without a sum that could wrap. */
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a <= b ? b - a < alen : a - b < blen;
+}
+
+/* Whether [addr, addr + size) lies in the device-memory area; addr + size
+ * may be past 2^64 (QEMU's range_init() refuses such a range and gives
+ * the same message as for one outside the area). */
+static bool in_device_memory(const struct qemu_vm *vm, uint64_t addr, uint64_t size)
+{
+	uint64_t base = vm->device_memory_base, end = base + vm->device_memory_size;
+
+	return addr >= base && addr <= end && size <= end - addr;
 }
 
 /* First fit from the start of the device-memory area, in address order
  * (memory_device_get_free_addr()). */
 static int find_free_addr(const struct qemu_vm *vm, uint64_t size, uint64_t align, uint64_t *addr)
 {
-	uint64_t base = vm->device_memory_base, end = base + vm->device_memory_size;
-	uint64_t candidate = align_up(base, align);
+	uint64_t candidate = align_up(vm->device_memory_base, align);
 	bool moved;
 
 	do {
@@ -36,13 +53,14 @@ static int find_free_addr(const struct qemu_vm *vm, uint64_t size, uint64_t alig
 		for (size_t i = 0; i < vm->nr_memory_devices; i++) {
 			const struct memory_device *md = vm->memory_devices[i];
 
-			if (candidate < md_end(md) && candidate + size > md_start(md)) {
+			if (ranges_overlap(candidate, size, md_start(md),
+					   md->ops->get_region_size(md))) {
 				candidate = align_up(md_end(md), align);
 				moved = true;
 			}
 		}
 	} while (moved);
-	if (candidate + size > end || candidate + size < candidate)
+	if (!in_device_memory(vm, candidate, size))
 		return -ENOSPC;
 	*addr = candidate;
 	return 0;
@@ -61,8 +79,7 @@ static uint64_t used_region_size(const struct qemu_vm *vm)
 static int check_fixed_addr(const struct qemu_vm *vm, uint64_t addr, uint64_t size, char *err,
 			    size_t errlen)
 {
-	if (addr < vm->device_memory_base ||
-	    addr + size > vm->device_memory_base + vm->device_memory_size)
+	if (!in_device_memory(vm, addr, size))
 		return error_setg(err, errlen,
 				  "can't add memory device [0x%" PRIx64 ":0x%" PRIx64
 				  "], usable range for memory devices [0x%" PRIx64 ":0x%" PRIx64
@@ -71,7 +88,7 @@ static int check_fixed_addr(const struct qemu_vm *vm, uint64_t addr, uint64_t si
 	for (size_t i = 0; i < vm->nr_memory_devices; i++) {
 		const struct memory_device *o = vm->memory_devices[i];
 
-		if (addr < md_end(o) && addr + size > md_start(o))
+		if (ranges_overlap(addr, size, md_start(o), o->ops->get_region_size(o)))
 			return error_setg(err, errlen,
 					  "address range conflicts with memory device id='%s'",
 					  o->id ? o->id : "(unnamed)");
@@ -84,7 +101,8 @@ int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t ali
 {
 	uint64_t total = vm->maxmem - vm->ram_size, used = used_region_size(vm);
 
-	if (used + size > total)
+	/* size alone may be near 2^64: used + size could wrap */
+	if (size > total - used)
 		return error_setg(err, errlen,
 				  "not enough space, currently 0x%" PRIx64
 				  " in use of total space for memory devices 0x%" PRIx64,

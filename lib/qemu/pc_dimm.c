@@ -12,6 +12,7 @@
 #include "qemu_error.h"
 #include "hostmem.h"
 #include "qemu.h"
+#include "strparse.h"
 
 static uint64_t dimm_get_addr(const struct memory_device *md)
 {
@@ -82,13 +83,15 @@ struct pc_dimm *pc_dimm_in_slot(const struct qemu_vm *vm, int slot)
 	return NULL;
 }
 
-/* pc_dimm_pre_plug: the slot (pc_dimm_get_free_slot()). */
+/* pc_dimm_pre_plug: the slot (pc_dimm_get_free_slot()). -1 is "assign
+ * one"; QEMU compares any other number with the slot count as uint64_t,
+ * so a negative one is out of range too. */
 static int pick_slot(const struct qemu_vm *vm, int *slot, char *err, size_t errlen)
 {
-	if (*slot >= 0 && (unsigned int)*slot >= vm->slots)
+	if (*slot != -1 && (uint64_t)(int64_t)*slot >= vm->slots)
 		return error_setg(err, errlen,
 				  "invalid slot number %d, valid range is [0-%" PRIu64 "]", *slot,
-				  (uint64_t)vm->slots - 1);
+				  vm->slots - 1);
 	if (!vm->slots)
 		return error_setg(err, errlen,
 				  "no slots where allocated, please specify the 'slots' option");
@@ -104,9 +107,59 @@ static int pick_slot(const struct qemu_vm *vm, int *slot, char *err, size_t errl
 	return 0;
 }
 
+/* Integer properties from their option strings, as QEMU's keyval input
+ * visitor reads them (qemu_strtou64/qemu_strtoi64, base 0), then the
+ * property's own range (visit_type_uint32/int32). */
+static int prop_uint(const char *name, const char *s, uint64_t max, const char *type, uint64_t *out,
+		     char *err, size_t errlen)
+{
+	if (qemu_strtou64(s, out))
+		return error_setg(err, errlen, "Parameter '%s' expects integer", name);
+	if (*out > max)
+		return error_setg(err, errlen, "Parameter '%s' expects %s", name, type);
+	return 0;
+}
+
+static int prop_int32(const char *name, const char *s, int *out, char *err, size_t errlen)
+{
+	int64_t v;
+
+	if (qemu_strtoi64(s, &v))
+		return error_setg(err, errlen, "Parameter '%s' expects integer", name);
+	if (v < INT32_MIN || v > INT32_MAX)
+		return error_setg(err, errlen, "Parameter '%s' expects int32_t", name);
+	*out = (int)v;
+	return 0;
+}
+
+/* The properties, in the order QEMU sets them: its option dictionary's
+ * hash order, observed as memdev, addr, slot, node whatever order they
+ * were given in. */
+static int set_props(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
+		     struct memory_backend **b, int *slot, uint64_t *addr, uint32_t *node,
+		     char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	int ret = 0;
+
+	if (o->memdev && !(*b = host_memory_backend_find(vm, o->memdev))) {
+		snprintf(err, errlen, "Device '%s' not found", o->memdev);
+		return -ENOENT;
+	}
+	if (o->addr)
+		ret = prop_uint("addr", o->addr, UINT64_MAX, "uint64_t", addr, err, errlen);
+	if (!ret && o->slot)
+		ret = prop_int32("slot", o->slot, slot, err, errlen);
+	if (!ret && o->node) {
+		ret = prop_uint("node", o->node, UINT32_MAX, "uint32_t", &v, err, errlen);
+		*node = (uint32_t)v;
+	}
+	return ret;
+}
+
 /* Everything QEMU checks before the DIMM exists, in its order. */
 static int pre_plug(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
-		    struct memory_backend **b, int *slot, uint64_t *addr, int *node, char *err,
+		    struct memory_backend **b, int *slot, uint64_t *addr, uint32_t *node, char *err,
 		    size_t errlen)
 {
 	int nr_nodes = vm->nr_numa ? vm->nr_numa : 1;
@@ -116,11 +169,9 @@ static int pre_plug(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
 		return error_setg(err, errlen, "Parameter 'id' expects an identifier");
 	if (o->id && memory_device_find(vm, o->id))
 		return error_setg(err, errlen, "Duplicate device ID '%s'", o->id);
-	*b = NULL;
-	if (o->memdev && !(*b = host_memory_backend_find(vm, o->memdev))) {
-		snprintf(err, errlen, "Device '%s' not found", o->memdev);
-		return -ENOENT;
-	}
+	ret = set_props(vm, o, b, slot, addr, node, err, errlen);
+	if (ret)
+		return ret;
 	ret = pick_slot(vm, slot, err, errlen);
 	if (ret)
 		return ret;
@@ -130,13 +181,11 @@ static int pre_plug(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
 				     errlen);
 	if (ret)
 		return ret;
-	if (*node < 0)
-		*node = 0;
-	if (*node >= nr_nodes)
-		return error_setg(
-		    err, errlen,
-		    "'DIMM property node has value %d' which exceeds the number of numa nodes: %d",
-		    *node, nr_nodes);
+	if (*node >= (uint32_t)nr_nodes)
+		return error_setg(err, errlen,
+				  "'DIMM property node has value %" PRIu32
+				  "' which exceeds the number of numa nodes: %d",
+				  *node, nr_nodes);
 	if ((*b)->in_use)
 		return error_setg(err, errlen, "can't use already busy memdev: %s", o->memdev);
 	return 0;
@@ -145,10 +194,12 @@ static int pre_plug(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
 int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out, char *err,
 		 size_t errlen)
 {
+	/* the properties' defaults */
 	struct memory_backend *b = NULL;
-	int slot = o->slot, node = o->node;
-	uint64_t addr = o->addr;
+	uint64_t addr = 0;
+	uint32_t node = 0;
 	struct pc_dimm *d;
+	int slot = -1;
 	int ret;
 
 	ret = pre_plug(vm, o, &b, &slot, &addr, &node, err, errlen);
@@ -165,7 +216,7 @@ int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dim
 	d->memdev = b;
 	d->slot = slot;
 	d->addr = addr;
-	d->node = node;
+	d->node = (int)node; /* below the number of nodes */
 	d->hotplugged = o->hotplugged;
 	if (memory_device_plug(vm, &d->md)) {
 		free(d->md.id);

@@ -29,19 +29,22 @@ const struct pc_dimm *to_pc_dimm_const(const struct memory_device *md);
 /* The DIMM in slot, or NULL. */
 struct pc_dimm *pc_dimm_in_slot(const struct qemu_vm *vm, int slot);
 
+/* -device pc-dimm,... or device_add: the properties as the strings QEMU's
+ * option parser hands them to the device (NULL: not given). */
 struct pc_dimm_opts {
 	const char *id;	    /* NULL: anonymous */
-	const char *memdev; /* backend id, NULL if not given */
-	int node;	    /* < 0: default (0) */
-	uint64_t addr;	    /* 0: automatic */
-	int slot;	    /* < 0: automatic */
+	const char *memdev; /* backend id */
+	const char *addr;   /* uint64; 0 (the default): automatic */
+	const char *slot;   /* int32; -1 (the default): automatic */
+	const char *node;   /* uint32; default 0 */
 	bool hotplugged;
 };
 
-/* Pre-plug, realize and plug of a pc-dimm: slot and address assignment,
- * in QEMU's order of checks. -ENOENT: memdev names no object (QMP class
- * DeviceNotFound); -EINVAL: anything else (GenericError), with QEMU's
- * message in err; -ENOMEM. The VM is unchanged on error. */
+/* Pre-plug, realize and plug of a pc-dimm: the properties, slot and
+ * address assignment, in QEMU's order of checks. -ENOENT: memdev names no
+ * object (QMP class DeviceNotFound); -EINVAL: anything else
+ * (GenericError), with QEMU's message in err; -ENOMEM. The VM is
+ * unchanged on error. */
 int pc_dimm_plug(struct qemu_vm *vm, const struct pc_dimm_opts *o, struct pc_dimm **out, char *err,
 		 size_t errlen);
 /* Unplugs and frees the DIMM, releasing its backend. */

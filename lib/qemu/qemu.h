@@ -57,7 +57,7 @@ struct qemu_vm {
 	unsigned int sockets; /* -smp sockets=; 7.2 machine types prefer cores: 1 */
 	uint64_t ram_size;
 	uint64_t maxmem;
-	unsigned int slots;
+	uint64_t slots;
 	uint64_t below_4g, above_4g;
 	uint64_t above_4g_start;
 	uint64_t device_memory_base, device_memory_size; /* size 0: none */

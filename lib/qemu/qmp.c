@@ -43,26 +43,49 @@ static const char *arg_string(struct json_object *args, const char *key)
 	return json_object_get_string(v);
 }
 
-/* An integer property: a JSON number, or for device_add's string-typed
- * options also a decimal/hex string. 1 if present, 0 if absent, -EINVAL. */
-static int arg_uint(struct json_object *args, const char *key, bool allow_string, uint64_t *out)
+/* A uint64 member as QMP's strict input visitor reads it
+ * (qobject_input_type_uint64): a JSON integer, a negative one wrapping.
+ * 1 if present, 0 if absent, -EINVAL. */
+static int arg_uint(struct json_object *args, const char *key, uint64_t *out)
+{
+	struct json_object *v;
+	int64_t i;
+
+	if (!args || !json_object_object_get_ex(args, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	/* json-c keeps integers past INT64_MAX as uint64_t */
+	i = json_object_get_int64(v);
+	*out = i == INT64_MAX ? json_object_get_uint64(v) : (uint64_t)i;
+	return 1;
+}
+
+/* device_add's options are turned into the strings of a -device option
+ * list before the properties read them (qemu_opts_from_qdict()): numbers
+ * printed, booleans "on"/"off", a string as it is; other JSON values are
+ * dropped. NULL if absent or dropped. */
+static const char *arg_opt(struct json_object *args, const char *key, char *buf, size_t len)
 {
 	struct json_object *v;
 
 	if (!args || !json_object_object_get_ex(args, key, &v))
-		return 0;
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-
-		if (i < 0 && json_object_get_uint64(v) == 0)
-			return -EINVAL;
-		*out = i < 0 ? json_object_get_uint64(v) : (uint64_t)i;
-		return 1;
+		return NULL;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return json_object_get_string(v);
+	case json_type_int:
+		/* json-c prints a uint64_t past INT64_MAX as such */
+		snprintf(buf, len, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		return buf;
+	case json_type_double:
+		snprintf(buf, len, "%.17g", json_object_get_double(v));
+		return buf;
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? "on" : "off";
+	default:
+		return NULL;
 	}
-	if (allow_string && json_object_is_type(v, json_type_string) &&
-	    !kstrtoull(json_object_get_string(v), out))
-		return 1;
-	return -EINVAL;
 }
 
 static struct json_object *missing(const char *key)
@@ -93,9 +116,9 @@ static struct json_object *cmd_object_add(struct qemu_vm *vm, struct json_object
 		return missing("qom-type");
 	if (!id)
 		return missing("id");
-	r = arg_uint(args, "size", false, &size);
+	r = arg_uint(args, "size", &size);
 	if (r < 0)
-		return invalid_type("size", "integer");
+		return qmp_error("GenericError", "Parameter 'size' expects uint64");
 	r = host_memory_backend_add(vm, type, id, size, err, sizeof(err));
 	if (r)
 		return qmp_error("GenericError", r == -ENOMEM ? "out of memory" : err);
@@ -120,10 +143,9 @@ static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object
 {
 	const char *driver = arg_string(args, "driver");
 	struct pc_dimm_opts o = {.id = arg_string(args, "id"), .hotplugged = true};
-	uint64_t node = 0, addr = 0, slot = 0;
-	int has_node, has_addr, has_slot, ret;
+	char memdev[32], addr[32], slot[32], node[32], err[256];
 	struct pc_dimm *d;
-	char err[256];
+	int ret;
 
 	if (!driver)
 		return missing("driver");
@@ -134,19 +156,10 @@ static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object
 		snprintf(err, sizeof(err), "'%s' is not a valid device model name", driver);
 		return qmp_error("GenericError", err);
 	}
-	has_node = arg_uint(args, "node", true, &node);
-	has_addr = arg_uint(args, "addr", true, &addr);
-	has_slot = arg_uint(args, "slot", true, &slot);
-	if (has_node < 0)
-		return invalid_type("node", "uint32");
-	if (has_addr < 0)
-		return invalid_type("addr", "uint64");
-	if (has_slot < 0)
-		return invalid_type("slot", "int32");
-	o.memdev = arg_string(args, "memdev");
-	o.node = has_node ? (int)node : -1;
-	o.addr = has_addr ? addr : 0;
-	o.slot = has_slot ? (int)slot : -1;
+	o.memdev = arg_opt(args, "memdev", memdev, sizeof(memdev));
+	o.addr = arg_opt(args, "addr", addr, sizeof(addr));
+	o.slot = arg_opt(args, "slot", slot, sizeof(slot));
+	o.node = arg_opt(args, "node", node, sizeof(node));
 	ret = pc_dimm_plug(vm, &o, &d, err, sizeof(err));
 	if (ret == -ENOMEM)
 		return qmp_error("GenericError", "out of memory");

@@ -569,6 +569,7 @@ static int cmd_cat(struct sh *sh, char **argv)
 			break;
 		case -ENOTDIR:
 		case -EACCES:
+		case -ELOOP:
 			strbuf_addf(&sh->err, "cat: can't open '%s': %s\n", path, linux_strerror(r));
 			break;
 		default:

@@ -68,6 +68,15 @@ void *idtree_load(const struct idtree *t, uint64_t id)
 	return n->slot[slot_of(id, 0)];
 }
 
+/* -ENOMEM from idtree_store(): the ids stored are unchanged; a tree left
+ * without any gives back the nodes allocated on the way. */
+static int store_failed(struct idtree *t)
+{
+	if (!t->count)
+		idtree_destroy(t);
+	return -ENOMEM;
+}
+
 int idtree_store(struct idtree *t, uint64_t id, void *ptr)
 {
 	struct idtree_node *n;
@@ -83,9 +92,16 @@ int idtree_store(struct idtree *t, uint64_t id, void *ptr)
 		struct idtree_node *top = calloc(1, sizeof(*top));
 
 		if (!top)
-			return -ENOMEM;
-		top->slot[0] = t->root;
-		top->occupied = t->root->occupied ? 1 : 0;
+			return store_failed(t);
+		/* An empty root holds nothing worth keeping below the new one:
+		 * hung in slot 0 unmarked, no erase would ever reach it (an
+		 * empty xarray grows without nodes too, xas_expand()). */
+		if (t->root->occupied) {
+			top->slot[0] = t->root;
+			top->occupied = 1;
+		} else {
+			free_node(t->root, t->height);
+		}
 		t->root = top;
 		t->height++;
 	}
@@ -96,7 +112,7 @@ int idtree_store(struct idtree *t, uint64_t id, void *ptr)
 		if (!n->slot[s]) {
 			n->slot[s] = calloc(1, sizeof(struct idtree_node));
 			if (!n->slot[s])
-				return -ENOMEM;
+				return store_failed(t);
 		}
 		n = n->slot[s];
 	}
@@ -134,7 +150,9 @@ static void *erase_at(struct idtree_node *n, unsigned int level, uint64_t id, bo
 			return NULL;
 		old = erase_at(c, level - 1, id, &child_empty);
 		if (child_empty) {
-			free(c);
+			/* Whole subtree: an empty node may still hold unmarked
+			 * children a failed store allocated. */
+			free_node(c, level - 1);
 			n->slot[s] = NULL;
 			n->occupied &= ~(1ULL << s);
 		}
@@ -153,11 +171,30 @@ void *idtree_erase(struct idtree *t, uint64_t id)
 	old = erase_at(t->root, t->height, id, &emptied);
 	if (old)
 		t->count--;
-	if (emptied) {
-		free(t->root);
-		idtree_init(t);
-	}
+	if (emptied)
+		idtree_destroy(t);
 	return old;
+}
+
+size_t idtree_count(const struct idtree *t)
+{
+	return t->count;
+}
+
+static size_t count_nodes(const struct idtree_node *n, unsigned int level)
+{
+	size_t nodes = 1;
+
+	if (level > 0)
+		for (unsigned int i = 0; i < IDTREE_SLOTS; i++)
+			if (n->slot[i])
+				nodes += count_nodes(n->slot[i], level - 1);
+	return nodes;
+}
+
+size_t idtree_nodes(const struct idtree *t)
+{
+	return t->root ? count_nodes(t->root, t->height) : 0;
 }
 
 /* Search within node n (covering ids with the given prefix) for the

@@ -23,6 +23,10 @@ void *idtree_load(const struct idtree *t, uint64_t id);
 /* -ENOMEM on allocation failure, -EEXIST if the id is taken. */
 int idtree_store(struct idtree *t, uint64_t id, void *ptr);
 void *idtree_erase(struct idtree *t, uint64_t id);
+/* How many ids are stored, and how many nodes hold them (0 for an empty
+ * tree: erasing the last id frees every node), for invariant checks. */
+size_t idtree_count(const struct idtree *t);
+size_t idtree_nodes(const struct idtree *t);
 /* Smallest stored id >= from (resp. largest <= from); NULL if none. */
 void *idtree_find_next(const struct idtree *t, uint64_t from, uint64_t *id);
 void *idtree_find_prev(const struct idtree *t, uint64_t from, uint64_t *id);

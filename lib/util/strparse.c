@@ -150,28 +150,117 @@ uint64_t memparse(const char *s, const char **end)
 	return v;
 }
 
-int qemu_strtosz(const char *s, char default_suffix, uint64_t *res)
+/* The fraction of a size, as 64-bit fixed point: QEMU's do_strtosz()
+ * reads it with strtod() from the '.' on. Returns the end of what it
+ * took: f + 1 when no number follows the '.' (it is skipped), NULL when
+ * the fraction has an exponent (refused). */
+static const char *size_fraction(const char *f, uint64_t *frac)
 {
 	char *e;
 	double v;
-	unsigned int shift;
 
-	if (!*s || isspace((unsigned char)*s) || *s == '-')
-		return -EINVAL;
 	errno = 0;
-	v = strtod(s, &e);
-	if (e == s || errno || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (*e) {
-		shift = suffix_shift(*e);
-		if (shift == 99 || e[1])
-			return -EINVAL;
-	} else {
-		shift = suffix_shift(default_suffix);
+	v = strtod(f, &e);
+	if (e == f || !isfinite(v))
+		return f + 1;
+	/* An underflowing fraction sends QEMU's parser past the end of the
+	 * string; refuse it instead. */
+	if (errno || memchr(f, 'e', (size_t)(e - f)) || memchr(f, 'E', (size_t)(e - f)))
+		return NULL;
+	/* 0.99999999999999999999 reads as 1.0, whose fixed-point conversion
+	 * gives 0 on x86-64: "1.99999999999999999999G" is observed as 1 GiB. */
+	*frac = v < 1.0 ? (uint64_t)(v * 0x1p64) : 0;
+	return e;
+}
+
+/* val + frac, both scaled by 2^shift and rounded half up as QEMU's 64.64
+ * fixed-point product is; -ERANGE past 2^64 - 1. */
+static int scale_size(uint64_t val, uint64_t frac, unsigned int shift, uint64_t *res)
+{
+	uint64_t whole, half;
+
+	if (!shift) {
+		*res = val;
+		return 0;
 	}
-	v = v * (double)(1ULL << shift);
-	if (v >= 18446744073709551616.0)
+	if (val > UINT64_MAX >> shift)
 		return -ERANGE;
-	*res = (uint64_t)v;
+	whole = frac >> (64 - shift);
+	half = (frac >> (63 - shift)) & 1;
+	val <<= shift;
+	if (val > UINT64_MAX - whole - half)
+		return -ERANGE;
+	*res = val + whole + half;
+	return 0;
+}
+
+int qemu_strtosz(const char *s, char default_suffix, uint64_t *res)
+{
+	const char *e;
+	char *end;
+	uint64_t val, frac = 0;
+	unsigned int shift;
+	int ret;
+
+	/* The integer part in decimal, as qemu_strtou64(base 10) reads it:
+	 * leading blanks and a '+' pass, a '-' does not. */
+	errno = 0;
+	val = strtoull(s, &end, 10);
+	e = end;
+	if (e == s || memchr(s, '-', (size_t)(e - s)))
+		return -EINVAL;
+	if (errno == ERANGE)
+		return *e ? -EINVAL : -ERANGE;
+	if (val == 0 && (*e == 'x' || *e == 'X')) {
+		/* Hex; a suffix is still taken (QEMU 7.2 only warns). */
+		errno = 0;
+		val = strtoull(s, &end, 16);
+		e = end;
+		if (errno == ERANGE)
+			return *e ? -EINVAL : -ERANGE;
+	} else if (*e == '.') {
+		e = size_fraction(e, &frac);
+		if (!e)
+			return -EINVAL;
+	}
+	shift = suffix_shift(*e);
+	if (*e && shift != 99)
+		e++;
+	else
+		shift = suffix_shift(default_suffix);
+	if (*e || (!shift && frac))
+		return -EINVAL;
+	ret = scale_size(val, frac, shift, res);
+	return ret;
+}
+
+/* strtoll()/strtoull() over the whole string, base 0. */
+int qemu_strtoi64(const char *s, int64_t *res)
+{
+	char *e;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &e, 0);
+	if (e == s || *e)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+int qemu_strtou64(const char *s, uint64_t *res)
+{
+	char *e;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (e == s || *e)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	*res = v;
 	return 0;
 }

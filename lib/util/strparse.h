@@ -22,8 +22,19 @@ int kstrtouint(const char *s, unsigned int *res);
  * Returns the number of characters consumed through *end. */
 uint64_t memparse(const char *s, const char **end);
 
-/* QEMU size strings. qemu_strtosz() uses bytes as the default unit,
- * "-m" uses MiB (default_suffix 'M'). Fractions like "1.5G" are allowed. */
+/* QEMU 7.2's size strings (util/cutils.c do_strtosz), the whole string:
+ * a decimal integer, or "0x" hex, with an optional fraction ("1.5G", "1."
+ * and "1.k" too, not with an exponent), then one optional suffix B K M G
+ * T P E of any case, else default_suffix. A fraction of bytes, a sign, an
+ * exponent, "inf" or anything after the suffix is -EINVAL; more than
+ * 2^64 - 1 is -ERANGE. */
 int qemu_strtosz(const char *s, char default_suffix, uint64_t *res);
+
+/* qemu_strtoi64()/qemu_strtou64() with base 0 over the whole string, as
+ * QEMU's option parsers read integers: leading blanks and a sign pass,
+ * "0x" is hex and "0" octal; a negative number wraps to uint64_t as with
+ * strtoull(). -EINVAL: not a number; -ERANGE: out of range. */
+int qemu_strtoi64(const char *s, int64_t *res);
+int qemu_strtou64(const char *s, uint64_t *res);
 
 #endif

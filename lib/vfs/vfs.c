@@ -1,37 +1,210 @@
-/* The vfs_* calls: dispatch to the handle's implementation. */
+/* The vfs_* calls: dispatch to the handle's implementation, and the
+ * symlink walk they all share. */
 #include "vfs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
 
+/* Linux's MAXSYMLINKS (include/linux/namei.h) and PATH_MAX. */
+#define VFS_MAXSYMLINKS 40
+#define VFS_PATH_MAX	4096
+
+/* A path walk in the manner of the kernel's link_path_walk(): done is the
+ * part resolved so far, canonical and free of links ("" for "/"); todo
+ * holds what is left. */
+struct walk {
+	char done[VFS_PATH_MAX];
+	char todo[VFS_PATH_MAX];
+	int links;
+};
+
+/* The last component of done was a link to target: the walk goes on from
+ * its directory (from "/" for an absolute target) through target, then
+ * rest (what followed the link's name, slash included). */
+static int walk_into_link(struct walk *w, const char *target, const char *rest)
+{
+	char spliced[VFS_PATH_MAX];
+	int n = snprintf(spliced, sizeof(spliced), "%s%s", target, rest);
+
+	if (n < 0 || (size_t)n >= sizeof(spliced))
+		return -ENAMETOOLONG;
+	*strrchr(w->done, '/') = '\0';
+	if (target[0] == '/')
+		w->done[0] = '\0';
+	memcpy(w->todo, spliced, (size_t)n + 1);
+	return 0;
+}
+
+/* Follows the link that done ends with. */
+static int follow_one(const struct vfs *v, struct walk *w, const char *rest)
+{
+	char *target = NULL;
+	int ret;
+
+	if (++w->links > VFS_MAXSYMLINKS)
+		return -ELOOP;
+	ret = v->ops->readlink ? v->ops->readlink(v->ctx, w->done, &target) : -ENOENT;
+	if (ret)
+		return ret;
+	/* An empty target names nothing (the kernel's ENOENT). */
+	ret = *target ? walk_into_link(w, target, rest) : -ENOENT;
+	free(target);
+	return ret;
+}
+
+/* path with the links among its components replaced by their targets into
+ * real: every directory on the way, the last component too if follow_last
+ * (or if a slash follows it). "." and ".." of link targets count from the
+ * directory reached so far, as in the kernel. -ENOENT: a directory on the
+ * way is missing; -ENOTDIR: one is a file; -ELOOP: more than 40 links;
+ * -ENAMETOOLONG. A missing last component is left to the caller's call. */
+static int walk_path(const struct vfs *v, const char *path, bool follow_last, char *real,
+		     size_t len)
+{
+	struct walk w = {.done = ""};
+	const char *p;
+
+	if (path[0] != '/')
+		return -ENOENT;
+	if (strlen(path) >= sizeof(w.todo))
+		return -ENAMETOOLONG;
+	strcpy(w.todo, path);
+	for (p = w.todo; *p;) {
+		const char *name = p, *end = strchr(p, '/'), *next;
+		size_t nl, dl = strlen(w.done);
+		enum vfs_type t;
+		bool last;
+		int ret;
+
+		if (!end)
+			end = p + strlen(p);
+		for (next = end; *next == '/'; next++)
+			;
+		nl = (size_t)(end - name);
+		last = !*next;
+		p = next;
+		if (!nl || (nl == 1 && name[0] == '.'))
+			continue;
+		if (nl == 2 && name[0] == '.' && name[1] == '.') {
+			char *slash = strrchr(w.done, '/');
+
+			if (slash)
+				*slash = '\0';
+			continue;
+		}
+		if (dl + 1 + nl >= sizeof(w.done))
+			return -ENAMETOOLONG;
+		w.done[dl] = '/';
+		memcpy(w.done + dl + 1, name, nl);
+		w.done[dl + 1 + nl] = '\0';
+		if (last && !follow_last && !*end)
+			break;
+		t = v->ops->lookup(v->ctx, w.done, NULL);
+		if (t == VFS_LINK) {
+			ret = follow_one(v, &w, end);
+			if (ret)
+				return ret;
+			p = w.todo;
+		} else if (t == VFS_NONE && !last) {
+			return -ENOENT;
+		} else if (t == VFS_FILE && (!last || *end)) {
+			return -ENOTDIR;
+		}
+	}
+	if (snprintf(real, len, "%s", w.done[0] ? w.done : "/") >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The implementations resolve link-free paths themselves and stop at a
+ * link with -ENOENT or -ENOTDIR (a link is not a directory to them), so a
+ * path is walked only then: 1 with the path it leads to in real, 0 when it
+ * has no link to follow (the first answer stands), or the walk's error. */
+static int follow_links(const struct vfs *v, const char *path, bool follow_last, char *real,
+			size_t len)
+{
+	int ret = walk_path(v, path, follow_last, real, len);
+
+	if (ret)
+		return ret;
+	return strcmp(real, path) ? 1 : 0;
+}
+
+static bool stopped_at_link(int ret)
+{
+	return ret == -ENOENT || ret == -ENOTDIR;
+}
+
 enum vfs_type vfs_lookup(const struct vfs *v, const char *path, unsigned int *mode)
 {
-	return v->ops->lookup(v->ctx, path, mode);
+	enum vfs_type t = v->ops->lookup(v->ctx, path, mode);
+	char real[VFS_PATH_MAX];
+
+	if (t != VFS_NONE || follow_links(v, path, false, real, sizeof(real)) <= 0)
+		return t;
+	return v->ops->lookup(v->ctx, real, mode);
 }
 
 int vfs_read(const struct vfs *v, const char *path, char **out)
 {
-	return v->ops->read(v->ctx, path, out);
+	int ret = v->ops->read(v->ctx, path, out), r;
+	char real[VFS_PATH_MAX];
+
+	if (!stopped_at_link(ret))
+		return ret;
+	r = follow_links(v, path, true, real, sizeof(real));
+	if (r <= 0)
+		return r ? r : ret;
+	return v->ops->read(v->ctx, real, out);
 }
 
 int vfs_write(const struct vfs *v, const char *path, const char *buf)
 {
+	char real[VFS_PATH_MAX];
+	int ret, r;
+
 	if (!v->wctx || !v->ops->write)
 		return -EROFS;
-	return v->ops->write(v->wctx, path, buf);
+	ret = v->ops->write(v->wctx, path, buf);
+	if (!stopped_at_link(ret))
+		return ret;
+	r = follow_links(v, path, true, real, sizeof(real));
+	if (r <= 0)
+		return r ? r : ret;
+	return v->ops->write(v->wctx, real, buf);
 }
 
 int vfs_list(const struct vfs *v, const char *path, char ***names)
 {
-	return v->ops->list(v->ctx, path, names);
+	int ret = v->ops->list(v->ctx, path, names), r;
+	char real[VFS_PATH_MAX];
+
+	if (!stopped_at_link(ret))
+		return ret;
+	r = follow_links(v, path, true, real, sizeof(real));
+	if (r <= 0)
+		return r ? r : ret;
+	return v->ops->list(v->ctx, real, names);
 }
 
 int vfs_readlink(const struct vfs *v, const char *path, char **target)
 {
-	return v->ops->readlink(v->ctx, path, target);
+	char real[VFS_PATH_MAX];
+	int ret, r;
+
+	if (!v->ops->readlink)
+		return -EINVAL;
+	ret = v->ops->readlink(v->ctx, path, target);
+	if (!stopped_at_link(ret))
+		return ret;
+	r = follow_links(v, path, false, real, sizeof(real));
+	if (r <= 0)
+		return r ? r : ret;
+	return v->ops->readlink(v->ctx, real, target);
 }
 
 void vfs_free_list(char **names)

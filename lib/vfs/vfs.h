@@ -42,6 +42,14 @@ struct vfs {
 	void *wctx;	 /* what writes change; NULL: read-only */
 };
 
+/* Paths go through symlinks as the kernel's path walk takes them: a link
+ * among the directories on the way is followed (targets relative to the
+ * link's directory, or absolute within the tree), and so is the last
+ * component for read, write and list; lookup and readlink report the last
+ * one itself, as lstat() and readlink() do. More than 40 links in one
+ * path: -ELOOP (VFS_NONE from lookup). An implementation answers
+ * link-free paths; the wrappers walk the links it stops at. */
+
 /* What is at `path` (absolute, e.g. "/sys/devices/system/memory/memory32/state").
  * For VFS_FILE, *mode gets its permission bits (0444, 0644, 0200). */
 enum vfs_type vfs_lookup(const struct vfs *v, const char *path, unsigned int *mode);
