@@ -30,7 +30,7 @@ void print_usage(FILE *f)
 	    "Usage:\n"
 	    "  memhp run [--backend model|qemu] [--kernel " KERNEL_CHOICES
 	    "] FILE [--sysroot-out DIR]\n"
-	    "            [--json FILE] [--console-log FILE] [--quiet]\n"
+	    "            [--json FILE] [--console-log FILE] [--quiet] [--check]\n"
 	    "  memhp diff A.json B.json\n"
 	    "  memhp conform [--kernel " KERNEL_CHOICES "] [--out DIR] FILE...\n"
 	    "  memhp conform --against DIR [--known DIR] [--kernel " KERNEL_CHOICES "] FILE...\n"
@@ -46,6 +46,8 @@ void print_usage(FILE *f)
 	    "  --json          write the whole run as JSON\n"
 	    "  --console-log   keep the real guest's console there (qemu backend)\n"
 	    "  --quiet         print only the final layout\n"
+	    "  --check         check the model's invariants after every step (always on in\n"
+	    "                  debug and sanitizer builds, and with MEMHP_CHECK=1)\n"
 	    "diff: compares two run JSON files on the fields scenario-format.md lists;\n"
 	    "  exit 0 only when they agree.\n"
 	    "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"

@@ -262,6 +262,22 @@ static void model_step_done(void *ctx, int index)
 	model_watch(ctx, index);
 }
 
+/* The invariants of the whole machine, with the step that broke them. */
+static int model_check(void *ctx, const struct backend_step *s)
+{
+	struct model *md = ctx;
+	char why[768];
+	int ret = machine_check(md->m, why, sizeof(why));
+
+	if (!ret)
+		return 0;
+	if (s)
+		snprintf(md->err, md->errlen, "%s:%d: %s", md->sc->path, s->st->lineno, why);
+	else
+		snprintf(md->err, md->errlen, "%s: after boot: %s", md->sc->path, why);
+	return ret;
+}
+
 static const struct backend_ops model_ops = {
     .name = "model",
     .boot = model_boot,
@@ -271,7 +287,21 @@ static const struct backend_ops model_ops = {
     .snapshot = model_snapshot,
     .sleep = model_sleep,
     .step_done = model_step_done,
+    .check = model_check,
 };
+
+bool scenario_run_checks_by_default(void)
+{
+	const char *env = getenv("MEMHP_CHECK");
+
+	if (env && *env)
+		return strcmp(env, "0") != 0;
+#ifdef MEMHP_CHECK_DEFAULT
+	return true;
+#else
+	return false;
+#endif
+}
 
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen)
@@ -283,7 +313,11 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	    .errlen = errlen,
 	    .trace_step = SCENARIO_STEP_NONE,
 	};
-	struct runner_options ro = {.version = opts->version, .stop_after = opts->stop_after};
+	struct runner_options ro = {
+	    .version = opts->version,
+	    .stop_after = opts->stop_after,
+	    .check = opts->check || scenario_run_checks_by_default(),
+	};
 	int ret;
 
 	memset(run, 0, sizeof(*run));

@@ -17,6 +17,10 @@ struct json_object;
 
 struct scenario_run_options {
 	enum memhp_kernel version;
+	/* Check the machine's invariants (machine_check()) after boot and
+	 * every step; a violation ends the run with status "error". Also on
+	 * by default in debug and sanitizer builds, and with MEMHP_CHECK=1. */
+	bool check;
 	const char *sysroot_out; /* NULL: no trees */
 	const char *stop_after;  /* stop after this snapshot label, or NULL */
 	bool trace;              /* watch how trace_block gets onlined */
@@ -41,5 +45,9 @@ int scenario_check(const struct scenario *sc, char *err, size_t errlen);
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen);
 void scenario_run_release(struct scenario_run *run);
+
+/* Whether runs check invariants without being asked: the build's default
+ * (debug and sanitizer builds do), overridden by MEMHP_CHECK=0 or 1. */
+bool scenario_run_checks_by_default(void);
 
 #endif

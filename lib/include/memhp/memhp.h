@@ -5,6 +5,7 @@
 #ifndef MEMHP_H
 #define MEMHP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ struct memhp_run_options {
 	enum memhp_kernel kernel;
 	enum memhp_backend backend;
 	const char *sysroot_out; /* write a sysroot per snapshot there, or NULL */
+	/* Model only: check the invariants (memhp_check()) after boot and
+	 * every step; a violation ends the run with status "error", its
+	 * message naming the invariant and the step. On without asking in
+	 * debug and sanitizer builds and with MEMHP_CHECK=1 (MEMHP_CHECK=0:
+	 * off unless asked here). */
+	bool check;
 	/* QEMU backend only: */
 	const char *kernel_script; /* scripts/guest-kernel.sh (required) */
 	const char *console_log;   /* keep the guest console there, or NULL */
@@ -47,6 +54,14 @@ void memhp_run_free(struct memhp_run *run);
 
 /* The run as JSON (scenario-format.md); owned by the run. */
 struct json_object *memhp_run_result(const struct memhp_run *run);
+
+/* The model's invariants on the final machine of a model run: the host's
+ * devices and backends, the kernel's zone, node and memory-group counters
+ * against the sums over their blocks, online blocks inside their zone's
+ * span, the block, zone and group indexes, and no block of a device the
+ * host removed. 0, -EUCLEAN with "invariant NAME: details" in msg (the
+ * first broken one), or -EOPNOTSUPP for a run on QEMU. */
+int memhp_check(const struct memhp_run *run, char *msg, size_t len);
 
 /* The final state of one memory block, as sysfs shows it. */
 struct memhp_block_info {
