@@ -135,7 +135,9 @@ static void *erase_at(struct idtree_node *n, unsigned int level, uint64_t id, bo
 			return NULL;
 		old = erase_at(c, level - 1, id, &child_empty);
 		if (child_empty) {
-			free(c);
+			/* Unmarked nodes below it (an old root a taller tree
+			 * wrapped, a failed store's path) go with it. */
+			free_node(c, level - 1);
 			n->slot[s] = NULL;
 			n->occupied &= ~(1ULL << s);
 		}
@@ -154,10 +156,8 @@ void *idtree_erase(struct idtree *t, uint64_t id)
 	old = erase_at(t->root, t->height, id, &emptied);
 	if (old)
 		t->count--;
-	if (emptied) {
-		free(t->root);
-		idtree_init(t);
-	}
+	if (emptied)
+		idtree_destroy(t);
 	return old;
 }
 
