@@ -7,6 +7,8 @@
 #include "test_util.h"
 
 #include "acpi_memhotplug.h"
+#include "scenario.h"
+#include "scenario_run.h"
 
 struct fixture {
 	struct machine *m;
@@ -330,6 +332,69 @@ static void test_idtree_check(void **state)
 	idtree_destroy(&t);
 }
 
+/* One step at a time (memhp fuzz's path): the step after which the
+ * machine is broken fails with the invariant. The break comes from a
+ * memory observer, which sees every block go online. */
+static void corrupt_on_online(void *data, const struct memory_block *b,
+			      const struct zone_decision *d)
+{
+	struct kernel *k = data;
+
+	(void)d;
+	if (b->id == 41)
+		k->nodes[0].zones[ZONE_MOVABLE].managed_pages += 1;
+}
+
+static void test_session_stops_at_the_breaking_step(void **state)
+{
+	static const char text[] =
+	    "qemu: -M pc -m 4G,slots=4,maxmem=16G\n"
+	    "kernel-cmdline: memhp_default_state=offline\n"
+	    "host: {\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+	    "\"memory-backend-ram\", \"id\": \"m1\", \"size\": 1073741824}}\n"
+	    "host: {\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+	    "\"pc-dimm\", \"id\": \"d1\", \"memdev\": \"m1\"}}\n"
+	    "settle\n"
+	    "guest: echo online_movable > "
+	    "/sys/devices/system/memory/memory40/state\n"
+	    "guest: echo online_movable > "
+	    "/sys/devices/system/memory/memory41/state\n"
+	    "guest: zones 41\n";
+	struct scenario_run_options o = {.version = MEMHP_KERNEL_6_1, .check = true};
+	struct scenario_run run;
+	struct scenario *sc;
+	char err[512];
+	int ret;
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("broken.scn", text, &sc, err, sizeof(err)), 0);
+	{
+		struct model_session *ms;
+		struct memory_observer obs = {.zone_decided = corrupt_on_online};
+
+		assert_int_equal(model_session_boot(sc, o.version, &ms, err, sizeof(err)), 0);
+		obs.data = model_session_machine(ms)->kernel;
+		assert_int_equal(register_memory_observer(obs.data, &obs), 0);
+		for (size_t i = 0; i < sc->nr_steps; i++) {
+			ret = model_session_step(ms, &sc->steps[i], (int)i, err, sizeof(err));
+			if (i < 4) {
+				assert_int_equal(ret, 0);
+				continue;
+			}
+			assert_int_equal(ret, -EUCLEAN);
+			assert_string_equal(err, "invariant zone-managed: zone Movable node 0: "
+						 "managed_pages 65537 != sum over blocks 65536");
+			break;
+		}
+		model_session_free(ms);
+	}
+	/* Without the corruption the same run is sound. */
+	ret = scenario_run(sc, &o, &run, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	scenario_run_release(&run);
+	scenario_free(sc);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -357,6 +422,7 @@ int main(void)
 	    T(test_qemu_backend_use),
 	    T(test_qemu_dimm_slot),
 	    cmocka_unit_test(test_idtree_check),
+	    cmocka_unit_test(test_session_stops_at_the_breaking_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

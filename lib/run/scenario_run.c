@@ -10,6 +10,7 @@
 #include "guest_shell.h"
 #include "machine.h"
 #include "qmp.h"
+#include "run_json.h"
 #include "runner.h"
 #include "scenario.h"
 #include "snapshot.h"
@@ -348,4 +349,72 @@ void scenario_run_release(struct scenario_run *run)
 	json_object_put(run->result);
 	machine_free(run->machine);
 	memset(run, 0, sizeof(*run));
+}
+
+/* ---- one step at a time ---- */
+
+struct model_session {
+	struct scenario_run_options opts;
+	struct model md;
+	char err[1024]; /* the hooks' messages */
+};
+
+void model_session_free(struct model_session *ms)
+{
+	if (!ms)
+		return;
+	machine_free(ms->md.m);
+	free(ms);
+}
+
+struct machine *model_session_machine(const struct model_session *ms)
+{
+	return ms->md.m;
+}
+
+int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
+		       struct model_session **out, char *err, size_t errlen)
+{
+	struct model_session *ms = calloc(1, sizeof(*ms));
+	int ret;
+
+	*out = NULL;
+	if (!ms)
+		return -ENOMEM;
+	ms->opts.version = version;
+	ms->md = (struct model){
+	    .sc = sc,
+	    .opts = &ms->opts,
+	    .err = ms->err,
+	    .errlen = sizeof(ms->err),
+	    .trace_step = SCENARIO_STEP_NONE,
+	};
+	ret = model_boot(&ms->md, NULL);
+	if (ret) {
+		snprintf(err, errlen, "%s", ms->err);
+		free(ms);
+		return ret;
+	}
+	*out = ms;
+	ret = machine_check(ms->md.m, err, errlen);
+	return ret;
+}
+
+int model_session_step(struct model_session *ms, const struct scenario_step *st, int index,
+		       char *err, size_t errlen)
+{
+	struct backend_step s = {.st = st, .index = index, .o = run_step_json(st, index)};
+	int ret;
+
+	if (!s.o)
+		return -ENOMEM;
+	ms->err[0] = '\0';
+	ret = runner_step(&model_ops, &ms->md, &s);
+	json_object_put(s.o);
+	json_object_put(s.snapshot);
+	if (ret) {
+		snprintf(err, errlen, "%s", ms->err[0] ? ms->err : strerror(-ret));
+		return ret;
+	}
+	return machine_check(ms->md.m, err, errlen);
 }

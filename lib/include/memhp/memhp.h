@@ -102,6 +102,50 @@ char *memhp_explain_text(struct json_object *explanation);
 int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object *b,
 		   const char *name_b, char **report);
 
+/* memhp fuzz: random operations on the model with the invariants
+ * checked after each (memhp_check()). A seed fuzzes one machine after
+ * another: random QEMU options and kernel command line, then a random run
+ * of scenario lines (DIMMs and backends added and removed, every sysfs
+ * write, good and bad, parameter changes, settles, snapshots). Errors the
+ * model answers (EINVAL, EBUSY, QMP errors) are results; a broken
+ * invariant, a step the model could not carry out or a machine it could
+ * not boot is a failure. Deterministic for a seed. */
+struct memhp_fuzz_options {
+	uint64_t seed;
+	uint64_t ops;	   /* operations in all */
+	bool fixed_kernel; /* every machine runs `kernel`; else each picks one */
+	enum memhp_kernel kernel;
+	const char *out; /* where a failing machine's scenario goes (required) */
+};
+
+struct memhp_fuzz_report {
+	uint64_t ops;	   /* operations run, a failing one included */
+	uint64_t machines; /* machines booted */
+	bool failed;
+	uint64_t step;		  /* the failing operation, from 1; 0: its machine's boot */
+	uint64_t machine;	  /* the failing machine, from 1 */
+	enum memhp_kernel kernel; /* its kernel profile */
+	int line;		  /* the failing operation's line in out */
+	bool reproduced;	  /* memhp run --check on out fails the same way */
+	char message[1024];	  /* "invariant NAME: ..." or what else broke */
+};
+
+struct memhp_fuzz;
+
+/* -EINVAL without opts->out, or -ENOMEM. */
+int memhp_fuzz_new(const struct memhp_fuzz_options *opts, struct memhp_fuzz **out);
+/* Runs opts->ops operations, stopping at the first failure: then the
+ * failing machine's scenario up to the failing operation goes to
+ * opts->out and is run again as memhp run --check would. 0 with *r filled
+ * (failed or not), or -errno when the fuzzing itself could not go on (out
+ * of memory, out not writable) with the reason in err. */
+int memhp_fuzz_run(struct memhp_fuzz *f, struct memhp_fuzz_report *r, char *err, size_t errlen);
+/* For a crash handler: the scenario of the machine under test up to the
+ * operation under way, and that operation's number. Reads only: safe in a
+ * signal handler. */
+void memhp_fuzz_current(const struct memhp_fuzz *f, const char **text, size_t *len, uint64_t *step);
+void memhp_fuzz_free(struct memhp_fuzz *f);
+
 #ifdef __cplusplus
 }
 #endif
