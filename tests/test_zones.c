@@ -351,6 +351,29 @@ static void test_e47_node_states_kernel_boot(void **state)
 	kernel_free(k);
 }
 
+/* Found by memhp fuzz; movable-tail-shrink.scn has the real kernels' run.
+ * pc 1 GiB: boot RAM ends at pfn 262112 (SeaBIOS keeps the top 128 KiB),
+ * movablecore=10% puts ZONE_MOVABLE at pfns 235520-262111 (26592 pages).
+ * memmap_init() gives the hole pages up to the section end to the highest
+ * zone of the last node, and the 2 MiB subsection holding the RAM's end is
+ * valid: offlining a hot-added Movable block again shrinks the span down
+ * to pfn 262143, 26624 pages (6.1 and 6.12 alike). */
+static void test_movable_tail_hole_shrink(void **state)
+{
+	struct machine *m = tu_boot("-M pc -m 1G,slots=2,maxmem=2G", "movablecore=10%",
+				    MEMHP_KERNEL_6_1);
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+
+	(void)state;
+	TU_ASSERT_SPAN(mz, 235520, 26592, 26592);
+	assert_int_equal(add_memory(m->kernel, 0, 33 * 128 * MiB, 128 * MiB, 0), 0);
+	assert_int_equal(tu_blk_write(m, 33, "state", "online_movable\n"), 0);
+	TU_ASSERT_SPAN(mz, 235520, 34 * 32768 - 235520, 26592 + 32768);
+	assert_int_equal(tu_blk_write(m, 33, "state", "offline\n"), 0);
+	TU_ASSERT_SPAN(mz, 235520, 26624, 26592);
+	machine_free(m);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
@@ -373,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_numa_mem_refused),
 		cmocka_unit_test(test_smp_sockets_and_nodes),
 		cmocka_unit_test(test_e47_node_states_kernel_boot),
+		cmocka_unit_test(test_movable_tail_hole_shrink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

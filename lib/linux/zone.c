@@ -71,6 +71,8 @@ bool block_extent_in_zone(const struct memory_block *b, const struct zone *z, ui
 	} else {
 		uint64_t zs = z->boot_start_pfn, ze = zs + z->boot_spanned_pages;
 
+		if (z->boot_tail_end_pfn > ze)
+			ze = z->boot_tail_end_pfn;
 		if (z->boot_spanned_pages == 0 || e <= zs || s >= ze)
 			return false;
 		s = s > zs ? s : zs;

@@ -21,6 +21,11 @@ struct zone {
 	 * to the zone whose boot span holds them, for as long as it lives. */
 	uint64_t boot_start_pfn;
 	uint64_t boot_spanned_pages;
+	/* Past the span, the end of the hole pages after the last boot RAM
+	 * range that belong to this zone and are online: memmap_init() gives
+	 * the rest of the last section to the highest zone of the last node,
+	 * and the 2 MiB subsection the RAM ends in is valid. 0: none. */
+	uint64_t boot_tail_end_pfn;
 	/* Memory blocks with online pages in this zone, by block id: lets the
 	 * span shrink find the nearest online neighbour in O(log n). */
 	struct idtree online_blocks;
