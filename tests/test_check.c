@@ -395,6 +395,18 @@ static void test_session_stops_at_the_breaking_step(void **state)
 	scenario_free(sc);
 }
 
+/* MEMHP_CHECK=1/0 turns the checks of every run on or off, whatever the
+ * build's default. */
+static void test_checks_by_default_env(void **state)
+{
+	(void)state;
+	setenv("MEMHP_CHECK", "1", 1);
+	assert_true(scenario_run_checks_by_default());
+	setenv("MEMHP_CHECK", "0", 1);
+	assert_false(scenario_run_checks_by_default());
+	unsetenv("MEMHP_CHECK");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -423,6 +435,7 @@ int main(void)
 	    T(test_qemu_dimm_slot),
 	    cmocka_unit_test(test_idtree_check),
 	    cmocka_unit_test(test_session_stops_at_the_breaking_step),
+	    cmocka_unit_test(test_checks_by_default_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
