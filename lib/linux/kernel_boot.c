@@ -333,6 +333,8 @@ static int create_boot_blocks(struct kernel *k)
 				}
 			}
 			b->ram_pages += (e < be ? e : be) - (s > bs ? s : bs);
+			if ((e < be ? e : be) > b->ram_end_pfn)
+				b->ram_end_pfn = e < be ? e : be;
 		}
 	}
 	/* Node registration links each block to every node with RAM in it. */
@@ -370,7 +372,7 @@ static void set_boot_tail(struct kernel *k)
 			nid = k->ram[i].nid;
 		}
 	}
-	if (nid == NUMA_NO_NODE || tail == k->max_pfn)
+	if (nid == NUMA_NO_NODE)
 		return;
 	for (int t = MAX_NR_ZONES - 1; t >= 0; t--) {
 		struct zone *z = &k->nodes[nid].zones[t];
