@@ -82,8 +82,9 @@ static void add_line(struct memhp_fuzz *f, const char *fmt, ...)
 	f->lines++;
 }
 
-/* -numa: the boot RAM split over 2-4 nodes in 512 MiB pieces, the last
- * node sometimes without memory. */
+/* -numa: the boot RAM split over 2-4 nodes in 512 MiB pieces (the last
+ * node with memory takes the odd rest), the last node sometimes without
+ * memory. */
 static void gen_numa(struct memhp_fuzz *f, uint64_t ram_mib)
 {
 	uint64_t units = ram_mib / 512, left;
@@ -104,10 +105,14 @@ static void gen_numa(struct memhp_fuzz *f, uint64_t ram_mib)
 		share =
 		    with_mem == 1 ? left : 1 + rng_below(&f->rng, left - (uint64_t)with_mem + 1);
 		left -= share;
+		if (with_mem == 1)
+			share = share * 512 + ram_mib % 512;
+		else
+			share *= 512;
 		add_line(f,
 			 "qemu: -object memory-backend-ram,id=nm%d,size=%lluM -numa "
 			 "node,nodeid=%d,memdev=nm%d",
-			 n, (unsigned long long)(share * 512), n, n);
+			 n, (unsigned long long)share, n, n);
 	}
 }
 
@@ -172,13 +177,14 @@ static void gen_cmdline(struct memhp_fuzz *f)
 	f->lines++;
 }
 
-/* The machine's lines: pc or q35, 1-12 GiB, DIMM slots and room for them
- * (sometimes none), CPUs, NUMA nodes, cold-plugged DIMMs, the kernel's
- * hotplug parameters. */
+/* The machine's lines: pc or q35, 1-12 GiB (some sizes end boot RAM
+ * inside a block, or inside a 2 MiB subsection), DIMM slots and room for
+ * them (sometimes none), CPUs, NUMA nodes, cold-plugged DIMMs, the
+ * kernel's hotplug parameters. */
 static void gen_machine(struct memhp_fuzz *f)
 {
-	static const uint64_t ram_mib[] = {1024, 2048, 2560, 3072, 3584,
-					   4096, 5120, 6144, 8192, 12288};
+	static const uint64_t ram_mib[] = {1000, 1024, 2047, 2048, 2560, 3000, 3072, 3584,
+					   4000, 4001, 4096, 5120, 6144, 8192, 12288};
 	static const uint64_t room_gib[] = {1, 2, 3, 4, 6, 8, 12, 16, 24};
 	uint64_t ram = PICK(&f->rng, ram_mib), room = 0;
 	const char *type = rng_percent(&f->rng, 50) ? "pc" : "q35";
