@@ -8,12 +8,12 @@ scripts/deps.sh || exit 1
 
 passed=0
 failed=0
-# plain_results OK|FAIL SUMMARY: how many lsmem-/conformance- tests (not
+# plain_results OK|FAIL SUMMARY: how many lsmem-/conformance-/fuzz- tests (not
 # cmocka programs) passed or failed; "N/M [suite /] name RESULT time".
 plain_results() {
 	awk -v want="$1" '{
 		for (i = 2; i < NF; i++) {
-			if ($i !~ /^(lsmem|conformance)-/)
+			if ($i !~ /^(lsmem|conformance|fuzz)-/)
 				continue
 			r = $(i + 1)
 			good = r == "OK" || r == "EXPECTEDFAIL"
@@ -40,8 +40,9 @@ run_suite() {
 	ok=$(awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
 	fail=$(awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
 	broken=$(awk '/^(Fail|Timeout):/ {s += $NF} END {print s + 0}' "$dir/test-summary.txt")
-	# Tests that are not cmocka programs count one each: the lsmem checks
-	# and the conformance corpus (model against recorded real-kernel runs).
+	# Tests that are not cmocka programs count one each: the lsmem checks,
+	# the conformance corpus (model against recorded real-kernel runs) and
+	# the memhp fuzz smoke run.
 	local plain_ok plain_fail
 	plain_ok=$(plain_results OK "$dir/test-summary.txt")
 	plain_fail=$(plain_results FAIL "$dir/test-summary.txt")

@@ -30,12 +30,14 @@ void print_usage(FILE *f)
 	    "Usage:\n"
 	    "  memhp run [--backend model|qemu] [--kernel " KERNEL_CHOICES
 	    "] FILE [--sysroot-out DIR]\n"
-	    "            [--json FILE] [--console-log FILE] [--quiet]\n"
+	    "            [--json FILE] [--console-log FILE] [--quiet] [--check]\n"
 	    "  memhp diff A.json B.json\n"
 	    "  memhp conform [--kernel " KERNEL_CHOICES "] [--out DIR] FILE...\n"
 	    "  memhp conform --against DIR [--known DIR] [--kernel " KERNEL_CHOICES "] FILE...\n"
 	    "  memhp conform --record DIR [--kernel " KERNEL_CHOICES "] FILE...\n"
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --block N [--at LABEL] [--json]\n"
+	    "  memhp fuzz --seed N --ops M [--seeds K] [--kernel " KERNEL_CHOICES
+	    "] [--out FILE] [--quiet]\n"
 	    "\n"
 	    "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
 	    "Linux guest (or, --backend qemu, on Debian's cloud kernel booted in QEMU),\n"
@@ -46,6 +48,8 @@ void print_usage(FILE *f)
 	    "  --json          write the whole run as JSON\n"
 	    "  --console-log   keep the real guest's console there (qemu backend)\n"
 	    "  --quiet         print only the final layout\n"
+	    "  --check         check the model's invariants after every step (always on in\n"
+	    "                  debug and sanitizer builds, and with MEMHP_CHECK=1)\n"
 	    "diff: compares two run JSON files on the fields scenario-format.md lists;\n"
 	    "  exit 0 only when they agree.\n"
 	    "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"
@@ -56,7 +60,12 @@ void print_usage(FILE *f)
 	    "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n"
 	    "explain: runs FILE on the model up to `snapshot LABEL` (or its end) and shows\n"
 	    "  why memoryN is in its zone, or which zone `online` would choose now, with\n"
-	    "  the online policy's numbers (--json: the same as JSON).\n",
+	    "  the online policy's numbers (--json: the same as JSON).\n"
+	    "fuzz: M random operations on the model (seeds N..N+K-1), on one random machine\n"
+	    "  after another, with the model's invariants checked after each; the first\n"
+	    "  failure is printed as `seed N step K: ...` and its machine's scenario up to\n"
+	    "  that step is written to FILE (default memhp-fuzz-seed-N.scn), which\n"
+	    "  memhp run --check reproduces. Exit 0: no failure, 1: a failure.\n",
 	    KERNEL_NAMES);
 }
 

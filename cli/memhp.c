@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"diff", cmd_diff},
     {"conform", cmd_conform},
     {"explain", cmd_explain},
+    {"fuzz", cmd_fuzz},
 };
 
 int main(int argc, char **argv)

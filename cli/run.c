@@ -104,12 +104,13 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 	    {"json", required_argument, NULL, 'j'},
 	    {"console-log", required_argument, NULL, 'c'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"check", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:b:s:j:c:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:b:s:j:c:qCh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (parse_kernel_option("run", optarg, &rc->ro.kernel))
@@ -132,6 +133,9 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 			rc->quiet = true;
 			rc->ro.progress = NULL;
 			break;
+		case 'C':
+			rc->ro.check = true;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -146,6 +150,10 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 	}
 	if (rc->ro.console_log && rc->ro.backend != MEMHP_BACKEND_QEMU) {
 		fprintf(stderr, "memhp run: --console-log needs --backend qemu\n");
+		return EXIT_USAGE;
+	}
+	if (rc->ro.check && rc->ro.backend != MEMHP_BACKEND_MODEL) {
+		fprintf(stderr, "memhp run: --check checks the model; it needs --backend model\n");
 		return EXIT_USAGE;
 	}
 	return -1;

@@ -363,6 +363,9 @@ struct fake_backend {
 	int nr_run;	    /* steps the backend was asked to run */
 	int nr_done;	    /* step_done calls */
 	int finished;	    /* finish calls */
+	bool check;	    /* runner_options.check */
+	int check_fail;	    /* the step whose check fails (-2: boot's), or -1 */
+	int nr_checks;	    /* check calls */
 	char progress[512]; /* the last progress message */
 };
 
@@ -433,6 +436,18 @@ static void fake_progress(void *ctx, const char *msg)
 	snprintf(fb->progress, sizeof(fb->progress), "%s", msg);
 }
 
+static int fake_check(void *ctx, const struct backend_step *s)
+{
+	struct fake_backend *fb = ctx;
+	int index = s ? s->index : -2;
+
+	fb->nr_checks++;
+	if (index != fb->check_fail)
+		return 0;
+	snprintf(fb->err, fb->errlen, "invariant fake: broken at %d", index);
+	return -EUCLEAN;
+}
+
 static const struct backend_ops fake_ops = {
     .name = "fake",
     .boot = fake_boot,
@@ -443,6 +458,7 @@ static const struct backend_ops fake_ops = {
     .sleep = fake_other,
     .step_done = fake_step_done,
     .finish = fake_finish,
+    .check = fake_check,
 };
 
 static const char fake_scenario[] = "host: {\"execute\": \"nope\"}\n"
@@ -459,6 +475,7 @@ static struct json_object *run_fake(struct fake_backend *fb, const char *stop_af
 	    .stop_after = stop_after,
 	    .progress = fake_progress,
 	    .progress_ctx = fb,
+	    .check = fb->check,
 	};
 	struct json_object *result = NULL;
 	struct scenario *sc;
@@ -479,7 +496,7 @@ static struct json_object *run_fake(struct fake_backend *fb, const char *stop_af
  * where it adds them, before status, steps and snapshots. */
 static void test_runner_step_errors(void **state)
 {
-	struct fake_backend fb = {.fail_index = -1};
+	struct fake_backend fb = {.fail_index = -1, .check_fail = -1};
 	struct json_object *r;
 	int ret;
 
@@ -504,7 +521,7 @@ static void test_runner_step_errors(void **state)
  * snapshot taken before the failure is kept. */
 static void test_runner_step_fails(void **state)
 {
-	struct fake_backend fb = {.fail_index = 2};
+	struct fake_backend fb = {.fail_index = 2, .check_fail = -1};
 	struct json_object *r;
 	int ret;
 
@@ -524,7 +541,7 @@ static void test_runner_step_fails(void **state)
  * backend left no message. */
 static void test_runner_boot_fails(void **state)
 {
-	struct fake_backend fb = {.fail_index = -1, .boot_ret = -ENOENT};
+	struct fake_backend fb = {.fail_index = -1, .boot_ret = -ENOENT, .check_fail = -1};
 	struct json_object *r;
 	int ret;
 
@@ -541,7 +558,7 @@ static void test_runner_boot_fails(void **state)
 /* stop_after ends the run after that snapshot. */
 static void test_runner_stop_after(void **state)
 {
-	struct fake_backend fb = {.fail_index = -1};
+	struct fake_backend fb = {.fail_index = -1, .check_fail = -1};
 	struct json_object *r;
 	int ret;
 
@@ -551,6 +568,66 @@ static void test_runner_stop_after(void **state)
 	assert_int_equal(json_object_array_length(jget(r, "steps")), 3);
 	assert_int_equal(json_object_array_length(jget(r, "snapshots")), 1);
 	assert_int_equal(fb.nr_done, 3);
+	json_object_put(r);
+}
+
+/* With checks on, the backend's check runs after boot and after every
+ * step; the first broken invariant ends the run with "error" and its
+ * message, in the run and in the step that broke it. */
+static void test_runner_check_fails(void **state)
+{
+	struct fake_backend fb = {.fail_index = -1, .check = true, .check_fail = 1};
+	struct json_object *r, *step;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, NULL, &ret);
+	assert_int_equal(ret, -EUCLEAN);
+	assert_string_equal(jstr(r, "status"), "error");
+	assert_string_equal(jstr(r, "error"), "invariant fake: broken at 1");
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 2);
+	step = json_object_array_get_idx(jget(r, "steps"), 1);
+	tu_assert_keys(step, "index lineno line kind rc error");
+	assert_string_equal(jstr(step, "error"), "invariant fake: broken at 1");
+	assert_int_equal(fb.nr_checks, 3); /* boot, steps 0 and 1 */
+	assert_int_equal(fb.nr_done, 2);
+	json_object_put(r);
+}
+
+/* A machine broken by its boot runs no step. */
+static void test_runner_check_boot(void **state)
+{
+	struct fake_backend fb = {.fail_index = -1, .check = true, .check_fail = -2};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&fb, NULL, &ret);
+	assert_int_equal(ret, -EUCLEAN);
+	assert_string_equal(jstr(r, "error"), "invariant fake: broken at -2");
+	assert_int_equal(json_object_array_length(jget(r, "steps")), 0);
+	assert_int_equal(fb.nr_run, 0);
+	json_object_put(r);
+}
+
+/* Without runner_options.check the hook is never called; with it, a run
+ * whose invariants hold is unchanged. */
+static void test_runner_check_off_and_passing(void **state)
+{
+	struct fake_backend off = {.fail_index = -1, .check_fail = 0};
+	struct fake_backend on = {.fail_index = -1, .check = true, .check_fail = -1};
+	struct json_object *r;
+	int ret;
+
+	(void)state;
+	r = run_fake(&off, NULL, &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(off.nr_checks, 0);
+	json_object_put(r);
+	r = run_fake(&on, NULL, &ret);
+	assert_int_equal(ret, 0);
+	assert_string_equal(jstr(r, "status"), "step-errors");
+	assert_int_equal(on.nr_checks, 7);
 	json_object_put(r);
 }
 
@@ -569,6 +646,9 @@ int main(void)
 	    cmocka_unit_test(test_runner_step_fails),
 	    cmocka_unit_test(test_runner_boot_fails),
 	    cmocka_unit_test(test_runner_stop_after),
+	    cmocka_unit_test(test_runner_check_fails),
+	    cmocka_unit_test(test_runner_check_boot),
+	    cmocka_unit_test(test_runner_check_off_and_passing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,6 +351,51 @@ static void test_e47_node_states_kernel_boot(void **state)
 	kernel_free(k);
 }
 
+/* Found by memhp fuzz; movable-tail-shrink.scn has the real kernels' run.
+ * pc 1 GiB: boot RAM ends at pfn 262112 (SeaBIOS keeps the top 128 KiB),
+ * movablecore=10% puts ZONE_MOVABLE at pfns 235520-262111 (26592 pages).
+ * memmap_init() gives the hole pages up to the section end to the highest
+ * zone of the last node, and the 2 MiB subsection holding the RAM's end is
+ * valid: offlining a hot-added Movable block again shrinks the span down
+ * to pfn 262143, 26624 pages (6.1 and 6.12 alike). */
+static void test_movable_tail_hole_shrink(void **state)
+{
+	struct machine *m =
+	    tu_boot("-M pc -m 1G,slots=2,maxmem=2G", "movablecore=10%", MEMHP_KERNEL_6_1);
+	const struct zone *mz = tu_zone(m, 0, ZONE_MOVABLE);
+
+	(void)state;
+	TU_ASSERT_SPAN(mz, 235520, 26592, 26592);
+	assert_int_equal(add_memory(m->kernel, 0, 33 * 128 * MiB, 128 * MiB, 0), 0);
+	assert_int_equal(tu_blk_write(m, 33, "state", "online_movable\n"), 0);
+	TU_ASSERT_SPAN(mz, 235520, 34 * 32768 - 235520, 26592 + 32768);
+	assert_int_equal(tu_blk_write(m, 33, "state", "offline\n"), 0);
+	TU_ASSERT_SPAN(mz, 235520, 26624, 26592);
+	machine_free(m);
+}
+
+/* normal-tail-shrink.scn has the real kernels' run. pc 4000M: RAM above
+ * 4 GiB ends at 5024 MiB, 32 MiB into block 39, so Normal spans pfns
+ * 1048576-1286143 (237568 pages). Only the 2 MiB subsections holding RAM
+ * are valid: after block 40 is onlined Normal and offlined again, the
+ * shrink scanning down from pfn 1310719 stops at pfn 1286143, and Normal
+ * spans 237568 pages again (6.1 and 6.12 alike), not all of block 39. */
+static void test_normal_tail_hole_shrink(void **state)
+{
+	struct machine *m = tu_boot("-M pc -m 4000M,slots=2,maxmem=8G",
+				    "memhp_default_state=offline", MEMHP_KERNEL_6_12);
+	const struct zone *nz = tu_zone(m, 0, ZONE_NORMAL);
+
+	(void)state;
+	TU_ASSERT_SPAN(nz, 1048576, 237568, 237568);
+	assert_int_equal(add_memory(m->kernel, 0, 40 * 128 * MiB, 128 * MiB, 0), 0);
+	assert_int_equal(tu_blk_write(m, 40, "state", "online_kernel\n"), 0);
+	TU_ASSERT_SPAN(nz, 1048576, 41 * 32768 - 1048576, 237568 + 32768);
+	assert_int_equal(tu_blk_write(m, 40, "state", "offline\n"), 0);
+	TU_ASSERT_SPAN(nz, 1048576, 237568, 237568);
+	machine_free(m);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_q35_plus_1g, tu_teardown_machine)
 
 int main(void)
@@ -373,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_numa_mem_refused),
 		cmocka_unit_test(test_smp_sockets_and_nodes),
 		cmocka_unit_test(test_e47_node_states_kernel_boot),
+		cmocka_unit_test(test_movable_tail_hole_shrink),
+		cmocka_unit_test(test_normal_tail_hole_shrink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

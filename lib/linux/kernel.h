@@ -100,6 +100,13 @@ static inline uint64_t block_start_pfn(const struct kernel *k, const struct memo
 	return b->id * k->pages_per_block;
 }
 
+/* The kernel's invariants after any operation: zone, node and memory
+ * group page counters equal the sums over their blocks, online blocks lie
+ * in their zone's span and in its online-block index, block and group
+ * lists agree (kernel_check.c). 0, or -EUCLEAN with "invariant NAME: ..."
+ * in msg. Reads only. */
+int kernel_check(const struct kernel *k, char *msg, size_t len);
+
 /* Firmware node of a physical address (SRAT), first node as fallback. */
 int kernel_phys_to_nid(const struct kernel *k, uint64_t addr);
 

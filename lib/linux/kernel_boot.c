@@ -333,6 +333,8 @@ static int create_boot_blocks(struct kernel *k)
 				}
 			}
 			b->ram_pages += (e < be ? e : be) - (s > bs ? s : bs);
+			if ((e < be ? e : be) > b->ram_end_pfn)
+				b->ram_end_pfn = e < be ? e : be;
 		}
 	}
 	/* Node registration links each block to every node with RAM in it. */
@@ -353,6 +355,33 @@ static int create_boot_blocks(struct kernel *k)
 		}
 	}
 	return 0;
+}
+
+/* memmap_init() initialises the pages after the last RAM range, up to
+ * the end of its section, as pages of the highest populated zone of that
+ * range's node; those of them in the 2 MiB subsection where the RAM ends
+ * are valid and online, so a span shrink scanning down finds them. */
+static void set_boot_tail(struct kernel *k)
+{
+	uint64_t end = 0, tail = align_up(k->max_pfn, PAGES_PER_SUBSECTION);
+	int nid = NUMA_NO_NODE;
+
+	for (size_t i = 0; i < k->nr_ram; i++) {
+		if (PFN_DOWN(k->ram[i].end) >= end) {
+			end = PFN_DOWN(k->ram[i].end);
+			nid = k->ram[i].nid;
+		}
+	}
+	if (nid == NUMA_NO_NODE)
+		return;
+	for (int t = MAX_NR_ZONES - 1; t >= 0; t--) {
+		struct zone *z = &k->nodes[nid].zones[t];
+
+		if (populated_zone(z)) {
+			z->boot_tail_end_pfn = tail;
+			return;
+		}
+	}
 }
 
 int kernel_boot(const struct boot_info *bi, struct kernel **out)
@@ -401,6 +430,7 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 	find_zone_movable_pfns(k, possible, zmp);
 	for (int nid = 0; nid < k->nr_node_ids; nid++)
 		init_node_zones(k, &k->nodes[nid], possible, movable_zone_of(possible), zmp[nid]);
+	set_boot_tail(k);
 	ret = create_boot_blocks(k);
 	if (ret)
 		goto fail;

@@ -40,6 +40,7 @@ struct memory_block {
 	uint64_t nr_hwpoison;
 	bool early;              /* boot memory (its sections carry the early flag) */
 	uint64_t ram_pages;      /* System RAM pages inside the block (holes excluded) */
+	uint64_t ram_end_pfn;    /* boot blocks: the end of their last RAM page */
 	struct block_contents contents;
 	struct memory_block *group_next; /* the group's member list */
 	struct memory_block *group_prev;

@@ -60,6 +60,18 @@ void zone_grow_span(struct zone *z, struct node *n, uint64_t start_pfn, uint64_t
 	n->spanned_pages = (end > old_end ? end : old_end) - n->start_pfn;
 }
 
+/* Where a boot block's pages that z has end: with its RAM, or, in the
+ * zone that took the hole after the last RAM range, with the 2 MiB
+ * subsection the RAM ends in (later pfns are not valid). Other holes go
+ * to the next range's zone, whose scans never come down this far. */
+static uint64_t boot_block_end(const struct memory_block *b, const struct zone *z)
+{
+	if (z->boot_tail_end_pfn &&
+	    align_up(b->ram_end_pfn, PAGES_PER_SUBSECTION) == z->boot_tail_end_pfn)
+		return z->boot_tail_end_pfn;
+	return b->ram_end_pfn;
+}
+
 bool block_extent_in_zone(const struct memory_block *b, const struct zone *z, uint64_t pages_per_block,
 			  uint64_t *start_pfn, uint64_t *end_pfn)
 {
@@ -71,11 +83,17 @@ bool block_extent_in_zone(const struct memory_block *b, const struct zone *z, ui
 	} else {
 		uint64_t zs = z->boot_start_pfn, ze = zs + z->boot_spanned_pages;
 
+		if (z->boot_tail_end_pfn > ze)
+			ze = z->boot_tail_end_pfn;
 		if (z->boot_spanned_pages == 0 || e <= zs || s >= ze)
 			return false;
 		s = s > zs ? s : zs;
 		e = e < ze ? e : ze;
 	}
+	if (b->early && boot_block_end(b, z) < e)
+		e = boot_block_end(b, z);
+	if (e <= s)
+		return false;
 	*start_pfn = s;
 	*end_pfn = e;
 	return true;

@@ -21,6 +21,12 @@ struct zone {
 	 * to the zone whose boot span holds them, for as long as it lives. */
 	uint64_t boot_start_pfn;
 	uint64_t boot_spanned_pages;
+	/* The end of the hole pages after the last boot RAM range that
+	 * belong to this zone and are online, maybe past its span:
+	 * memmap_init() gives the rest of the last section to the highest
+	 * zone of the last node, and the 2 MiB subsection the RAM ends in is
+	 * valid. 0: another zone has them. */
+	uint64_t boot_tail_end_pfn;
 	/* Memory blocks with online pages in this zone, by block id: lets the
 	 * span shrink find the nearest online neighbour in O(log n). */
 	struct idtree online_blocks;
@@ -75,8 +81,10 @@ void zone_grow_span(struct zone *z, struct node *n, uint64_t start_pfn, uint64_t
 void zone_shrink_span(struct zone *z, struct node *n, uint64_t pages_per_block, uint64_t start_pfn,
 		      uint64_t end_pfn);
 
-/* The part of block b that lies in z (all of it unless b is a mixed boot
- * block). Returns false if none. */
+/* The part of block b whose pages a span shrink finds online in z: all
+ * of it for hot-added memory; for boot memory, its RAM in z (a mixed
+ * block's in z's boot span) and the hole pages after it that z has.
+ * Returns false if none. */
 bool block_extent_in_zone(const struct memory_block *b, const struct zone *z, uint64_t pages_per_block,
 			  uint64_t *start_pfn, uint64_t *end_pfn);
 

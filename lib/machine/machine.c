@@ -3,6 +3,7 @@
 #include "machine.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "acpi_memory_hotplug.h"
 #include "array.h"
 #include "firmware.h"
+#include "invariant.h"
 
 /* More work than this in one run means work keeps queueing work. */
 #define MACHINE_MAX_WORK (1u << 20)
@@ -86,10 +88,16 @@ static void acpi_release(void *drv)
 	acpi_memhotplug_free(drv);
 }
 
+static int acpi_check(const void *drv, char *msg, size_t len)
+{
+	return acpi_memhotplug_check(drv, msg, len);
+}
+
 static const struct guest_driver_ops acpi_memhotplug_driver = {
     .probe = acpi_probe,
     .notify = acpi_notify,
     .release = acpi_release,
+    .check = acpi_check,
 };
 
 /* Binds the ACPI memory driver to QEMU's memory hotplug controller. */
@@ -218,4 +226,89 @@ int machine_run_pending(struct machine *m)
 	}
 	m->nr_work = 0;
 	return ret ? ret : done;
+}
+
+/* A hot-added block lives in a memory device of the host, and the guest's
+ * binding of that device is what the block points at: a block whose
+ * device is gone from the host (or from the driver) is memory the guest
+ * would use after the host took it away. */
+static int check_block_device(const struct machine *m, const struct acpi_memhotplug *acpi,
+			      const struct memory_block *b, char *msg, size_t len)
+{
+	uint64_t addr = b->id * m->kernel->block_size;
+	const struct memory_device *md = memory_device_at(m->vm, addr);
+	const struct fwnode_handle *fw = NULL;
+	struct acpi_memory_slot res;
+	const struct pc_dimm *d;
+
+	if (b->early) {
+		if (b->fwnode)
+			return invariant_failed(msg, len, "device-removed",
+						"boot memory%" PRIu64 " is bound to %s", b->id,
+						b->fwnode->path);
+		return 0;
+	}
+	if (!md)
+		return invariant_failed(msg, len, "device-removed",
+					"memory%" PRIu64 " at 0x%" PRIx64
+					" belongs to no memory device on the host",
+					b->id, addr);
+	d = to_pc_dimm_const(md);
+	if (d && !(acpi && acpi_memhotplug_bound(acpi, (unsigned int)d->slot, &res, &fw)))
+		fw = NULL;
+	if (!d || b->fwnode != fw)
+		return invariant_failed(
+		    msg, len, "device-removed",
+		    "memory%" PRIu64 " lies in memory device %s but is bound to %s", b->id,
+		    md->id ? md->id : "(unnamed)", b->fwnode ? b->fwnode->path : "nothing");
+	return 0;
+}
+
+/* Every slot the ACPI driver holds is a DIMM the host still has, where the
+ * driver read it. */
+static int check_bound_slots(const struct machine *m, const struct acpi_memhotplug *acpi, char *msg,
+			     size_t len)
+{
+	for (unsigned int slot = 0; acpi && slot < ACPI_MAX_RAM_SLOTS; slot++) {
+		const struct fwnode_handle *fw;
+		struct acpi_memory_slot res;
+		const struct pc_dimm *d;
+
+		if (!acpi_memhotplug_bound(acpi, slot, &res, &fw))
+			continue;
+		d = pc_dimm_in_slot(m->vm, (int)slot);
+		if (!d || d->addr != res.addr || d->memdev->size != res.size)
+			return invariant_failed(msg, len, "device-removed",
+						"the guest holds slot %u [0x%" PRIx64
+						", +0x%" PRIx64 ") but the host has %s there",
+						slot, res.addr, res.size,
+						d ? "another DIMM" : "no DIMM");
+	}
+	return 0;
+}
+
+int machine_check(const struct machine *m, char *msg, size_t len)
+{
+	const struct acpi_memhotplug *acpi = m->bindings[QEMU_HOTPLUG_ACPI_MEMORY].drv;
+	const struct memory_block *b;
+	uint64_t id;
+	int ret = qemu_vm_check(m->vm, msg, len);
+
+	if (!ret)
+		ret = kernel_check(m->kernel, msg, len);
+	for (size_t i = 0; !ret && i < MACHINE_NR_BINDINGS; i++) {
+		const struct guest_binding *g = &m->bindings[i];
+
+		if (g->drv && g->ops->check)
+			ret = g->ops->check(g->drv, msg, len);
+	}
+	if (ret)
+		return ret;
+	idtree_for_each(&m->kernel->blocks, id, b)
+	{
+		ret = check_block_device(m, acpi, b, msg, len);
+		if (ret)
+			return ret;
+	}
+	return check_bound_slots(m, acpi, msg, len);
 }

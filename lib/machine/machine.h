@@ -24,6 +24,9 @@ struct guest_driver_ops {
 	int (*notify)(void *drv, unsigned int id, int event);
 	/* Unbinds and frees the driver instance. */
 	void (*release)(void *drv);
+	/* Optional: the driver's invariants (memhp_check()); 0, or -EUCLEAN
+	 * with "invariant NAME: ..." in msg. */
+	int (*check)(const void *drv, char *msg, size_t len);
 };
 
 struct guest_binding {
@@ -72,6 +75,13 @@ void machine_free(struct machine *m);
  * (-ENOMEM) or -ELOOP when work keeps queueing work past a bound. Work not
  * run is dropped either way. */
 int machine_run_pending(struct machine *m);
+
+/* The machine's invariants after any step: the host's, the kernel's and
+ * each driver's own, and where they meet: every hot-added block lies in a
+ * memory device the host still has and is bound to that device's driver
+ * binding, and every device the guest holds is still on the host. 0, or
+ * -EUCLEAN with "invariant NAME: ..." in msg. Reads only. */
+int machine_check(const struct machine *m, char *msg, size_t len);
 
 /* The id of the host memory device that holds guest-physical address
  * addr, or NULL (no device, or one without an id). */

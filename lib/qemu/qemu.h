@@ -81,6 +81,11 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 		   size_t errlen);
 void qemu_vm_free(struct qemu_vm *vm);
 
+/* The host's invariants: memory devices inside the device-memory area
+ * and apart, DIMM slots unique, backends in use exactly while held
+ * (vm_check.c). 0, or -EUCLEAN with "invariant NAME: ..." in msg. */
+int qemu_vm_check(const struct qemu_vm *vm, char *msg, size_t len);
+
 /* Sends a QMP event through the installed hook (or drops it). */
 void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data);
 

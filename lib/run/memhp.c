@@ -59,6 +59,7 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 	struct scenario_run_options ro = {
 		.version = opts->kernel,
 		.sysroot_out = opts->sysroot_out,
+		.check = opts->check,
 	};
 	struct scenario *sc;
 	struct memhp_run *r;
@@ -101,6 +102,15 @@ void memhp_run_free(struct memhp_run *run)
 struct json_object *memhp_run_result(const struct memhp_run *run)
 {
 	return run->run.result;
+}
+
+int memhp_check(const struct memhp_run *run, char *msg, size_t len)
+{
+	if (!run->run.machine) {
+		snprintf(msg, len, "only a model run has a machine to check");
+		return -EOPNOTSUPP;
+	}
+	return machine_check(run->run.machine, msg, len);
 }
 
 /* The blocks of the last snapshot, for runs without a model machine. */

@@ -10,6 +10,7 @@
 #include "guest_shell.h"
 #include "machine.h"
 #include "qmp.h"
+#include "run_json.h"
 #include "runner.h"
 #include "scenario.h"
 #include "snapshot.h"
@@ -259,6 +260,22 @@ static void model_step_done(void *ctx, int index)
 	model_watch(ctx, index);
 }
 
+/* The invariants of the whole machine, with the step that broke them. */
+static int model_check(void *ctx, const struct backend_step *s)
+{
+	struct model *md = ctx;
+	char why[768];
+	int ret = machine_check(md->m, why, sizeof(why));
+
+	if (!ret)
+		return 0;
+	if (s)
+		snprintf(md->err, md->errlen, "%s:%d: %s", md->sc->path, s->st->lineno, why);
+	else
+		snprintf(md->err, md->errlen, "%s: after boot: %s", md->sc->path, why);
+	return ret;
+}
+
 static const struct backend_ops model_ops = {
     .name = "model",
     .boot = model_boot,
@@ -268,7 +285,21 @@ static const struct backend_ops model_ops = {
     .snapshot = model_snapshot,
     .sleep = model_sleep,
     .step_done = model_step_done,
+    .check = model_check,
 };
+
+bool scenario_run_checks_by_default(void)
+{
+	const char *env = getenv("MEMHP_CHECK");
+
+	if (env && *env)
+		return strcmp(env, "0") != 0;
+#ifdef MEMHP_CHECK_DEFAULT
+	return true;
+#else
+	return false;
+#endif
+}
 
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen)
@@ -280,7 +311,11 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	    .errlen = errlen,
 	    .trace_step = SCENARIO_STEP_NONE,
 	};
-	struct runner_options ro = {.version = opts->version, .stop_after = opts->stop_after};
+	struct runner_options ro = {
+	    .version = opts->version,
+	    .stop_after = opts->stop_after,
+	    .check = opts->check || scenario_run_checks_by_default(),
+	};
 	int ret;
 
 	memset(run, 0, sizeof(*run));
@@ -311,4 +346,72 @@ void scenario_run_release(struct scenario_run *run)
 	json_object_put(run->result);
 	machine_free(run->machine);
 	memset(run, 0, sizeof(*run));
+}
+
+/* ---- one step at a time ---- */
+
+struct model_session {
+	struct scenario_run_options opts;
+	struct model md;
+	char err[1024]; /* the hooks' messages */
+};
+
+void model_session_free(struct model_session *ms)
+{
+	if (!ms)
+		return;
+	machine_free(ms->md.m);
+	free(ms);
+}
+
+struct machine *model_session_machine(const struct model_session *ms)
+{
+	return ms->md.m;
+}
+
+int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
+		       struct model_session **out, char *err, size_t errlen)
+{
+	struct model_session *ms = calloc(1, sizeof(*ms));
+	int ret;
+
+	*out = NULL;
+	if (!ms)
+		return -ENOMEM;
+	ms->opts.version = version;
+	ms->md = (struct model){
+	    .sc = sc,
+	    .opts = &ms->opts,
+	    .err = ms->err,
+	    .errlen = sizeof(ms->err),
+	    .trace_step = SCENARIO_STEP_NONE,
+	};
+	ret = model_boot(&ms->md, NULL);
+	if (ret) {
+		snprintf(err, errlen, "%s", ms->err);
+		free(ms);
+		return ret;
+	}
+	*out = ms;
+	ret = machine_check(ms->md.m, err, errlen);
+	return ret;
+}
+
+int model_session_step(struct model_session *ms, const struct scenario_step *st, int index,
+		       char *err, size_t errlen)
+{
+	struct backend_step s = {.st = st, .index = index, .o = run_step_json(st, index)};
+	int ret;
+
+	if (!s.o)
+		return -ENOMEM;
+	ms->err[0] = '\0';
+	ret = runner_step(&model_ops, &ms->md, &s);
+	json_object_put(s.o);
+	json_object_put(s.snapshot);
+	if (ret) {
+		snprintf(err, errlen, "%s", ms->err[0] ? ms->err : strerror(-ret));
+		return ret;
+	}
+	return machine_check(ms->md.m, err, errlen);
 }

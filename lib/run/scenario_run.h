@@ -12,11 +12,16 @@
 #include "online_policy.h"
 
 struct scenario;
+struct scenario_step;
 struct machine;
 struct json_object;
 
 struct scenario_run_options {
 	enum memhp_kernel version;
+	/* Check the machine's invariants (machine_check()) after boot and
+	 * every step; a violation ends the run with status "error". Also on
+	 * by default in debug and sanitizer builds, and with MEMHP_CHECK=1. */
+	bool check;
 	const char *sysroot_out; /* NULL: no trees */
 	const char *stop_after;  /* stop after this snapshot label, or NULL */
 	bool trace;              /* watch how trace_block gets onlined */
@@ -41,5 +46,29 @@ int scenario_check(const struct scenario *sc, char *err, size_t errlen);
 int scenario_run(const struct scenario *sc, const struct scenario_run_options *opts,
 		 struct scenario_run *run, char *err, size_t errlen);
 void scenario_run_release(struct scenario_run *run);
+
+/* Whether runs check invariants without being asked: the build's default
+ * (debug and sanitizer builds do), overridden by MEMHP_CHECK=0 or 1. */
+bool scenario_run_checks_by_default(void);
+
+/* The model one step at a time, for a driver that makes up its steps as
+ * it goes (memhp fuzz): the same backend hooks as scenario_run(), without
+ * keeping the run JSON. */
+struct model_session;
+
+/* Boots the machine of sc's qemu: and kernel-cmdline: lines (its steps are
+ * ignored) and checks the invariants. -EINVAL with "FILE:LINE: ..." in err
+ * for options the model refuses, -EUCLEAN with the broken invariant in err
+ * (the session is still made), or another -errno. */
+int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
+		       struct model_session **out, char *err, size_t errlen);
+/* Carries out st as step `index`, then checks the invariants. Errors the
+ * guest or the host answered (QMP errors, failed writes) are results, not
+ * failures: 0. -EUCLEAN with "invariant NAME: ..." in err, or the -errno
+ * of a step that could not be carried out with "FILE:LINE: ..." in err. */
+int model_session_step(struct model_session *ms, const struct scenario_step *st, int index,
+		       char *err, size_t errlen);
+struct machine *model_session_machine(const struct model_session *ms);
+void model_session_free(struct model_session *ms);
 
 #endif

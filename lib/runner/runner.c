@@ -16,24 +16,38 @@ struct runner {
 	bool step_errors;
 };
 
-static int run_step(struct runner *r, struct backend_step *s)
+int runner_step(const struct backend_ops *ops, void *ctx, struct backend_step *s)
 {
-	const struct backend_ops *ops = r->ops;
-
 	switch (s->st->kind) {
 	case STEP_HOST:
-		return ops->host(r->ctx, s);
+		return ops->host(ctx, s);
 	case STEP_GUEST:
-		return ops->guest(r->ctx, s);
+		return ops->guest(ctx, s);
 	case STEP_SETTLE:
-		return ops->settle(r->ctx, s);
+		return ops->settle(ctx, s);
 	case STEP_SNAPSHOT:
 		json_object_object_add(s->o, "label", json_object_new_string(s->st->arg));
-		return ops->snapshot(r->ctx, s);
+		return ops->snapshot(ctx, s);
 	case STEP_SLEEP:
-		return ops->sleep(r->ctx, s);
+		return ops->sleep(ctx, s);
 	}
 	return 0;
+}
+
+static bool checking(const struct runner *r)
+{
+	return r->opts->check && r->ops->check;
+}
+
+/* The invariants after step s (or boot): a violation ends the run, and
+ * the step that broke them says so. */
+static int check_step(struct runner *r, struct backend_step *s, const char *err)
+{
+	int ret = checking(r) ? r->ops->check(r->ctx, s) : 0;
+
+	if (ret && s)
+		json_object_object_add(s->o, "error", json_object_new_string(err));
+	return ret;
 }
 
 static void progress(const struct runner *r, const struct scenario_step *st)
@@ -53,7 +67,7 @@ static bool stops_here(const struct runner *r, const struct scenario_step *st)
 }
 
 /* The steps in order until one fails or the stop_after snapshot. */
-static int run_steps(struct runner *r, const struct scenario *sc)
+static int run_steps(struct runner *r, const struct scenario *sc, const char *err)
 {
 	int ret = 0;
 
@@ -62,7 +76,9 @@ static int run_steps(struct runner *r, const struct scenario *sc)
 
 		s.o = run_step_json(s.st, s.index);
 		progress(r, s.st);
-		ret = run_step(r, &s);
+		ret = runner_step(r->ops, r->ctx, &s);
+		if (!ret)
+			ret = check_step(r, &s, err);
 		json_object_array_add(r->steps, s.o);
 		if (s.snapshot)
 			json_object_array_add(r->snapshots, s.snapshot);
@@ -105,7 +121,9 @@ int runner_run(const struct scenario *sc, const struct runner_options *opts,
 	r.snapshots = json_object_new_array();
 	ret = ops->boot(ctx, o);
 	if (!ret)
-		ret = run_steps(&r, sc);
+		ret = check_step(&r, NULL, err);
+	if (!ret)
+		ret = run_steps(&r, sc, err);
 	if (ops->finish)
 		ops->finish(ctx, o);
 	json_object_object_add(o, "status", json_object_new_string(status(&r, ret)));

@@ -43,6 +43,10 @@ struct backend_ops {
 	int (*sleep)(void *ctx, struct backend_step *s);
 	/* Optional: called after every step, whatever its outcome. */
 	void (*step_done)(void *ctx, int index);
+	/* Optional, with runner_options.check: the machine's invariants after
+	 * boot (s NULL) and after every step that did not end the run. 0, or
+	 * -errno with the broken invariant in err, which ends the run. */
+	int (*check)(void *ctx, const struct backend_step *s);
 	/* Optional: called once after the last step (or a failed boot), before
 	 * the status; shuts the machine down, may add to the result. */
 	void (*finish)(void *ctx, struct json_object *result);
@@ -51,14 +55,21 @@ struct backend_ops {
 struct runner_options {
 	enum memhp_kernel version;
 	const char *stop_after;			      /* stop after this snapshot label, or NULL */
+	bool check; /* call the backend's check after boot and every step */
 	void (*progress)(void *ctx, const char *msg); /* "line N: ..." per step, or NULL */
 	void *progress_ctx;
 };
 
+/* Carries out one step on the backend by its kind (a snapshot's "label"
+ * goes into s->o first): the hook's return value. For drivers that make
+ * up their steps as they go (memhp fuzz). */
+int runner_step(const struct backend_ops *ops, void *ctx, struct backend_step *s);
+
 /* Runs sc on the backend: boot, then every step in order until one
  * fails. *result always gets the run JSON (unless out of memory): the
  * envelope, "status" ("error" with an "error" message when boot or a step
- * failed), "steps" and "snapshots". Returns 0 or the failure's -errno,
+ * failed, or a check found a broken invariant; that step gets the message
+ * as its "error" too), "steps" and "snapshots". Returns 0 or the failure's -errno,
  * whose message stays in err. */
 int runner_run(const struct scenario *sc, const struct runner_options *opts,
 	       const struct backend_ops *ops, void *ctx, struct json_object **result, char *err,

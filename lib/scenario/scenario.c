@@ -673,6 +673,52 @@ int scenario_parse_file(const char *path, struct scenario **out, char *err, size
 	return ret;
 }
 
+int scenario_parse_step(const char *path, int lineno, const char *line, struct scenario_step *out,
+			char *err, size_t errlen)
+{
+	struct parser p = {.path = path, .err = err, .errlen = errlen, .lineno = lineno};
+	size_t len = strlen(line);
+	char *trimmed;
+	int ret;
+
+	*out = (struct scenario_step){0};
+	trim(&line, &len);
+	trimmed = strndup(line, len);
+	p.sc = scenario_new(path);
+	if (!trimmed || !p.sc) {
+		free(trimmed);
+		scenario_free(p.sc);
+		set_file_error(err, errlen, path, ENOMEM);
+		return -ENOMEM;
+	}
+	p.qemu_cap = 1;
+	p.line = trimmed;
+	ret = parse_line(&p);
+	if (!ret && p.sc->nr_steps != 1)
+		ret =
+		    fail(&p, "expected a step (host:, guest:, settle, snapshot or sleep), got '%s'",
+			 trimmed);
+	if (!ret) {
+		/* The step changes hands; the scenario goes without it. */
+		*out = p.sc->steps[0];
+		p.sc->nr_steps = 0;
+	} else if (ret == -ENOMEM) {
+		set_file_error(err, errlen, path, ENOMEM);
+	}
+	strbuf_release(&p.desc);
+	strbuf_release(&p.cmdline);
+	scenario_free(p.sc);
+	free(trimmed);
+	return ret;
+}
+
+void scenario_step_release(struct scenario_step *st)
+{
+	free(st->line);
+	free(st->arg);
+	*st = (struct scenario_step){0};
+}
+
 void scenario_free(struct scenario *sc)
 {
 	if (!sc)

@@ -43,6 +43,15 @@ int scenario_parse_string(const char *path, const char *text, struct scenario **
 			  size_t errlen);
 void scenario_free(struct scenario *sc);
 
+/* One step line (host:, guest:, guest[S]:, settle, snapshot, sleep) parsed
+ * as line `lineno` of path, exactly as in a file: for a driver that makes
+ * up its steps one at a time (memhp fuzz). A snapshot label is checked
+ * for uniqueness by the caller. Any other line: -EINVAL with
+ * "FILE:LINE: ..." in err. *out is the caller's (scenario_step_release()). */
+int scenario_parse_step(const char *path, int lineno, const char *line, struct scenario_step *out,
+			char *err, size_t errlen);
+void scenario_step_release(struct scenario_step *st);
+
 /* "host", "guest", "settle", "snapshot" or "sleep", as the run JSON says. */
 const char *scenario_step_kind_name(enum scenario_step_kind kind);
 

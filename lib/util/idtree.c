@@ -1,6 +1,7 @@
 #include "idtree.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define IDTREE_BITS  6
@@ -150,8 +151,8 @@ static void *erase_at(struct idtree_node *n, unsigned int level, uint64_t id, bo
 			return NULL;
 		old = erase_at(c, level - 1, id, &child_empty);
 		if (child_empty) {
-			/* Whole subtree: an empty node may still hold unmarked
-			 * children a failed store allocated. */
+			/* Unmarked nodes below it (an old root a taller tree
+			 * wrapped, a failed store's path) go with it. */
 			free_node(c, level - 1);
 			n->slot[s] = NULL;
 			n->occupied &= ~(1ULL << s);
@@ -261,4 +262,54 @@ void *idtree_find_prev(const struct idtree *t, uint64_t from, uint64_t *id)
 	if (!t->root)
 		return NULL;
 	return prev_in(t->root, t->height, from, fits(t, from), 0, id ? id : &dummy);
+}
+
+/* Values stored below n, or -1 after describing a broken slot in msg. A
+ * node left behind by a failed store (nothing marked in it) is harmless:
+ * lookups never enter it. */
+static long long check_node(const struct idtree_node *n, unsigned int level, char *msg, size_t len)
+{
+	long long values = 0;
+
+	for (unsigned int s = 0; s < IDTREE_SLOTS; s++) {
+		bool marked = n->occupied & (1ULL << s);
+		const struct idtree_node *c = n->slot[s];
+		long long below;
+
+		if (level == 0) {
+			if (marked != (c != NULL)) {
+				snprintf(msg, len, "leaf slot %u is %s but %s", s,
+					 marked ? "marked occupied" : "not marked",
+					 c ? "holds a value" : "empty");
+				return -1;
+			}
+			values += marked;
+			continue;
+		}
+		if (!marked)
+			continue;
+		if (!c || !c->occupied) {
+			snprintf(msg, len, "slot %u of a level-%u node is marked occupied but %s",
+				 s, level, c ? "its node is empty" : "holds no node");
+			return -1;
+		}
+		below = check_node(c, level - 1, msg, len);
+		if (below < 0)
+			return -1;
+		values += below;
+	}
+	return values;
+}
+
+int idtree_check(const struct idtree *t, char *msg, size_t len)
+{
+	long long values = t->root ? check_node(t->root, t->height, msg, len) : 0;
+
+	if (values < 0)
+		return -EUCLEAN;
+	if ((size_t)values != t->count) {
+		snprintf(msg, len, "count %zu != %lld values stored", t->count, values);
+		return -EUCLEAN;
+	}
+	return 0;
 }

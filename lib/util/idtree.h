@@ -31,6 +31,11 @@ size_t idtree_nodes(const struct idtree *t);
 void *idtree_find_next(const struct idtree *t, uint64_t from, uint64_t *id);
 void *idtree_find_prev(const struct idtree *t, uint64_t from, uint64_t *id);
 
+/* The tree's own invariants: every slot marked occupied holds a value or
+ * a node with something below it, and count is the number of values
+ * stored. 0, or -EUCLEAN with what is wrong in msg (len bytes). */
+int idtree_check(const struct idtree *t, char *msg, size_t len);
+
 #define idtree_for_each(t, id, ptr)                                                                \
 	for ((id) = 0, (ptr) = idtree_find_next((t), 0, &(id)); (ptr);                             \
 	     (ptr) = ((id) == UINT64_MAX ? NULL : idtree_find_next((t), (id) + 1, &(id))))

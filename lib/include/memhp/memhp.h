@@ -5,6 +5,7 @@
 #ifndef MEMHP_H
 #define MEMHP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ struct memhp_run_options {
 	enum memhp_kernel kernel;
 	enum memhp_backend backend;
 	const char *sysroot_out; /* write a sysroot per snapshot there, or NULL */
+	/* Model only: check the invariants (memhp_check()) after boot and
+	 * every step; a violation ends the run with status "error", its
+	 * message naming the invariant and the step. On without asking in
+	 * debug and sanitizer builds and with MEMHP_CHECK=1 (MEMHP_CHECK=0:
+	 * off unless asked here). */
+	bool check;
 	/* QEMU backend only: */
 	const char *kernel_script; /* scripts/guest-kernel.sh (required) */
 	const char *console_log;   /* keep the guest console there, or NULL */
@@ -50,6 +57,14 @@ void memhp_run_free(struct memhp_run *run);
 
 /* The run as JSON (scenario-format.md); owned by the run. */
 struct json_object *memhp_run_result(const struct memhp_run *run);
+
+/* The model's invariants on the final machine of a model run: the host's
+ * devices and backends, the kernel's zone, node and memory-group counters
+ * against the sums over their blocks, online blocks inside their zone's
+ * span, the block, zone and group indexes, and no block of a device the
+ * host removed. 0, -EUCLEAN with "invariant NAME: details" in msg (the
+ * first broken one), or -EOPNOTSUPP for a run on QEMU. */
+int memhp_check(const struct memhp_run *run, char *msg, size_t len);
 
 /* The final state of one memory block, as sysfs shows it. */
 struct memhp_block_info {
@@ -102,6 +117,50 @@ int memhp_json_load(const char *path, struct json_object **out, char *err, size_
 /* A text file without NUL bytes, e.g. a list of known differences:
  * 0 with *text (caller frees), or -errno with "FILE: why" in err. */
 int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen);
+
+/* memhp fuzz: random operations on the model with the invariants
+ * checked after each (memhp_check()). A seed fuzzes one machine after
+ * another: random QEMU options and kernel command line, then a random run
+ * of scenario lines (DIMMs and backends added and removed, every sysfs
+ * write, good and bad, parameter changes, settles, snapshots). Errors the
+ * model answers (EINVAL, EBUSY, QMP errors) are results; a broken
+ * invariant, a step the model could not carry out or a machine it could
+ * not boot is a failure. Deterministic for a seed. */
+struct memhp_fuzz_options {
+	uint64_t seed;
+	uint64_t ops;	   /* operations in all */
+	bool fixed_kernel; /* every machine runs `kernel`; else each picks one */
+	enum memhp_kernel kernel;
+	const char *out; /* where a failing machine's scenario goes (required) */
+};
+
+struct memhp_fuzz_report {
+	uint64_t ops;	   /* operations run, a failing one included */
+	uint64_t machines; /* machines booted */
+	bool failed;
+	uint64_t step;		  /* the failing operation, from 1; 0: its machine's boot */
+	uint64_t machine;	  /* the failing machine, from 1 */
+	enum memhp_kernel kernel; /* its kernel profile */
+	int line;		  /* the failing operation's line in out */
+	bool reproduced;	  /* memhp run --check on out fails the same way */
+	char message[1024];	  /* "invariant NAME: ..." or what else broke */
+};
+
+struct memhp_fuzz;
+
+/* -EINVAL without opts->out, or -ENOMEM. */
+int memhp_fuzz_new(const struct memhp_fuzz_options *opts, struct memhp_fuzz **out);
+/* Runs opts->ops operations, stopping at the first failure: then the
+ * failing machine's scenario up to the failing operation goes to
+ * opts->out and is run again as memhp run --check would. 0 with *r filled
+ * (failed or not), or -errno when the fuzzing itself could not go on (out
+ * of memory, out not writable) with the reason in err. */
+int memhp_fuzz_run(struct memhp_fuzz *f, struct memhp_fuzz_report *r, char *err, size_t errlen);
+/* For a crash handler: the scenario of the machine under test up to the
+ * operation under way, and that operation's number. Reads only: safe in a
+ * signal handler. */
+void memhp_fuzz_current(const struct memhp_fuzz *f, const char **text, size_t *len, uint64_t *step);
+void memhp_fuzz_free(struct memhp_fuzz *f);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "acpi_ost.h"
+#include "invariant.h"
 #include "kernel.h"
 #include "memmap_on_memory.h"
 #include "memory_group.h"
@@ -295,5 +296,84 @@ int acpi_memhotplug_notify(struct acpi_memhotplug *drv, unsigned int slot, int e
 	if (ret == -ENOMEM)
 		return ret;
 	ost(drv, slot, ACPI_NOTIFY_DEVICE_CHECK, ACPI_OST_SC_SUCCESS);
+	return 0;
+}
+
+bool acpi_memhotplug_bound(const struct acpi_memhotplug *drv, unsigned int slot,
+			   struct acpi_memory_slot *res, const struct fwnode_handle **fwnode)
+{
+	const struct acpi_memory_device *dev =
+	    slot < ACPI_MAX_RAM_SLOTS ? drv->devices[slot] : NULL;
+
+	if (!dev || !dev->bound)
+		return false;
+	*res = dev->res;
+	*fwnode = &dev->fwnode;
+	return true;
+}
+
+/* The blocks of dev's range: all there, bound to it and in its group
+ * while it is bound; none pointing at it otherwise. */
+static int check_device_blocks(const struct acpi_memhotplug *drv, unsigned int slot,
+			       const struct acpi_memory_device *dev, char *msg, size_t len)
+{
+	const struct kernel *k = drv->k;
+	uint64_t first = dev->res.addr / k->block_size, nr = dev->res.size / k->block_size, n = 0;
+	const struct memory_group *g =
+	    dev->bound ? memory_group_find_by_id(&k->groups, dev->group_id) : NULL;
+	const struct memory_block *b;
+	uint64_t id;
+
+	if (dev->bound && (!g || g->stats.is_dynamic))
+		return invariant_failed(msg, len, "device-group",
+					"slot %u is bound with memory group %d, which is %s", slot,
+					dev->group_id, g ? "dynamic" : "not registered");
+	if (!dev->bound && dev->group_id != -1)
+		return invariant_failed(msg, len, "device-group",
+					"unbound slot %u still holds memory group %d", slot,
+					dev->group_id);
+	for_each_memory_block_in_range(k, b, id, first, first + nr) {
+		if (!dev->bound && b->fwnode == &dev->fwnode)
+			return invariant_failed(msg, len, "device-blocks",
+						"memory%llu points at unbound slot %u",
+						(unsigned long long)id, slot);
+		if (!dev->bound)
+			continue;
+		if (b->fwnode != &dev->fwnode || b->group != g)
+			return invariant_failed(msg, len, "device-blocks",
+						"memory%llu in slot %u's range is not bound to it",
+						(unsigned long long)id, slot);
+		n++;
+	}
+	if (dev->bound && (n != nr || g->nr_blocks != nr))
+		return invariant_failed(
+		    msg, len, "device-blocks",
+		    "slot %u (%s): %llu of its %llu blocks present, its group has %u", slot,
+		    dev->fwnode.path, (unsigned long long)n, (unsigned long long)nr, g->nr_blocks);
+	return 0;
+}
+
+int acpi_memhotplug_check(const struct acpi_memhotplug *drv, char *msg, size_t len)
+{
+	uint64_t instances[ACPI_MAX_RAM_SLOTS / 64] = {0};
+
+	for (unsigned int slot = 0; slot < ACPI_MAX_RAM_SLOTS; slot++) {
+		const struct acpi_memory_device *dev = drv->devices[slot];
+		int ret;
+
+		if (!dev)
+			continue;
+		/* At most one device per slot: the names fit the slots. */
+		if (dev->instance >= ACPI_MAX_RAM_SLOTS ||
+		    instances[dev->instance / 64] & (1ULL << (dev->instance % 64)))
+			return invariant_failed(msg, len, "device-instance",
+						"slot %u's name PNP0C80:%02x is taken twice or out "
+						"of range",
+						slot, dev->instance);
+		instances[dev->instance / 64] |= 1ULL << (dev->instance % 64);
+		ret = check_device_blocks(drv, slot, dev, msg, len);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }

@@ -7,7 +7,11 @@
 
 #include "acpi_memory_slot.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct acpi_memhotplug;
+struct fwnode_handle;
 struct kernel;
 
 /* The driver bound to the machine's memory hotplug device; fw is copied. */
@@ -24,5 +28,16 @@ int acpi_memhotplug_scan(struct acpi_memhotplug *drv);
  * ACPI_NOTIFY_EJECT_REQUEST); the outcome goes to the firmware as _OST.
  * 0, or -ENOMEM when the driver could not do its work. */
 int acpi_memhotplug_notify(struct acpi_memhotplug *drv, unsigned int slot, int event);
+
+/* The device bound in slot: its _CRS and _PXM as the driver read them and
+ * the firmware node its blocks point at. false when nothing is bound. */
+bool acpi_memhotplug_bound(const struct acpi_memhotplug *drv, unsigned int slot,
+			   struct acpi_memory_slot *res, const struct fwnode_handle **fwnode);
+
+/* The driver's invariants: each bound device has all the blocks of its
+ * range, pointing at it and in its memory group, and nothing else;
+ * instance names are unique. 0, or -EUCLEAN with "invariant NAME: ..." in
+ * msg. Reads only. */
+int acpi_memhotplug_check(const struct acpi_memhotplug *drv, char *msg, size_t len);
 
 #endif
