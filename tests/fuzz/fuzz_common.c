@@ -101,6 +101,10 @@ char *fuzz_next_line(char *line, char *end)
 
 void fuzz_check(struct fuzz_machine *fm, const char *what)
 {
-	(void)fm;
-	(void)what;
+	char msg[1024];
+
+	if (machine_check(fm->m, msg, sizeof(msg))) {
+		fprintf(stderr, "fuzz: after `%s`: %s\n", what, msg);
+		abort();
+	}
 }
