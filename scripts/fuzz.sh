@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer harnesses of tests/fuzz, each for SECONDS (default 60),
 # in a clang build with ASan and UBSan (build-fuzz/).
-#   scripts/fuzz.sh [--smoke] [SECONDS] [HARNESS...]
+#   scripts/fuzz.sh [--smoke | --cpu] [SECONDS] [HARNESS...]
 # HARNESS: scenario guest qmp diff capture (default: all). Seeds come from
 # tests/conformance/ and examples/; tests/fuzz/corpus/NAME/ holds inputs that
-# once crashed, run first as regressions. --smoke: what test.sh runs: the
-# regressions and seeds, then SECONDS of fuzzing each; prints one
-# "fuzz-NAME OK|FAIL" line a harness. The growing corpus stays in
+# once crashed, run first as regressions. Prints one "fuzz-NAME OK|FAIL"
+# line a harness. --smoke: what test.sh runs: the regressions and seeds,
+# then SECONDS of fuzzing each, one after another. --cpu: long runs: all
+# harnesses at once (nice 15), each stopped once it has used SECONDS of CPU
+# time, whatever else the machine does. The growing corpus stays in
 # build-fuzz/corpus/NAME; a crash leaves its input in build-fuzz/artifacts/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --fuzz || exit 1
 
-smoke=false
-if [ "${1:-}" = "--smoke" ]; then
-	smoke=true
-	shift
-fi
+cpu=false
+case "${1:-}" in
+--smoke) shift ;;
+--cpu) cpu=true && shift ;;
+esac
 secs=${1:-60}
 shift || true
 harnesses=("$@")
@@ -85,30 +87,67 @@ max_len() {
 	esac
 }
 
-failed=0
+# cpu_seconds PID: user + system time so far.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) / hz) }' "/proc/$1/stat" 2>/dev/null ||
+		echo 0
+}
+
+# run_one NAME: fuzzes one harness, then prints its fuzz-NAME line.
+run_one() {
+	local h=$1 exe=$dir/tests/fuzz/fuzz_$1 log=$dir/fuzz-$1.log wall=$secs pid rc runs used
+	# With --cpu the wall-clock bound is only a backstop.
+	$cpu && wall=$((secs * 50))
+	# detect_leaks: a leak is a finding like a crash.
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		nice -n "$($cpu && echo 15 || echo 0)" \
+		"$exe" "$dir/corpus/$h" "tests/fuzz/corpus/$h" "$dir/seeds/$h" \
+		-dict=tests/fuzz/memhp.dict -max_total_time="$wall" -timeout=20 \
+		-rss_limit_mb=3072 -max_len="$(max_len "$h")" -print_final_stats=1 \
+		-artifact_prefix="$dir/artifacts/$h-" >"$log" 2>&1 &
+	pid=$!
+	while $cpu && kill -0 "$pid" 2>/dev/null; do
+		used=$(cpu_seconds "$pid")
+		if [ "$used" -ge "$secs" ]; then
+			kill -INT "$pid" # libFuzzer prints its stats and exits 72
+			break
+		fi
+		sleep 5
+	done
+	wait "$pid"
+	rc=$?
+	$cpu && [ $rc -eq 72 ] && rc=0
+	runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+	if [ $rc -eq 0 ]; then
+		echo "fuzz-$h OK (${runs:-0} inputs in ${secs} s$($cpu && echo " of CPU time"))"
+	else
+		echo "fuzz-$h FAIL: see $log; the input is in $dir/artifacts/ (keep it in tests/fuzz/corpus/$h/ once fixed)"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz: )' "$log" | head -5
+	fi
+	[ $rc -eq 0 ]
+}
+
 for h in "${harnesses[@]}"; do
-	exe=$dir/tests/fuzz/fuzz_$h
-	if [ ! -x "$exe" ]; then
+	if [ ! -x "$dir/tests/fuzz/fuzz_$h" ]; then
 		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture)" >&2
 		exit 2
 	fi
 	seeds "$h" "$dir/seeds/$h"
 	mkdir -p "$dir/corpus/$h" "$dir/artifacts" "tests/fuzz/corpus/$h"
-	log=$dir/fuzz-$h.log
-	# detect_leaks: a leak is a finding like a crash.
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"$exe" "$dir/corpus/$h" "tests/fuzz/corpus/$h" "$dir/seeds/$h" \
-		-dict=tests/fuzz/memhp.dict -max_total_time="$secs" -timeout=20 \
-		-rss_limit_mb=3072 -max_len="$(max_len "$h")" -print_final_stats=1 \
-		-artifact_prefix="$dir/artifacts/$h-" >"$log" 2>&1
-	rc=$?
-	runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
-	if [ $rc -eq 0 ]; then
-		echo "fuzz-$h OK (${runs:-0} inputs in ${secs} s)"
-	else
-		failed=$((failed + 1))
-		echo "fuzz-$h FAIL: see $log; the input is in $dir/artifacts/ (keep it in tests/fuzz/corpus/$h/ once fixed)"
-		$smoke && grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5
-	fi
 done
+failed=0
+if $cpu; then
+	for h in "${harnesses[@]}"; do
+		run_one "$h" >"$dir/fuzz-$h.result" &
+	done
+	wait
+	for h in "${harnesses[@]}"; do
+		cat "$dir/fuzz-$h.result"
+		grep -q "^fuzz-$h OK" "$dir/fuzz-$h.result" || failed=$((failed + 1))
+	done
+else
+	for h in "${harnesses[@]}"; do
+		run_one "$h" || failed=$((failed + 1))
+	done
+fi
 [ $failed -eq 0 ]
