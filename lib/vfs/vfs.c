@@ -149,62 +149,58 @@ enum vfs_type vfs_lookup(const struct vfs *v, const char *path, unsigned int *mo
 	return v->ops->lookup(v->ctx, real, mode);
 }
 
-int vfs_read(const struct vfs *v, const char *path, char **out)
+/* After an implementation answered ret for path: 1 when it stopped at a
+ * link and real holds the path to ask again, otherwise the answer to give
+ * (ret, or the walk's error). The vfs calls never answer 1 themselves. */
+static int through_links(const struct vfs *v, const char *path, bool follow_last, int ret,
+			 char *real, size_t len)
 {
-	int ret = v->ops->read(v->ctx, path, out), r;
-	char real[VFS_PATH_MAX];
+	int r;
 
 	if (!stopped_at_link(ret))
 		return ret;
-	r = follow_links(v, path, true, real, sizeof(real));
-	if (r <= 0)
-		return r ? r : ret;
-	return v->ops->read(v->ctx, real, out);
+	r = follow_links(v, path, follow_last, real, len);
+	return r < 0 ? r : r ? 1 : ret;
+}
+
+int vfs_read(const struct vfs *v, const char *path, char **out)
+{
+	char real[VFS_PATH_MAX];
+	int ret = through_links(v, path, true, v->ops->read(v->ctx, path, out), real, sizeof(real));
+
+	return ret == 1 ? v->ops->read(v->ctx, real, out) : ret;
 }
 
 int vfs_write(const struct vfs *v, const char *path, const char *buf)
 {
 	char real[VFS_PATH_MAX];
-	int ret, r;
+	int ret;
 
 	if (!v->wctx || !v->ops->write)
 		return -EROFS;
-	ret = v->ops->write(v->wctx, path, buf);
-	if (!stopped_at_link(ret))
-		return ret;
-	r = follow_links(v, path, true, real, sizeof(real));
-	if (r <= 0)
-		return r ? r : ret;
-	return v->ops->write(v->wctx, real, buf);
+	ret = through_links(v, path, true, v->ops->write(v->wctx, path, buf), real, sizeof(real));
+	return ret == 1 ? v->ops->write(v->wctx, real, buf) : ret;
 }
 
 int vfs_list(const struct vfs *v, const char *path, char ***names)
 {
-	int ret = v->ops->list(v->ctx, path, names), r;
 	char real[VFS_PATH_MAX];
+	int ret =
+	    through_links(v, path, true, v->ops->list(v->ctx, path, names), real, sizeof(real));
 
-	if (!stopped_at_link(ret))
-		return ret;
-	r = follow_links(v, path, true, real, sizeof(real));
-	if (r <= 0)
-		return r ? r : ret;
-	return v->ops->list(v->ctx, real, names);
+	return ret == 1 ? v->ops->list(v->ctx, real, names) : ret;
 }
 
 int vfs_readlink(const struct vfs *v, const char *path, char **target)
 {
 	char real[VFS_PATH_MAX];
-	int ret, r;
+	int ret;
 
 	if (!v->ops->readlink)
 		return -EINVAL;
-	ret = v->ops->readlink(v->ctx, path, target);
-	if (!stopped_at_link(ret))
-		return ret;
-	r = follow_links(v, path, false, real, sizeof(real));
-	if (r <= 0)
-		return r ? r : ret;
-	return v->ops->readlink(v->ctx, real, target);
+	ret = through_links(v, path, false, v->ops->readlink(v->ctx, path, target), real,
+			    sizeof(real));
+	return ret == 1 ? v->ops->readlink(v->ctx, real, target) : ret;
 }
 
 void vfs_free_list(char **names)
