@@ -125,6 +125,26 @@ expect 2 "memhp conform: --known: known/boot-pc-4g.6.12.txt: larger than 1677721
 	--known known "$boot4g"
 check conform-known-dev-zero
 
+# Guest lines outside the shell's set once crashed memhp run's step
+# printer (NULL strcmp) after a step without rc or message.
+printf 'qemu: -M q35 -m 4G\nguest: cat /sys/devices/system/memory/block_size_bytes; dmesg | grep X\n' >semi.scn
+expect 2 "semi.scn:2: guest command not supported: " "$memhp" run semi.scn
+grep -qF "several commands on one line" err || fail "no reason in '$(head -c 300 err)'"
+check run-guest-several-commands
+printf 'qemu: -M q35 -m 4G\nguest: cat relative\n' >relative.scn
+expect 2 "relative.scn:2: guest command not supported: " "$memhp" run relative.scn
+check run-guest-relative-path
+expect 2 "relative.scn:2: guest command not supported: " "$memhp" explain relative.scn --block 1
+check explain-guest-relative-path
+# A path through a sysfs symlink: the kernel prints the state.
+printf 'qemu: -M q35 -m 4G\nguest: cat /sys/devices/system/node/node0/memory1/state\n' >link.scn
+expect 0 "" "$memhp" run link.scn
+grep -qx "     online" out || fail "no 'online' in: $(head -c 300 out)"
+check run-cat-through-node-link
+# QEMU refuses -m 1e3 (qemu_strtosz takes no exponent).
+printf 'qemu: -M pc -m 1e3\n' >exp.scn
+expect 2 "exp.scn:1: qemu: " "$memhp" run exp.scn
+check run-qemu-m-exponent
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
