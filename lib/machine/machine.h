@@ -34,7 +34,7 @@ struct guest_binding {
 	void *drv; /* NULL: nothing bound */
 };
 
-#define MACHINE_NR_BINDINGS (QEMU_HOTPLUG_ACPI_MEMORY + 1)
+#define MACHINE_NR_BINDINGS (QEMU_HOTPLUG_VIRTIO_PCI + 1)
 
 /* Queued work: the notification, by stable ids (never a host pointer). */
 struct machine_work {

@@ -33,6 +33,7 @@ struct numa_node_opt {
 /* A hotplug controller's signal to the guest. */
 enum qemu_hotplug_bus {
 	QEMU_HOTPLUG_ACPI_MEMORY, /* id: the memory slot; event: ACPI_NOTIFY_* */
+	QEMU_HOTPLUG_VIRTIO_PCI,  /* id: the virtio-mem device; event: VIRTIO_EVENT_* */
 };
 
 /* What the machine that runs this QEMU installs to hear from it: device
