@@ -29,14 +29,16 @@
 
 /* Time limits when the scenario does not set them. A TCG boot of a cloud
  * kernel takes a few seconds; the margins are for loaded CI machines. */
-#define DEFAULT_BOOT_TIMEOUT   120.0
-#define DEFAULT_GUEST_TIMEOUT  60.0
-#define DEFAULT_SETTLE_TIMEOUT 60.0
-#define DEFAULT_SETTLE_QUIET   1.0
-#define QMP_TIMEOUT	       30.0
-#define SNAPSHOT_TIMEOUT       300.0
-#define CONSOLE_TAIL_LINES     30
-#define MAX_PENDING_DEVICES    64
+#define DEFAULT_BOOT_TIMEOUT	120.0
+#define DEFAULT_GUEST_TIMEOUT	60.0
+#define DEFAULT_SETTLE_TIMEOUT	60.0
+#define DEFAULT_SETTLE_QUIET	1.0
+#define DEFAULT_VMEM_WAIT_QUIET 3.0
+#define QMP_TIMEOUT		30.0
+#define SNAPSHOT_TIMEOUT	300.0
+#define CONSOLE_TAIL_LINES	30
+#define MAX_PENDING_DEVICES	64
+#define MAX_VMEM_DEVICES	32
 
 /* A DIMM plug or unplug the guest has not answered yet. */
 struct pending_device {
@@ -633,47 +635,109 @@ static void resolve_pending(struct qemu_session *s, struct json_object *events, 
 	}
 }
 
-/* Virtio-mem devices whose size is not yet their requested size, as a
- * note; NULL when none (or no QMP answer). */
-static char *virtio_mem_busy(struct qemu_session *s, double deadline)
+/* One virtio-mem device as query-memory-devices shows it. */
+struct vmem_dev {
+	char id[128];
+	bool has_id;
+	int64_t addr, size, req;
+};
+
+struct vmem_state {
+	size_t n;
+	struct vmem_dev dev[MAX_VMEM_DEVICES];
+};
+
+static int64_t int_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+}
+
+static int vmem_dev_cmp(const void *p, const void *q)
+{
+	const struct vmem_dev *a = p, *b = q;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* The virtio-mem devices in address order. NULL on success, else why
+ * their state is unknown (the caller frees it); *vs is then empty. */
+static char *query_virtio_mem(struct qemu_session *s, double deadline, struct vmem_state *vs)
 {
 	struct json_object *reply = NULL, *list;
-	struct strbuf sb = {0};
-	char *out = NULL;
+	char *why = NULL;
 
-	/* Without an answer the devices' state is unknown: not settled. */
+	vs->n = 0;
 	if (qmp_client_execute(&s->qmp, "{\"execute\": \"query-memory-devices\"}", deadline,
 			       &reply))
 		return strdup("no answer to query-memory-devices");
-	if (!json_object_object_get_ex(reply, "return", &list)) {
-		strbuf_add(&sb, "query-memory-devices failed");
-		strbuf_detach(&sb, &out);
+	if (!json_object_object_get_ex(reply, "return", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		why = strdup("query-memory-devices failed");
 		goto out;
 	}
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		struct json_object *dev = json_object_array_get_idx(list, i), *data, *v;
+	for (size_t i = 0; i < json_object_array_length(list) && vs->n < MAX_VMEM_DEVICES; i++) {
+		struct json_object *dev = json_object_array_get_idx(list, i), *data;
 		const char *type = json_string_member(dev, "type"), *id;
-		int64_t size = -1, req = -1;
+		struct vmem_dev *d = &vs->dev[vs->n];
 
 		if (!type || strcmp(type, "virtio-mem") ||
 		    !json_object_object_get_ex(dev, "data", &data))
 			continue;
 		id = json_string_member(data, "id");
-		if (json_object_object_get_ex(data, "size", &v))
-			size = json_object_get_int64(v);
-		if (json_object_object_get_ex(data, "requested-size", &v))
-			req = json_object_get_int64(v);
-		if (size != req)
-			strbuf_addf(&sb, "%svirtio-mem %s: size %lld, requested-size %lld",
-				    sb.len ? "; " : "", id ? id : "?", (long long)size,
-				    (long long)req);
+		d->has_id = id != NULL;
+		snprintf(d->id, sizeof(d->id), "%s", id ? id : "");
+		d->addr = int_member(data, "memaddr");
+		d->size = int_member(data, "size");
+		d->req = int_member(data, "requested-size");
+		vs->n++;
 	}
-	if (sb.len)
-		strbuf_detach(&sb, &out);
+	qsort(vs->dev, vs->n, sizeof(vs->dev[0]), vmem_dev_cmp);
 out:
-	strbuf_release(&sb);
 	json_object_put(reply);
-	return out;
+	return why;
+}
+
+static bool vmem_sizes_equal(const struct vmem_state *a, const struct vmem_state *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->dev[i].addr != b->dev[i].addr || a->dev[i].size != b->dev[i].size)
+			return false;
+	return true;
+}
+
+static bool vmem_all_reached(const struct vmem_state *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (vs->dev[i].size != vs->dev[i].req)
+			return false;
+	return true;
+}
+
+/* The settle step's "devices": id, size and requested-size per device in
+ * address order, and for a device short of its request why settle ended
+ * anyway (why). */
+static struct json_object *vmem_devices_json(const struct vmem_state *vs, const char *why)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < vs->n; i++) {
+		const struct vmem_dev *d = &vs->dev[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		json_object_object_add(o, "id", d->has_id ? json_object_new_string(d->id) : NULL);
+		json_object_object_add(o, "size", json_object_new_int64(d->size));
+		json_object_object_add(o, "requested-size", json_object_new_int64(d->req));
+		if (d->size != d->req)
+			json_object_object_add(o, "why", json_object_new_string(why));
+		json_object_array_add(arr, o);
+	}
+	return arr;
 }
 
 /* Blocks in going-offline as a note, NULL when none. */
@@ -733,21 +797,25 @@ static int collect_events(struct qemu_session *s, struct json_object *events)
 	return 0;
 }
 
-/* What QEMU's side still waits for (a DIMM request the guest has not
- * answered, a virtio-mem device short of its requested size), or NULL. */
-static char *host_side_busy(struct qemu_session *s, double now)
+/* A DIMM request the guest has not answered yet, as a note, or NULL. */
+static char *dimm_busy(struct qemu_session *s)
 {
 	char *why = NULL;
 
-	if (s->nr_pending) {
-		if (asprintf(&why, "waiting for the guest to %s %s",
-			     s->pending[0].unplug ? "eject" : "add", s->pending[0].id) < 0)
-			why = NULL;
-		return why;
-	}
-	return virtio_mem_busy(s, now + QMP_TIMEOUT);
+	if (s->nr_pending && asprintf(&why, "waiting for the guest to %s %s",
+				      s->pending[0].unplug ? "eject" : "add", s->pending[0].id) < 0)
+		why = NULL;
+	return why;
 }
 
+/* settle ends when no DIMM request is pending, no block is going-offline
+ * and either (a) every virtio-mem device's size is its requested-size, or
+ * (b) some is not but no size changed and no QMP event came for the quiet
+ * time: the driver waits (offline threshold, unplug_online=N, its retry
+ * timer). QEMU rate-limits MEMORY_DEVICE_SIZE_CHANGE to one per second per
+ * device and delivers the last coalesced one when the second ends, so with
+ * virtio-mem devices the quiet time is at least 1 s after the last size
+ * change: the final event then belongs to this step. */
 static int qemu_settle(void *ctx, struct backend_step *bs)
 {
 	struct qemu_session *s = ctx;
@@ -755,24 +823,38 @@ static int qemu_settle(void *ctx, struct backend_step *bs)
 	double timeout = st->timeout > 0   ? st->timeout
 			 : st->seconds > 0 ? st->seconds
 					   : DEFAULT_SETTLE_TIMEOUT;
-	double quiet = st->quiet > 0 ? st->quiet : DEFAULT_SETTLE_QUIET;
 	double now = monotonic_seconds(), deadline = now + timeout, last_change = now;
 	struct json_object *notes = json_object_new_array(), *events = json_object_new_array();
-	char *why = NULL;
-	bool settled = false;
+	struct vmem_state vs = {0}, prev = {0};
+	char *why = NULL, vmem_why[96] = "settle did not finish";
+	bool settled = false, first = true;
 	int ret = 0;
 
 	while (!ret) {
 		size_t before = json_object_array_length(events);
+		double quiet;
 
 		ret = collect_events(s, events);
 		if (ret)
 			break;
-		now = monotonic_seconds();
-		if (json_object_array_length(events) != before)
-			last_change = now;
 		free(why);
-		why = host_side_busy(s, now);
+		why = query_virtio_mem(s, monotonic_seconds() + QMP_TIMEOUT, &vs);
+		now = monotonic_seconds();
+		if (json_object_array_length(events) != before ||
+		    (!first && !why && !vmem_sizes_equal(&vs, &prev)))
+			last_change = now;
+		if (!why) {
+			prev = vs;
+			first = false;
+			why = dimm_busy(s);
+		}
+		/* (a) waits quiet= (default 1 s) after the last change, (b)
+		 * longer by default: TCG guests can take a while per block. */
+		quiet = st->quiet > 0 ? st->quiet
+				      : (vmem_all_reached(&vs) ? DEFAULT_SETTLE_QUIET
+							       : DEFAULT_VMEM_WAIT_QUIET);
+		if (vs.n && quiet < 1.0)
+			quiet = 1.0;
 		if (!why && now - last_change >= quiet) {
 			/* Within the settle time-out, but give the guest a second. */
 			double left = deadline - now;
@@ -780,11 +862,16 @@ static int qemu_settle(void *ctx, struct backend_step *bs)
 			ret = offlining_busy(s, left > 1 ? left : 1, &why);
 			if (!ret && !why) {
 				settled = true;
+				snprintf(vmem_why, sizeof(vmem_why), "no size change for %g s",
+					 quiet);
 				break;
 			}
 		}
-		if (monotonic_seconds() >= deadline)
+		if (monotonic_seconds() >= deadline) {
+			snprintf(vmem_why, sizeof(vmem_why),
+				 "still short when settle timed out after %g s", timeout);
 			break;
+		}
 	}
 	add_event_notes(notes, events);
 	if (!settled) {
@@ -799,6 +886,10 @@ static int qemu_settle(void *ctx, struct backend_step *bs)
 	json_object_put(events);
 	json_object_object_add(bs->o, "settled", json_object_new_boolean(settled));
 	json_object_object_add(bs->o, "notes", notes);
+	/* Only machines with virtio-mem devices get the key: the recordings
+	 * of the others stay as they were. */
+	if (prev.n)
+		json_object_object_add(bs->o, "devices", vmem_devices_json(&prev, vmem_why));
 	return ret;
 }
 
