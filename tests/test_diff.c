@@ -349,6 +349,100 @@ static void test_settle_events(void **state)
 		    1, "settled: true (" A ") != false (" B ")", NULL);
 }
 
+/* A MEMORY_DEVICE_SIZE_CHANGE event of a device /machine/peripheral/ID. */
+#define SIZE_EVENT(id, size, ts)                                                                   \
+	EVENT("MEMORY_DEVICE_SIZE_CHANGE",                                                         \
+	      "{\\'id\\': \\'" id "\\', \\'size\\': " #size                                        \
+	      ", \\'qom-path\\': \\'/machine/peripheral/" id "\\'}",                               \
+	      ts)
+
+/* A settle step with these notes and virtio-mem devices. */
+#define VMEM_SETTLE(notes, devices)                                                                \
+	"{'index': 2, 'lineno': 8, 'line': 'settle', 'kind': 'settle', 'settled': true, "          \
+	"'notes': [" notes "], 'devices': [" devices "]}"
+#define DEVICE(id, size, req, why)                                                                 \
+	"{'id': '" id "', 'size': " #size ", 'requested-size': " #req why "}"
+
+static void test_size_change_events(void **state)
+{
+	(void)state;
+	/* virtio-mem.md §5: growing 0 -> 16 GiB gave 128 MiB, 13.5 GiB and
+	 * 16 GiB under QEMU's rate limit; a run that saw only the final size
+	 * agrees, since only the last event per qom-path counts. */
+	expect(RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 134217728, 1) "," SIZE_EVENT(
+				   "vm0", 14495514624, 2) "," SIZE_EVENT("vm0", 17179869184, 3),
+			       ""),
+		   ""),
+	       RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 17179869184, 1), ""), ""), 0);
+	/* The final sizes differ (checklist 112: 15 GiB after shrinking). */
+	expect_with(
+	    RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 17045651456, 1) "," SIZE_EVENT("vm0", 16106127360, 2),
+			    ""),
+		""),
+	    RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 17179869184, 1), ""), ""), 1,
+	    "event 2 in " A ", 1 in " B ": MEMORY_DEVICE_SIZE_CHANGE", "16106127360", NULL);
+	/* Per qom-path: two devices' events interleave; the last of each is
+	 * kept, in the order they came. */
+	expect(RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 134217728, 1) "," SIZE_EVENT(
+				   "vm1", 134217728,
+				   1) "," SIZE_EVENT("vm0", 8589934592,
+						     2) "," SIZE_EVENT("vm1", 4294967296, 2),
+			       ""),
+		   ""),
+	       RUN(VMEM_SETTLE(
+		       SIZE_EVENT("vm0", 8589934592, 1) "," SIZE_EVENT("vm1", 4294967296, 2), ""),
+		   ""),
+	       0);
+	/* A device whose size changed on one side only. */
+	expect_with(RUN(VMEM_SETTLE(SIZE_EVENT("vm0", 134217728, 1) "," SIZE_EVENT(
+					"vm1", 134217728, 1) "," SIZE_EVENT("vm1", 1073741824, 2),
+				    ""),
+			""),
+		    RUN(VMEM_SETTLE(SIZE_EVENT("vm1", 1073741824, 1), ""), ""), 1,
+		    "event 1: MEMORY_DEVICE_SIZE_CHANGE", "missing in " B, NULL);
+	/* Other events are still compared one by one. */
+	expect(RUN(VMEM_SETTLE(EVENT("E1", "{}", 1) "," SIZE_EVENT("vm0", 134217728, 1) "," EVENT(
+				   "E1", "{}", 2) "," SIZE_EVENT("vm0", 1073741824, 2),
+			       ""),
+		   ""),
+	       RUN(VMEM_SETTLE(EVENT("E1", "{}", 1) "," SIZE_EVENT("vm0", 1073741824, 2), ""), ""),
+	       1);
+}
+
+static void test_settle_devices(void **state)
+{
+	(void)state;
+	/* Equal, whatever each side says about why a device is short of its
+	 * request (checklist 109: 1 GiB of 2 GiB, the offline threshold). */
+	expect(RUN(VMEM_SETTLE("", DEVICE("vm0", 1073741824, 2147483648,
+					  ", 'why': 'no size change for 3 s'")),
+		   ""),
+	       RUN(VMEM_SETTLE("", DEVICE("vm0", 1073741824, 2147483648,
+					  ", 'why': 'offline threshold: 1 GiB offline'")),
+		   ""),
+	       0);
+	/* size, requested-size and id are compared. */
+	expect_with(RUN(VMEM_SETTLE("", DEVICE("vm0", 1073741824, 2147483648, "")), ""),
+		    RUN(VMEM_SETTLE("", DEVICE("vm0", 1610612736, 2147483648, "")), ""), 1,
+		    "step 2 (line 8, settle): devices[0].size: 1073741824 (" A ") != 1610612736 (" B
+		    ")",
+		    NULL);
+	expect_with(RUN(VMEM_SETTLE("", DEVICE("vm0", 1140850688, 1140850688, "")), ""),
+		    RUN(VMEM_SETTLE("", DEVICE("vm0", 1140850688, 1207959552, "")), ""), 1,
+		    "devices[0].requested-size", NULL);
+	expect_with(RUN(VMEM_SETTLE("", DEVICE("vm0", 0, 0, "") "," DEVICE("vm1", 0, 0, "")), ""),
+		    RUN(VMEM_SETTLE("", DEVICE("vm1", 0, 0, "") "," DEVICE("vm0", 0, 0, "")), ""),
+		    2, "devices[0].id: \"vm0\" (" A ") != \"vm1\" (" B ")", NULL);
+	/* A device on one side only. */
+	expect_with(RUN(VMEM_SETTLE("", DEVICE("vm0", 0, 0, "") "," DEVICE("vm1", 0, 0, "")), ""),
+		    RUN(VMEM_SETTLE("", DEVICE("vm0", 0, 0, "")), ""), 1,
+		    "devices[1]: {\"id\":\"vm1\",\"size\":0,\"requested-size\":0} (" A
+		    ") != missing (" B ")",
+		    NULL);
+	/* No "devices" (a machine without virtio-mem) equals none. */
+	expect(RUN(SETTLE_STEP(2, 8, ""), ""), RUN(VMEM_SETTLE("", ""), ""), 0);
+}
+
 static void test_snapshot_step_label(void **state)
 {
 	(void)state;
@@ -586,6 +680,8 @@ int main(void)
 	    cmocka_unit_test(test_host_response),
 	    cmocka_unit_test(test_numbers_by_value),
 	    cmocka_unit_test(test_settle_events),
+	    cmocka_unit_test(test_size_change_events),
+	    cmocka_unit_test(test_settle_devices),
 	    cmocka_unit_test(test_snapshot_step_label),
 	    cmocka_unit_test(test_block_differences),
 	    cmocka_unit_test(test_output_cap),

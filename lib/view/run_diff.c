@@ -357,6 +357,34 @@ static void free_events(struct event *ev, size_t n)
 	free(ev);
 }
 
+static bool is_size_change(const struct event *e)
+{
+	return json_object_is_type(e->name, json_type_string) &&
+	       !strcmp(json_object_get_string(e->name), "MEMORY_DEVICE_SIZE_CHANGE");
+}
+
+/* Keeps only the last MEMORY_DEVICE_SIZE_CHANGE per qom-path: how many
+ * come and with which sizes depends on timing (QEMU's one-per-second rate
+ * limit), only the final size is certain (virtio-mem.md §5). The kept
+ * events keep their positions. Returns the new count. */
+static size_t drop_superseded_size_changes(struct event *ev, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool superseded = false;
+
+		for (size_t j = i + 1; j < n && !superseded && is_size_change(&ev[i]); j++)
+			superseded = is_size_change(&ev[j]) && jeq(get(ev[i].data, "qom-path").v,
+								   get(ev[j].data, "qom-path").v);
+		if (superseded)
+			json_object_put(ev[i].parsed);
+		else
+			ev[k++] = ev[i];
+	}
+	return k;
+}
+
 /* The notes beginning with "event ", parsed; the timestamp is not kept
  * (only event and data are). */
 static int collect_events(struct json_object *notes, struct event **out, size_t *n_out)
@@ -395,7 +423,7 @@ static int collect_events(struct json_object *notes, struct event **out, size_t 
 		ev[k].pos = k + 1;
 		k++;
 	}
-	*n_out = k;
+	*n_out = drop_superseded_size_changes(ev, k);
 	return 0;
 }
 
@@ -523,6 +551,43 @@ out:
 	free_events(ev[1], n[1]);
 }
 
+/* ---- settle devices ---- */
+
+static size_t array_len(struct json_object *o)
+{
+	return json_object_is_type(o, json_type_array) ? json_object_array_length(o) : 0;
+}
+
+/* A settle step's virtio-mem devices, in address order on both sides:
+ * id, size and requested-size. "why" is each side's own wording. A step
+ * without "devices" (a machine without virtio-mem) has none. */
+static void diff_devices(struct diff_ctx *c, const char *prefix, struct json_object *x,
+			 struct json_object *y)
+{
+	static const char *const fields[] = {"id", "size", "requested-size"};
+	struct json_object *dx = get(x, "devices").v, *dy = get(y, "devices").v;
+	size_t nx = array_len(dx), ny = array_len(dy);
+	char what[64];
+
+	for (size_t i = 0; i < nx || i < ny; i++) {
+		struct member ex = {NULL, i < nx}, ey = {NULL, i < ny};
+
+		if (ex.has)
+			ex.v = json_object_array_get_idx(dx, i);
+		if (ey.has)
+			ey.v = json_object_array_get_idx(dy, i);
+		if (!ex.has || !ey.has) {
+			snprintf(what, sizeof(what), "devices[%zu]", i);
+			emit_pair(c, prefix, what, ex, ey);
+			continue;
+		}
+		for (size_t f = 0; f < ARRAY_SIZE(fields); f++) {
+			snprintf(what, sizeof(what), "devices[%zu].%s", i, fields[f]);
+			cmp_value(c, prefix, what, get(ex.v, fields[f]), get(ey.v, fields[f]));
+		}
+	}
+}
+
 /* ---- matching by an integer key ---- */
 
 struct item {
@@ -647,6 +712,7 @@ static void diff_step(struct diff_ctx *c, const struct item *x, const struct ite
 		cmp_text(c, prefix, "stdout", sx, sy);
 	} else if (!strcmp(kind, "settle")) {
 		cmp_member(c, prefix, "settled", sx, sy);
+		diff_devices(c, prefix, sx, sy);
 		diff_events(c, prefix, sx, sy);
 	} else if (!strcmp(kind, "snapshot")) {
 		cmp_member(c, prefix, "label", sx, sy);
