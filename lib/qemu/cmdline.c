@@ -495,16 +495,9 @@ void qemu_vm_free(struct qemu_vm *vm)
 
 		pc_dimm_unplug(vm, to_pc_dimm(md));
 	}
+	monitor_events_free(vm);
 	host_memory_backends_free(vm);
 	free(vm->memory_devices);
 	free(vm->e820);
 	free(vm);
-}
-
-void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data)
-{
-	if (vm->hooks.event)
-		vm->hooks.event(vm->hooks.ctx, name, data);
-	else
-		json_object_put(data);
 }
