@@ -493,7 +493,7 @@ void qemu_vm_free(struct qemu_vm *vm)
 	while (vm->nr_memory_devices) {
 		struct memory_device *md = vm->memory_devices[vm->nr_memory_devices - 1];
 
-		pc_dimm_unplug(vm, to_pc_dimm(md));
+		md->ops->destroy(vm, md);
 	}
 	monitor_events_free(vm);
 	host_memory_backends_free(vm);

@@ -176,6 +176,7 @@ static struct json_object *cmd_device_del(struct qemu_vm *vm, struct json_object
 	const char *id = arg_string(args, "id");
 	struct memory_device *md;
 	char desc[256];
+	int ret;
 
 	if (!id)
 		return missing("id");
@@ -184,8 +185,11 @@ static struct json_object *cmd_device_del(struct qemu_vm *vm, struct json_object
 		snprintf(desc, sizeof(desc), "Device '%s' not found", id);
 		return qmp_error("DeviceNotFound", desc);
 	}
-	if (md->ops->unplug_request(vm, md))
+	ret = md->ops->unplug_request(vm, md, desc, sizeof(desc));
+	if (ret == -ENOMEM)
 		return qmp_error("GenericError", "out of memory");
+	if (ret)
+		return qmp_error("GenericError", desc);
 	return qmp_return(NULL);
 }
 
