@@ -99,8 +99,9 @@ static struct monitor_event_state *first_expired(struct qemu_vm *vm, uint64_t no
 }
 
 /* monitor_qapi_event_handler() for every window ended by now_ns, in the
- * order their timers fire. A held-back event goes out and the next window
- * starts where the last one ended (the timer ran on time). */
+ * order their timers fire, the clock at each timer's time while it runs.
+ * A held-back event goes out and the next window starts where the last one
+ * ended (the timer ran on time). */
 static void run_timers(struct qemu_vm *vm, uint64_t now_ns)
 {
 	struct monitor_event_state *s;
@@ -108,6 +109,8 @@ static void run_timers(struct qemu_vm *vm, uint64_t now_ns)
 	while ((s = first_expired(vm, now_ns))) {
 		struct json_object *data = s->pending;
 
+		if (s->deadline_ns > vm->clock_ns)
+			vm->clock_ns = s->deadline_ns;
 		if (!data) {
 			drop_state(vm, s);
 			continue;
@@ -175,9 +178,10 @@ int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns)
 
 void qemu_vm_clock_advance(struct qemu_vm *vm, uint64_t now_ns)
 {
-	if (now_ns > vm->clock_ns)
-		vm->clock_ns = now_ns;
-	run_timers(vm, vm->clock_ns);
+	if (now_ns < vm->clock_ns)
+		now_ns = vm->clock_ns;
+	run_timers(vm, now_ns);
+	vm->clock_ns = now_ns;
 }
 
 /* Drops the open windows and the events they hold back (qemu_vm_free()). */

@@ -105,7 +105,8 @@ void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *dat
 int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns);
 
 /* Moves the clock forward to now_ns (never back) and delivers, in time
- * order, every held-back event whose window ended by then. */
+ * order, every held-back event whose window ended by then; the clock reads
+ * each one's time while it is delivered. */
 void qemu_vm_clock_advance(struct qemu_vm *vm, uint64_t now_ns);
 
 /* Drops the events still held back (qemu_vm_free()). */
