@@ -1,6 +1,6 @@
 /* Memory devices (hw/mem/memory-device.c): devices that put memory into
- * the device-memory area above RAM. Each kind (pc-dimm now, virtio-mem
- * next) implements struct memory_device_ops, as QEMU's MemoryDeviceClass;
+ * the device-memory area above RAM. Each kind (pc-dimm, virtio-mem-pci)
+ * implements struct memory_device_ops, as QEMU's MemoryDeviceClass;
  * address assignment and the QMP summaries work on all of them. */
 #ifndef MEMHP_QEMU_MEMORY_DEVICE_H
 #define MEMHP_QEMU_MEMORY_DEVICE_H

@@ -1,8 +1,8 @@
 /* The host side: a QEMU x86 pc/q35 machine as configured on its command
  * line. One concept per file: cmdline.c (options), pc.c (RAM layout),
  * seabios_e820.c, hostmem.c (backends), memory_device.c, pc_dimm.c,
- * acpi_memory_hotplug.c, monitor.c (events and the clock), qmp.c and
- * qom.c. */
+ * virtio_mem_pci.c, acpi_memory_hotplug.c, monitor.c (events and the clock),
+ * qmp.c and qom.c. */
 #ifndef MEMHP_QEMU_H
 #define MEMHP_QEMU_H
 
@@ -13,6 +13,7 @@
 #include "hostmem.h"
 #include "memory_device.h"
 #include "pc_dimm.h"
+#include "virtio_mem_pci.h"
 #include "seabios_e820.h"
 
 #define TARGET_PAGE_SIZE 4096ULL /* x86: qemu_target_page_size() */
@@ -74,6 +75,8 @@ struct qemu_vm {
 
 	struct e820_entry *e820;
 	size_t nr_e820, e820_cap;
+
+	unsigned int nr_virtio_mem; /* the next virtio-mem device's index; never reused */
 
 	/* Virtual time in ns, from 0 at creation; only qemu_vm_clock_advance()
 	 * moves it. QMP event rate limits run on it (monitor.c). */
