@@ -667,8 +667,7 @@ static struct virtio_mem_pci *vmem_new(const struct virtio_mem_pci_opts *o,
 	v->prealloc = p->prealloc;
 	v->hotplugged = o->hotplugged;
 	v->nr_blocks = p->memdev->size / p->block_size;
-	v->bitmap =
-	    calloc((v->nr_blocks + 63) / 64 ? (v->nr_blocks + 63) / 64 : 1, sizeof(uint64_t));
+	v->bitmap = calloc((v->nr_blocks + 63) / 64, sizeof(uint64_t));
 	if ((o->id && !(v->md.id = strdup(o->id))) || !v->bitmap) {
 		free(v->bitmap);
 		free(v->md.id);
@@ -750,7 +749,8 @@ struct json_object *virtio_mem_qom_get(const struct virtio_mem_pci *v, bool back
 		return json_object_new_boolean(true);
 	if (!backend && !strcmp(prop, "hotpluggable"))
 		return json_object_new_boolean(true);
-	if (!backend && !strcmp(prop, "hotplugged"))
+	/* the child is created with the proxy, hot-plugged or not alike */
+	if (!strcmp(prop, "hotplugged"))
 		return json_object_new_boolean(v->hotplugged);
 	if (!strcmp(prop, "memdev")) {
 		snprintf(path, sizeof(path), "/objects/%s", v->memdev->id);

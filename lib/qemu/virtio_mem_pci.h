@@ -106,8 +106,11 @@ int virtio_mem_qom_set(struct qemu_vm *vm, struct virtio_mem_pci *v, bool backen
 		       struct json_object *value, char *err, size_t errlen);
 
 /* The transport a guest's virtio-mem driver uses, on this VM's devices
- * (ctx is the VM). Config changes are told through vm->hooks.device_notify
- * (QEMU_HOTPLUG_VIRTIO_PCI, the index, VIRTIO_EVENT_CONFIG_CHANGED). */
+ * (ctx is the VM; dev is a device's index). Config changes are told
+ * through vm->hooks.device_notify (QEMU_HOTPLUG_VIRTIO_PCI, the index,
+ * VIRTIO_EVENT_CONFIG_CHANGED), and only to a driver whose features
+ * passed finalize_features(): QEMU's virtio_notify_config() is silent
+ * before DRIVER_OK, which the transport does not tell apart. */
 void virtio_mem_transport_init(struct qemu_vm *vm, struct virtio_mem_transport *t);
 
 /* The device's invariants (vm_check.c): 0, or -EUCLEAN. */
