@@ -370,6 +370,13 @@ static const struct refusal cmdline_refusals[] = {
     {DIMM_VM "1G -device pc-dimm,id=e1,slot=abc,addr=abc", "Parameter 'addr' expects integer"},
     {DIMM_VM "1G -device pc-dimm,id=e1,node=abc,slot=abc", "Parameter 'slot' expects integer"},
     {DIMM_VM "1G -device pc-dimm,id=e1,node=abc,memdev=nosuch", "Device 'nosuch' not found"},
+    /* -device ids are checked as the command line is read, before any
+     * device exists (QemuOpts) */
+    {DIMM_VM "1G -object memory-backend-ram,id=m2,size=1G -device pc-dimm,id=d1,memdev=m1 "
+	     "-device pc-dimm,id=d1,memdev=m2",
+     "Duplicate ID 'd1' for device"},
+    {DIMM_VM "1G -device pc-dimm,id=d1,memdev=nosuch -device pc-dimm,id=1d,memdev=m1",
+     "Parameter 'id' expects an identifier"},
 };
 
 static void test_cmdline_refusals(void **state)

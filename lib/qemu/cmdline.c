@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "acpi_memory_hotplug.h"
+#include "array.h"
 #include "qemu_error.h"
 #include "pc.h"
 #include "qemu.h"
@@ -40,14 +41,22 @@ static char *opt_get(const char *opts, const char *key)
 /* What QEMU says when the host cannot map the guest's RAM. */
 #define NO_HOST_RAM "cannot set up guest memory 'pc.ram': Cannot allocate memory"
 
+/* A memory device of the command line, created once the machine exists,
+ * in command-line order. */
+struct cold_device {
+	const char *opts;
+	size_t arg;
+	bool virtio_mem; /* else a pc-dimm */
+};
+
 struct parse_ctx {
 	struct qemu_vm *vm;
 	char *err;
 	size_t errlen;
-	/* pc-dimm options are applied after all backends exist */
-	const char *dimm_opts[ACPI_MAX_RAM_SLOTS];
-	size_t dimm_arg[ACPI_MAX_RAM_SLOTS];
-	size_t nr_dimm_opts;
+	struct cold_device *devices;
+	size_t nr_devices, devices_cap;
+	char **device_ids; /* of every -device, as QemuOpts keeps them */
+	size_t nr_device_ids, device_ids_cap;
 };
 
 static int parse_machine(struct parse_ctx *c, const char *v)
@@ -285,28 +294,53 @@ static int parse_smp(struct parse_ctx *c, const char *v)
 	return 0;
 }
 
+/* QemuOpts of the "device" list: an id must be well formed and unique
+ * among all -device options, whatever their driver (qemu_opts_create()).
+ * Takes ownership of id. */
+static int remember_device_id(struct parse_ctx *c, char *id)
+{
+	if (!id_wellformed(id)) {
+		free(id);
+		return error_setg(c->err, c->errlen, "Parameter 'id' expects an identifier");
+	}
+	for (size_t i = 0; i < c->nr_device_ids; i++) {
+		if (!strcmp(c->device_ids[i], id)) {
+			error_setg(c->err, c->errlen, "Duplicate ID '%s' for device", id);
+			free(id);
+			return -EINVAL;
+		}
+	}
+	if (array_grow(&c->device_ids, &c->device_ids_cap, c->nr_device_ids + 1,
+		       sizeof(*c->device_ids))) {
+		free(id);
+		return -ENOMEM;
+	}
+	c->device_ids[c->nr_device_ids++] = id;
+	return 0;
+}
+
 static int parse_device(struct parse_ctx *c, const char *v, size_t argi)
 {
-	char *driver = opt_get(v, "");
-	int ret = 0;
+	char *driver = opt_get(v, ""), *id = opt_get(v, "id");
+	bool dimm, virtio_mem;
+	int ret = id ? remember_device_id(c, id) : 0;
 
 	if (!driver)
 		driver = opt_get(v, "driver");
-	if (driver && !strcmp(driver, "pc-dimm")) {
-		if (c->nr_dimm_opts == ACPI_MAX_RAM_SLOTS)
-			ret = error_setg(c->err, c->errlen, "-device: too many pc-dimm devices");
-		else {
-			c->dimm_arg[c->nr_dimm_opts] = argi;
-			c->dimm_opts[c->nr_dimm_opts++] = v;
-		}
-	} else if (driver && !strcmp(driver, "virtio-mem-pci")) {
-		ret = error_setg(
-		    c->err, c->errlen,
-		    "-device virtio-mem-pci: virtio-mem is not supported by the memhp model yet");
-	}
-	/* Other devices do not touch guest memory. */
+	dimm = driver && !strcmp(driver, "pc-dimm");
+	virtio_mem = driver && !strcmp(driver, "virtio-mem-pci");
 	free(driver);
-	return ret;
+	/* Other devices do not touch guest memory. */
+	if (ret || (!dimm && !virtio_mem))
+		return ret;
+	if (array_grow(&c->devices, &c->devices_cap, c->nr_devices + 1, sizeof(*c->devices)))
+		return -ENOMEM;
+	c->devices[c->nr_devices++] = (struct cold_device){
+	    .opts = v,
+	    .arg = argi,
+	    .virtio_mem = virtio_mem,
+	};
+	return 0;
 }
 
 static int plug_cold_dimm(struct parse_ctx *c, const char *v)
@@ -332,6 +366,46 @@ static int plug_cold_dimm(struct parse_ctx *c, const char *v)
 	free(node);
 	free(addr);
 	free(slot);
+	return ret;
+}
+
+/* A cold-plugged virtio-mem-pci: the guest's boot scan finds it. */
+static int plug_cold_virtio_mem(struct parse_ctx *c, const char *v)
+{
+	static const char *const keys[] = {"id",
+					   "memdev",
+					   "memaddr",
+					   "addr",
+					   "node",
+					   "block-size",
+					   "requested-size",
+					   "size",
+					   "unplugged-inaccessible",
+					   "prealloc"};
+	char *val[ARRAY_SIZE(keys)];
+	struct virtio_mem_pci *vmem;
+	struct virtio_mem_pci_opts o;
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		val[i] = opt_get(v, keys[i]);
+	o = (struct virtio_mem_pci_opts){
+	    .id = val[0],
+	    .memdev = val[1],
+	    .memaddr = val[2],
+	    .addr = val[3],
+	    .node = val[4],
+	    .block_size = val[5],
+	    .requested_size = val[6],
+	    .size = val[7],
+	    .unplugged_inaccessible = val[8],
+	    .prealloc = val[9],
+	};
+	ret = virtio_mem_pci_plug(c->vm, &o, &vmem, c->err, c->errlen);
+	if (ret == -ENOENT) /* as for a DIMM */
+		ret = -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		free(val[i]);
 	return ret;
 }
 
@@ -474,10 +548,15 @@ int qemu_vm_create(char *const *argv, size_t argc, struct qemu_vm **out, size_t 
 		ret = check_pc_memory(&c);
 	if (!ret)
 		ret = seabios_build_e820(vm);
-	for (size_t i = 0; i < c.nr_dimm_opts && !ret; i++) {
-		*bad_arg = c.dimm_arg[i];
-		ret = plug_cold_dimm(&c, c.dimm_opts[i]);
+	for (size_t i = 0; i < c.nr_devices && !ret; i++) {
+		*bad_arg = c.devices[i].arg;
+		ret = c.devices[i].virtio_mem ? plug_cold_virtio_mem(&c, c.devices[i].opts)
+					      : plug_cold_dimm(&c, c.devices[i].opts);
 	}
+	free(c.devices);
+	for (size_t i = 0; i < c.nr_device_ids; i++)
+		free(c.device_ids[i]);
+	free(c.device_ids);
 	if (ret) {
 		qemu_vm_free(vm);
 		return ret;
@@ -493,18 +572,11 @@ void qemu_vm_free(struct qemu_vm *vm)
 	while (vm->nr_memory_devices) {
 		struct memory_device *md = vm->memory_devices[vm->nr_memory_devices - 1];
 
-		pc_dimm_unplug(vm, to_pc_dimm(md));
+		md->ops->destroy(vm, md);
 	}
+	monitor_events_free(vm);
 	host_memory_backends_free(vm);
 	free(vm->memory_devices);
 	free(vm->e820);
 	free(vm);
-}
-
-void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data)
-{
-	if (vm->hooks.event)
-		vm->hooks.event(vm->hooks.ctx, name, data);
-	else
-		json_object_put(data);
 }

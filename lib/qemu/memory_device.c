@@ -101,6 +101,13 @@ int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t ali
 {
 	uint64_t total = vm->maxmem - vm->ram_size, used = used_region_size(vm);
 
+	/* memory_device_get_free_addr(): pc machines always have the area,
+	 * of size 0 without maxmem (a DIMM's slot check refuses first). */
+	if (!vm->device_memory_size)
+		return error_setg(
+		    err, errlen,
+		    "memory devices (e.g. for memory hotplug) are not enabled, please "
+		    "specify the maxmem option");
 	/* size alone may be near 2^64: used + size could wrap */
 	if (size > total - used)
 		return error_setg(err, errlen,

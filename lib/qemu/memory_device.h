@@ -1,6 +1,6 @@
 /* Memory devices (hw/mem/memory-device.c): devices that put memory into
- * the device-memory area above RAM. Each kind (pc-dimm now, virtio-mem
- * next) implements struct memory_device_ops, as QEMU's MemoryDeviceClass;
+ * the device-memory area above RAM. Each kind (pc-dimm, virtio-mem-pci)
+ * implements struct memory_device_ops, as QEMU's MemoryDeviceClass;
  * address assignment and the QMP summaries work on all of them. */
 #ifndef MEMHP_QEMU_MEMORY_DEVICE_H
 #define MEMHP_QEMU_MEMORY_DEVICE_H
@@ -22,8 +22,12 @@ struct memory_device_ops {
 	/* Its query-memory-devices entry ({"type", "data"}), keys in QEMU
 	 * 7.2's wire order. NULL when out of memory. */
 	struct json_object *(*fill_info)(const struct memory_device *md);
-	/* device_del: ask the guest to let it go. 0, or -ENOMEM. */
-	int (*unplug_request)(struct qemu_vm *vm, struct memory_device *md);
+	/* device_del: ask the guest to let it go. 0, -ENOMEM, or -EINVAL
+	 * with QEMU's refusal (GenericError) in err. */
+	int (*unplug_request)(struct qemu_vm *vm, struct memory_device *md, char *err,
+			      size_t errlen);
+	/* Unplugs and frees the device, releasing its backend (the VM goes). */
+	void (*destroy)(struct qemu_vm *vm, struct memory_device *md);
 };
 
 /* The qdev part every memory device has. */
@@ -33,8 +37,9 @@ struct memory_device {
 	unsigned int anon_index; /* device[N] of /machine/peripheral-anon when id is NULL */
 };
 
-/* memory_device_pre_plug: the space check, alignment and address (*addr
- * 0: first fit). -EINVAL with QEMU's message; nothing changes. */
+/* memory_device_pre_plug: the device-memory area, the space check,
+ * alignment and address (*addr 0: first fit). -EINVAL with QEMU's
+ * message; nothing changes. */
 int memory_device_pre_plug(const struct qemu_vm *vm, uint64_t size, uint64_t align, uint64_t *addr,
 			   char *err, size_t errlen);
 

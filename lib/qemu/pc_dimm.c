@@ -48,9 +48,17 @@ static struct json_object *dimm_fill_info(const struct memory_device *md)
 }
 
 /* pc_machine_device_unplug_request_cb(): the ACPI eject request. */
-static int dimm_unplug_request(struct qemu_vm *vm, struct memory_device *md)
+static int dimm_unplug_request(struct qemu_vm *vm, struct memory_device *md, char *err,
+			       size_t errlen)
 {
+	(void)err;
+	(void)errlen;
 	return acpi_memory_unplug_request_cb(vm, to_pc_dimm(md));
+}
+
+static void dimm_destroy(struct qemu_vm *vm, struct memory_device *md)
+{
+	pc_dimm_unplug(vm, to_pc_dimm(md));
 }
 
 static const struct memory_device_ops pc_dimm_ops = {
@@ -60,6 +68,7 @@ static const struct memory_device_ops pc_dimm_ops = {
     .get_plugged_size = dimm_get_size,
     .fill_info = dimm_fill_info,
     .unplug_request = dimm_unplug_request,
+    .destroy = dimm_destroy,
 };
 
 struct pc_dimm *to_pc_dimm(struct memory_device *md)

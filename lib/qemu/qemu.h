@@ -1,7 +1,8 @@
 /* The host side: a QEMU x86 pc/q35 machine as configured on its command
  * line. One concept per file: cmdline.c (options), pc.c (RAM layout),
  * seabios_e820.c, hostmem.c (backends), memory_device.c, pc_dimm.c,
- * acpi_memory_hotplug.c, qmp.c and qom.c. */
+ * virtio_mem_pci.c, acpi_memory_hotplug.c, monitor.c (events and the clock),
+ * qmp.c and qom.c. */
 #ifndef MEMHP_QEMU_H
 #define MEMHP_QEMU_H
 
@@ -12,12 +13,14 @@
 #include "hostmem.h"
 #include "memory_device.h"
 #include "pc_dimm.h"
+#include "virtio_mem_pci.h"
 #include "seabios_e820.h"
 
 #define TARGET_PAGE_SIZE 4096ULL /* x86: qemu_target_page_size() */
 #define MAX_NODES	 64	 /* QEMU's MAX_NODES */
 
 struct json_object;
+struct monitor_event_state;
 
 enum qemu_machine_type {
 	QEMU_MACHINE_PC, /* i440fx */
@@ -73,6 +76,14 @@ struct qemu_vm {
 	struct e820_entry *e820;
 	size_t nr_e820, e820_cap;
 
+	unsigned int nr_virtio_mem; /* the next virtio-mem device's index; never reused */
+
+	/* Virtual time in ns, from 0 at creation; only qemu_vm_clock_advance()
+	 * moves it. QMP event rate limits run on it (monitor.c). */
+	uint64_t clock_ns;
+	struct monitor_event_state *event_states; /* rate limit windows open */
+	size_t nr_event_states, event_states_cap;
+
 	struct qemu_vm_hooks hooks;
 };
 
@@ -87,7 +98,21 @@ void qemu_vm_free(struct qemu_vm *vm);
  * (vm_check.c). 0, or -EUCLEAN with "invariant NAME: ..." in msg. */
 int qemu_vm_check(const struct qemu_vm *vm, char *msg, size_t len);
 
-/* Sends a QMP event through the installed hook (or drops it). */
+/* Sends a QMP event through the installed hook (or drops it), at once or,
+ * for an event QEMU rate-limits, when its window allows (monitor.c, QEMU's
+ * monitor_qapi_event_queue()). Takes ownership of data (may be NULL). */
 void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data);
+
+/* 1 with *when_ns set to the earliest time a held-back event is due, or 0
+ * when none is held back. */
+int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns);
+
+/* Moves the clock forward to now_ns (never back) and delivers, in time
+ * order, every held-back event whose window ended by then; the clock reads
+ * each one's time while it is delivered. */
+void qemu_vm_clock_advance(struct qemu_vm *vm, uint64_t now_ns);
+
+/* Drops the events still held back (qemu_vm_free()). */
+void monitor_events_free(struct qemu_vm *vm);
 
 #endif

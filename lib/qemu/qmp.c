@@ -139,23 +139,13 @@ static struct json_object *cmd_object_del(struct qemu_vm *vm, struct json_object
 
 /* device_add of a pc-dimm: plug, then the hotplug handler's notification
  * (pc_machine_device_plug_cb -> acpi_memory_plug_cb). */
-static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object *args)
+static struct json_object *device_add_dimm(struct qemu_vm *vm, struct json_object *args)
 {
-	const char *driver = arg_string(args, "driver");
 	struct pc_dimm_opts o = {.id = arg_string(args, "id"), .hotplugged = true};
 	char memdev[32], addr[32], slot[32], node[32], err[256];
 	struct pc_dimm *d;
 	int ret;
 
-	if (!driver)
-		return missing("driver");
-	if (!strcmp(driver, "virtio-mem-pci"))
-		return qmp_error("GenericError",
-				 "virtio-mem is not supported by the memhp model yet");
-	if (strcmp(driver, "pc-dimm")) {
-		snprintf(err, sizeof(err), "'%s' is not a valid device model name", driver);
-		return qmp_error("GenericError", err);
-	}
 	o.memdev = arg_opt(args, "memdev", memdev, sizeof(memdev));
 	o.addr = arg_opt(args, "addr", addr, sizeof(addr));
 	o.slot = arg_opt(args, "slot", slot, sizeof(slot));
@@ -170,12 +160,54 @@ static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object
 	return qmp_return(NULL);
 }
 
+/* device_add of a virtio-mem-pci (which notifies the guest itself). */
+static struct json_object *device_add_virtio_mem(struct qemu_vm *vm, struct json_object *args)
+{
+	struct virtio_mem_pci_opts o = {.id = arg_string(args, "id"), .hotplugged = true};
+	char memdev[32], memaddr[32], addr[32], node[32], block_size[32], requested_size[32],
+	    size[32], ui[32], prealloc[32], err[256];
+	struct virtio_mem_pci *v;
+	int ret;
+
+	o.memdev = arg_opt(args, "memdev", memdev, sizeof(memdev));
+	o.memaddr = arg_opt(args, "memaddr", memaddr, sizeof(memaddr));
+	o.addr = arg_opt(args, "addr", addr, sizeof(addr));
+	o.node = arg_opt(args, "node", node, sizeof(node));
+	o.block_size = arg_opt(args, "block-size", block_size, sizeof(block_size));
+	o.requested_size = arg_opt(args, "requested-size", requested_size, sizeof(requested_size));
+	o.size = arg_opt(args, "size", size, sizeof(size));
+	o.unplugged_inaccessible = arg_opt(args, "unplugged-inaccessible", ui, sizeof(ui));
+	o.prealloc = arg_opt(args, "prealloc", prealloc, sizeof(prealloc));
+	ret = virtio_mem_pci_plug(vm, &o, &v, err, sizeof(err));
+	if (ret == -ENOMEM)
+		return qmp_error("GenericError", "out of memory");
+	if (ret)
+		return qmp_error(ret == -ENOENT ? "DeviceNotFound" : "GenericError", err);
+	return qmp_return(NULL);
+}
+
+static struct json_object *cmd_device_add(struct qemu_vm *vm, struct json_object *args)
+{
+	const char *driver = arg_string(args, "driver");
+	char err[256];
+
+	if (!driver)
+		return missing("driver");
+	if (!strcmp(driver, "pc-dimm"))
+		return device_add_dimm(vm, args);
+	if (!strcmp(driver, "virtio-mem-pci"))
+		return device_add_virtio_mem(vm, args);
+	snprintf(err, sizeof(err), "'%s' is not a valid device model name", driver);
+	return qmp_error("GenericError", err);
+}
+
 /* device_del: the device's unplug request (qdev_unplug). */
 static struct json_object *cmd_device_del(struct qemu_vm *vm, struct json_object *args)
 {
 	const char *id = arg_string(args, "id");
 	struct memory_device *md;
 	char desc[256];
+	int ret;
 
 	if (!id)
 		return missing("id");
@@ -184,8 +216,11 @@ static struct json_object *cmd_device_del(struct qemu_vm *vm, struct json_object
 		snprintf(desc, sizeof(desc), "Device '%s' not found", id);
 		return qmp_error("DeviceNotFound", desc);
 	}
-	if (md->ops->unplug_request(vm, md))
+	ret = md->ops->unplug_request(vm, md, desc, sizeof(desc));
+	if (ret == -ENOMEM)
 		return qmp_error("GenericError", "out of memory");
+	if (ret)
+		return qmp_error("GenericError", desc);
 	return qmp_return(NULL);
 }
 

@@ -20,12 +20,15 @@ enum qom_kind {
 	QOM_MACHINE,
 	QOM_DIMM,
 	QOM_BACKEND,
+	QOM_VIRTIO_MEM_PCI, /* the PCI proxy */
+	QOM_VIRTIO_MEM,	    /* its virtio-backend child */
 };
 
 struct qom_obj {
 	enum qom_kind kind;
 	struct pc_dimm *dimm;
 	struct memory_backend *backend;
+	struct virtio_mem_pci *vmem;
 };
 
 #define QOM_MAX_DEPTH 8
@@ -54,9 +57,10 @@ static int path_split(const char *path, struct qom_path *p)
 	return 0;
 }
 
-/* An object's canonical path, as components. */
+/* An object's canonical path, as components (the deepest:
+ * /machine/peripheral/ID/virtio-backend/memdev). */
 struct qom_canon {
-	char name[4][QOM_NAME_LEN];
+	char name[5][QOM_NAME_LEN];
 	size_t n;
 };
 
@@ -131,6 +135,29 @@ static void search_dimm(struct qom_search *s, struct pc_dimm *d)
 	consider(s, &c, (struct qom_obj){.kind = QOM_BACKEND, .backend = d->memdev});
 }
 
+/* A virtio-mem-pci, its virtio-backend child, and the backend through the
+ * memdev link of either (the proxy's is an alias QEMU resolves too). */
+static void search_virtio_mem(struct qom_search *s, struct virtio_mem_pci *v)
+{
+	char anon[QOM_NAME_LEN];
+	struct qom_canon c;
+
+	snprintf(anon, sizeof(anon), "device[%u]", v->md.anon_index);
+	if (v->md.id)
+		canon(&c, 3, "machine", "peripheral", v->md.id);
+	else
+		canon(&c, 3, "machine", "peripheral-anon", anon);
+	consider(s, &c, (struct qom_obj){.kind = QOM_VIRTIO_MEM_PCI, .vmem = v});
+	snprintf(c.name[3], QOM_NAME_LEN, "memdev");
+	c.n = 4;
+	consider(s, &c, (struct qom_obj){.kind = QOM_BACKEND, .backend = v->memdev});
+	snprintf(c.name[3], QOM_NAME_LEN, "virtio-backend");
+	consider(s, &c, (struct qom_obj){.kind = QOM_VIRTIO_MEM, .vmem = v});
+	snprintf(c.name[4], QOM_NAME_LEN, "memdev");
+	c.n = 5;
+	consider(s, &c, (struct qom_obj){.kind = QOM_BACKEND, .backend = v->memdev});
+}
+
 /* object_resolve_path(): an absolute path, or a partial one that must
  * name exactly one object. -ENOENT when there is none. */
 static int qom_resolve(const struct qemu_vm *vm, const char *path, struct qom_obj *out)
@@ -152,9 +179,12 @@ static int qom_resolve(const struct qemu_vm *vm, const char *path, struct qom_ob
 		search_containers(&s);
 		for (size_t i = 0; i < vm->nr_memory_devices; i++) {
 			struct pc_dimm *d = to_pc_dimm(vm->memory_devices[i]);
+			struct virtio_mem_pci *v = to_virtio_mem_pci(vm->memory_devices[i]);
 
 			if (d)
 				search_dimm(&s, d);
+			if (v)
+				search_virtio_mem(&s, v);
 		}
 		for (size_t i = 0; i < vm->nr_backends; i++) {
 			canon(&c, 2, "objects", vm->backends[i]->id, NULL);
@@ -189,6 +219,12 @@ static void type_name(const struct qemu_vm *vm, const struct qom_obj *o, char *b
 		break;
 	case QOM_BACKEND:
 		snprintf(buf, len, "%s", o->backend->qom_type);
+		break;
+	case QOM_VIRTIO_MEM_PCI:
+		snprintf(buf, len, "virtio-mem-pci");
+		break;
+	case QOM_VIRTIO_MEM:
+		snprintf(buf, len, "virtio-mem");
 		break;
 	}
 }
@@ -237,6 +273,8 @@ static struct json_object *obj_get(const struct qemu_vm *vm, const struct qom_ob
 		return dimm_get(o->dimm, prop);
 	if (o->kind == QOM_BACKEND)
 		return backend_get(o->backend, prop);
+	if (o->kind == QOM_VIRTIO_MEM_PCI || o->kind == QOM_VIRTIO_MEM)
+		return virtio_mem_qom_get(o->vmem, o->kind == QOM_VIRTIO_MEM, prop);
 	if (strcmp(prop, "type"))
 		return NULL;
 	type_name(vm, o, type, sizeof(type));
@@ -276,9 +314,9 @@ int qom_get(const struct qemu_vm *vm, const char *path, const char *property,
 }
 
 /* The memdev link: QEMU resolves the new target before it refuses the
- * change of a realized device. */
-static int dimm_set_memdev(const struct qemu_vm *vm, const struct pc_dimm *d,
-			   struct json_object *value, char *err, size_t errlen)
+ * change of a realized device (named by its id, "(null)" without one). */
+static int set_memdev(const struct qemu_vm *vm, const char *dev, const char *type,
+		      struct json_object *value, char *err, size_t errlen)
 {
 	struct qom_obj target;
 	const char *path;
@@ -293,9 +331,17 @@ static int dimm_set_memdev(const struct qemu_vm *vm, const struct pc_dimm *d,
 		return error_setg(err, errlen,
 				  "Invalid parameter type for 'memdev', expected: memory-backend");
 	return error_setg(err, errlen,
-			  "Attempt to set link property 'memdev' on device '%s' (type 'pc-dimm') "
+			  "Attempt to set link property 'memdev' on device '%s' (type '%s') "
 			  "after it was realized",
-			  d->md.id ? d->md.id : "(null)");
+			  dev ? dev : "(null)", type);
+}
+
+/* Setting realized to true again is a no-op; unrealizing is not modelled. */
+static int set_realized(struct json_object *value, char *err, size_t errlen)
+{
+	if (json_object_is_type(value, json_type_boolean) && json_object_get_boolean(value))
+		return 0;
+	return error_setg(err, errlen, "memhp does not model unrealizing a device");
 }
 
 /* 0 or an error as qom_set(); 1 when prop has no setter. */
@@ -314,14 +360,22 @@ static int dimm_set(const struct qemu_vm *vm, const struct pc_dimm *d, const cha
 				  prop);
 	}
 	if (!strcmp(prop, "memdev"))
-		return dimm_set_memdev(vm, d, value, err, errlen);
-	if (!strcmp(prop, "realized")) {
-		/* Setting true again is a no-op; unrealizing is not modelled. */
-		if (json_object_is_type(value, json_type_boolean) && json_object_get_boolean(value))
-			return 0;
-		return error_setg(err, errlen, "memhp does not model unrealizing a device");
-	}
+		return set_memdev(vm, d->md.id, "pc-dimm", value, err, errlen);
+	if (!strcmp(prop, "realized"))
+		return set_realized(value, err, errlen);
 	return 1; /* read-only or unknown: the caller tells which */
+}
+
+/* 0 or an error as qom_set(); 1 when prop has no setter. The memdev link
+ * is the anonymous virtio-backend child's, even through the proxy. */
+static int vmem_set(struct qemu_vm *vm, const struct qom_obj *o, const char *prop,
+		    struct json_object *value, char *err, size_t errlen)
+{
+	if (!strcmp(prop, "memdev"))
+		return set_memdev(vm, NULL, "virtio-mem", value, err, errlen);
+	if (!strcmp(prop, "realized"))
+		return set_realized(value, err, errlen);
+	return virtio_mem_qom_set(vm, o->vmem, o->kind == QOM_VIRTIO_MEM, prop, value, err, errlen);
 }
 
 int qom_set(struct qemu_vm *vm, const char *path, const char *property, struct json_object *value,
@@ -333,8 +387,9 @@ int qom_set(struct qemu_vm *vm, const char *path, const char *property, struct j
 
 	if (ret)
 		return ret;
-	if (o.kind == QOM_DIMM) {
-		ret = dimm_set(vm, o.dimm, property, value, err, errlen);
+	if (o.kind == QOM_DIMM || o.kind == QOM_VIRTIO_MEM_PCI || o.kind == QOM_VIRTIO_MEM) {
+		ret = o.kind == QOM_DIMM ? dimm_set(vm, o.dimm, property, value, err, errlen)
+					 : vmem_set(vm, &o, property, value, err, errlen);
 		if (ret <= 0)
 			return ret;
 	} else if (o.kind == QOM_BACKEND && !strcmp(property, "size")) {

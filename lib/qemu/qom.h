@@ -1,6 +1,7 @@
 /* qom-get and qom-set (qom/qom-qmp-cmds.c) on the objects memhp models:
- * pc-dimm devices (/machine/peripheral/ID, /machine/peripheral-anon/
- * device[N]) and memory backends (/objects/ID). */
+ * pc-dimm and virtio-mem-pci devices (/machine/peripheral/ID,
+ * /machine/peripheral-anon/device[N]; a virtio-mem-pci's child
+ * .../virtio-backend) and memory backends (/objects/ID). */
 #ifndef MEMHP_QEMU_QOM_H
 #define MEMHP_QEMU_QOM_H
 

@@ -1,7 +1,9 @@
 /* The host model's invariants (memhp_check()): memory devices inside the
- * device-memory area without overlaps, DIMM slots unique, and a backend
- * marked in use exactly while a DIMM or a NUMA node holds it (what makes
- * object-del refuse it). O(devices^2), with at most 256 slots. */
+ * device-memory area without overlaps, DIMM slots unique, each virtio-mem
+ * device's plug state consistent (virtio_mem_pci_check()), and a backend
+ * marked in use exactly while a memory device or a NUMA node holds it
+ * (what makes object-del refuse it). O(devices^2) plus one pass over each
+ * virtio-mem bitmap. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -21,6 +23,26 @@ static uint64_t md_end(const struct memory_device *md)
 static const char *md_name(const struct memory_device *md)
 {
 	return md->id ? md->id : "(unnamed)";
+}
+
+/* A virtio-mem device: its memdev in use, its index below the counter and
+ * unique, its plug state (virtio_mem_pci_check()). */
+static int check_virtio_mem(const struct qemu_vm *vm, const struct memory_device *md, char *msg,
+			    size_t len)
+{
+	const struct virtio_mem_pci *v = to_virtio_mem_pci_const(md);
+
+	if (!v)
+		return 0;
+	if (!v->memdev->in_use || host_memory_backend_find(vm, v->memdev->id) != v->memdev)
+		return invariant_failed(msg, len, "qemu-backend-use",
+					"virtio-mem %s's memdev is not a backend in use",
+					md_name(md));
+	if (v->index >= vm->nr_virtio_mem || virtio_mem_pci_by_index(vm, v->index) != v)
+		return invariant_failed(msg, len, "qemu-virtio-mem-index",
+					"virtio-mem %s has index %u of %u, or shares it",
+					md_name(md), v->index, vm->nr_virtio_mem);
+	return virtio_mem_pci_check(v, msg, len);
 }
 
 static int check_device(const struct qemu_vm *vm, size_t i, char *msg, size_t len)
@@ -58,16 +80,17 @@ static int check_device(const struct qemu_vm *vm, size_t i, char *msg, size_t le
 		  host_memory_backend_find(vm, d->memdev->id) != d->memdev))
 		return invariant_failed(msg, len, "qemu-backend-use",
 					"DIMM %s's memdev is not a backend in use", md_name(md));
-	return 0;
+	return check_virtio_mem(vm, md, msg, len);
 }
 
-/* Whether a DIMM or a NUMA node holds backend b. */
+/* Whether a memory device or a NUMA node holds backend b. */
 static bool backend_held(const struct qemu_vm *vm, const struct memory_backend *b)
 {
 	for (size_t i = 0; i < vm->nr_memory_devices; i++) {
 		const struct pc_dimm *d = to_pc_dimm_const(vm->memory_devices[i]);
+		const struct virtio_mem_pci *v = to_virtio_mem_pci_const(vm->memory_devices[i]);
 
-		if (d && d->memdev == b)
+		if ((d && d->memdev == b) || (v && v->memdev == b))
 			return true;
 	}
 	for (int i = 0; i < vm->nr_numa; i++)

@@ -12,7 +12,9 @@
 
 /* A few machines the inputs run on. Each preamble is an ordinary scenario,
  * run on the model; it ends with hot-added DIMMs so that eject, offline and
- * online of hot-added memory are in reach. */
+ * online of hot-added memory are in reach, or with virtio-mem devices (one
+ * cold-plugged, one hot-plugged) for qom-set requested-size. New ones go
+ * last: a corpus input's first byte picks its preamble. */
 static const struct {
 	enum memhp_kernel version;
 	const char *text;
@@ -50,6 +52,14 @@ static const struct {
      "\"memory-backend-ram\", \"id\": \"mem0\", \"size\": 1073741824}}\n"
      "host: {\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", "
      "\"id\": \"dimm0\", \"memdev\": \"mem0\"}}\n"
+     "settle\n"},
+    {MEMHP_KERNEL_6_12,
+     "qemu: -M pc -m 4G,maxmem=20G -object memory-backend-ram,id=vmem0,size=4G\n"
+     "qemu: -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=1G\n"
+     "host: {\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+     "\"memory-backend-memfd\", \"id\": \"vmem1\", \"size\": 2147483648}}\n"
+     "host: {\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-mem-pci\", "
+     "\"id\": \"vm1\", \"memdev\": \"vmem1\", \"requested-size\": \"512M\"}}\n"
      "settle\n"},
 };
 
