@@ -3,12 +3,14 @@
 #ifndef MEMHP_KERNEL_H
 #define MEMHP_KERNEL_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "idtree.h"
 #include "memory.h"
 #include "memory_group.h"
 #include "mm_types.h"
+#include "workqueue.h"
 #include "zone.h"
 
 enum core_kind {
@@ -23,6 +25,36 @@ enum memmap_on_memory_mode {
 	MEMMAP_ON_MEMORY_ENABLE,
 	MEMMAP_ON_MEMORY_FORCE, /* 6.12 */
 };
+
+/* The online-page callback (set_online_page_callback()): a driver that
+ * keeps some pages of the memory it adds away from the buddy (virtio-mem's
+ * unplugged sub-blocks) sees every range that goes online. Its pages stay
+ * present but are not managed: they are PageOffline. */
+struct online_page_callback {
+	/* [start_pfn, +nr_pages) goes online: how many of its pages go to
+	 * the buddy (become managed). */
+	uint64_t (*online)(void *data, uint64_t start_pfn, uint64_t nr_pages);
+	/* How many pages of [start_pfn, +nr_pages) are PageOffline now: an
+	 * offline skips them, so they leave no managed pages behind. */
+	uint64_t (*nr_offline)(const void *data, uint64_t start_pfn, uint64_t nr_pages);
+	void *data;
+};
+
+/* A loaded module's parameters, /sys/module/NAME/parameters/PARAM. */
+struct kernel_module {
+	const char *name;
+	/* Its parameter names, NULL-terminated. */
+	const char *const *(*param_names)(const void *data);
+	/* Read in sysfs format without the newline: length, or -ENOENT. */
+	int (*param_get)(const void *data, const char *param, char *buf, size_t len);
+	/* Write: 0 or -errno. */
+	int (*param_set)(void *data, const char *param, const char *val);
+	/* Mode 0644 (true) or 0444. */
+	bool (*param_writable)(const void *data, const char *param);
+	void *data;
+};
+
+#define MAX_KERNEL_MODULES 4
 
 /* Boot parameters as the kernel command line sets them. */
 struct kernel_cmdline {
@@ -84,7 +116,32 @@ struct kernel {
 	size_t nr_notifiers, notifiers_cap;
 	struct memory_observer *observers;
 	size_t nr_observers, observers_cap;
+	struct online_page_callback online_page_cb; /* .online NULL: generic */
+	struct workqueue wq;
+	struct kernel_module modules[MAX_KERNEL_MODULES];
+	size_t nr_modules;
+	/* The command line as booted (/proc/cmdline): module loading takes
+	 * its MODULE.PARAM=VALUE words, as modprobe does. */
+	char *saved_command_line;
 };
+
+/* Lists a loaded module's parameters in sysfs: 0, or -ENOSPC. */
+static inline int kernel_register_module(struct kernel *k, const struct kernel_module *m)
+{
+	if (k->nr_modules == MAX_KERNEL_MODULES)
+		return -ENOSPC;
+	k->modules[k->nr_modules++] = *m;
+	return 0;
+}
+
+/* The PageOffline pages of [start_pfn, +nr_pages): 0 without a callback. */
+static inline uint64_t nr_page_offline(const struct kernel *k, uint64_t start_pfn,
+				       uint64_t nr_pages)
+{
+	const struct online_page_callback *cb = &k->online_page_cb;
+
+	return cb->nr_offline ? cb->nr_offline(cb->data, start_pfn, nr_pages) : 0;
+}
 
 /* Boots the kernel on the firmware's memory map. 0 or -errno. */
 int kernel_boot(const struct boot_info *bi, struct kernel **out);

@@ -458,6 +458,7 @@ void kernel_free(struct kernel *k)
 	free(k->observers);
 	free(k->ram);
 	free(k->hotplug);
+	free(k->saved_command_line);
 	free(k);
 }
 

@@ -82,7 +82,8 @@ static int account_zoned(struct check *c, const struct memory_block *b)
 			    ull(b->id), zone_name(z->type), z->nid);
 	sum = &c->zones[z->nid][z->type];
 	sum->present += b->ram_pages;
-	sum->managed += b->ram_pages - b->nr_vmemmap_pages;
+	sum->managed +=
+	    b->ram_pages - b->nr_vmemmap_pages - nr_page_offline(k, s, k->pages_per_block);
 	if (b->early)
 		sum->early += b->ram_pages;
 	return 0;

@@ -123,8 +123,12 @@ int kernel_parse_cmdline(struct kernel *k, const char *cmdline)
 	if (!cmdline)
 		return 0;
 	copy = strdup(cmdline);
-	if (!copy)
+	free(k->saved_command_line);
+	k->saved_command_line = strdup(cmdline);
+	if (!copy || !k->saved_command_line) {
+		free(copy);
 		return -ENOMEM;
+	}
 	for (tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
 		parse_param(k, tok);
 	free(copy);

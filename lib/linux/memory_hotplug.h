@@ -47,6 +47,23 @@ static inline void adjust_present_page_count(struct kernel *k, struct memory_blo
 	}
 }
 
+/* The managed pages of zone z (and totalram) grow by nr, or shrink: pages
+ * handed to or taken from the buddy outside onlining (virtio-mem's
+ * fake-online and fake-offline). */
+void adjust_managed_page_count(struct kernel *k, struct zone *z, int64_t nr);
+
+/* alloc_contig_range(MIGRATE_MOVABLE) of online pages: 0 when every page
+ * of the range could be migrated away and taken, else -EBUSY. The model
+ * knows a block's contents as counts, not places (until the page model):
+ * a block with reserved pages, or unmovable ones in a kernel zone, fails
+ * for any range in it. Changes nothing; the caller accounts the pages. */
+int alloc_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages);
+
+/* set_online_page_callback(): 0, or -EBUSY when another is installed. */
+int set_online_page_callback(struct kernel *k, const struct online_page_callback *cb);
+/* Back to the generic callback, if cb with this data is the one installed. */
+void restore_online_page_callback(struct kernel *k, const void *data);
+
 /* add_memory(): the blocks of [start, start + size) on node nid (or in
  * memory group nid with MHP_NID_IS_MGID), onlined if auto_online_blocks
  * says so. 0 (failed auto-onlines leave blocks offline), or -EINVAL,

@@ -28,6 +28,8 @@ enum dir_kind {
 	DIR_MODULE_MH,
 	DIR_PARAMS,
 	DIR_PROC,
+	DIR_MODULE_LOADED,	  /* /sys/module/NAME of a registered module */
+	DIR_MODULE_LOADED_PARAMS, /* its parameters */
 };
 
 /* Where a path led: the kernel as reads see it, and the block or node of
@@ -36,6 +38,7 @@ struct vfs_ctx {
 	const struct kernel *k;
 	const struct memory_block *block;
 	int nid;
+	const struct kernel_module *module;
 };
 
 struct attr {
@@ -354,6 +357,7 @@ struct resolved {
 	enum dir_kind dir;        /* VFS_DIR: which; VFS_FILE/LINK: the parent */
 	const struct attr *attrs; /* of the directory */
 	const struct attr *attr;  /* VFS_FILE */
+	const char *param;	  /* VFS_FILE of a loaded module (attr NULL) */
 	char link[128];            /* VFS_LINK target */
 	struct vfs_ctx ctx;
 };
@@ -405,11 +409,50 @@ static int normalise(const char *path, char *out, size_t len)
 	return 0;
 }
 
+static const struct kernel_module *find_module(const struct kernel *k, const char *name)
+{
+	for (size_t i = 0; i < k->nr_modules; i++)
+		if (!strcmp(k->modules[i].name, name))
+			return &k->modules[i];
+	return NULL;
+}
+
+static const char *find_param(const struct kernel_module *m, const char *name)
+{
+	for (const char *const *p = m->param_names(m->data); *p; p++)
+		if (!strcmp(*p, name))
+			return *p;
+	return NULL;
+}
+
+/* /sys/module/NAME/parameters/PARAM of a module a driver registered. */
+static bool resolve_module(struct resolved *r, const char *name)
+{
+	if (r->dir == DIR_MODULE && (r->ctx.module = find_module(r->ctx.k, name))) {
+		r->type = VFS_DIR;
+		r->dir = DIR_MODULE_LOADED;
+		return true;
+	}
+	if (r->dir == DIR_MODULE_LOADED && !strcmp(name, "parameters")) {
+		r->dir = DIR_MODULE_LOADED_PARAMS;
+		return true;
+	}
+	if (r->dir == DIR_MODULE_LOADED_PARAMS && (r->param = find_param(r->ctx.module, name))) {
+		r->type = VFS_FILE;
+		return true;
+	}
+	return false;
+}
+
 static bool resolve_in_dir(struct resolved *r, const char *name)
 {
 	const struct kernel *k = r->ctx.k;
 	uint64_t v;
 
+	if ((r->dir == DIR_MODULE || r->dir == DIR_MODULE_LOADED ||
+	     r->dir == DIR_MODULE_LOADED_PARAMS) &&
+	    resolve_module(r, name))
+		return true;
 	if ((r->attr = find_attr(r->attrs, &r->ctx, name))) {
 		r->type = VFS_FILE;
 		return true;
@@ -506,9 +549,25 @@ static enum vfs_type sysfs_lookup(const void *ctx, const char *path, unsigned in
 
 	if (resolve(ctx, path, &r))
 		return VFS_NONE;
-	if (mode)
+	if (mode && r.type == VFS_FILE && r.param)
+		*mode = r.ctx.module->param_writable(r.ctx.module->data, r.param) ? 0644 : 0444;
+	else if (mode)
 		*mode = r.type == VFS_FILE ? r.attr->mode : 0755;
 	return r.type;
+}
+
+/* A loaded module's parameter, as param_attr_show() prints it. */
+static int param_read(const struct resolved *r, char **out)
+{
+	const struct kernel_module *m = r->ctx.module;
+	struct strbuf sb = {0};
+	char buf[64];
+	int n = m->param_get(m->data, r->param, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	strbuf_addf(&sb, "%s\n", buf);
+	return strbuf_detach(&sb, out);
 }
 
 static int sysfs_read(const void *ctx, const char *path, char **out)
@@ -523,6 +582,8 @@ static int sysfs_read(const void *ctx, const char *path, char **out)
 		return -EISDIR;
 	if (r.type == VFS_LINK)
 		return -ENOENT; /* links point at directories */
+	if (r.param)
+		return param_read(&r, out);
 	if (!r.attr->show)
 		return -EACCES;
 	r.attr->show(&r.ctx, &sb);
@@ -540,6 +601,14 @@ static int sysfs_write(void *wctx, const char *path, const char *buf)
 		return ret;
 	if (r.type != VFS_FILE)
 		return -EISDIR;
+	if (r.param) {
+		/* resolve() saw k as const; the module is k's own. */
+		struct kernel_module *m = &k->modules[r.ctx.module - k->modules];
+
+		if (!m->param_writable(m->data, r.param))
+			return -EACCES;
+		return m->param_set(m->data, r.param, buf);
+	}
 	if (!(r.attr->mode & 0200) || !r.attr->store)
 		return -EACCES;
 	return r.attr->store(k, &r.ctx, buf);
@@ -597,6 +666,18 @@ static void list_dynamic(const struct resolved *r, struct vfs_names *l)
 		idtree_for_each(&k->blocks, id, b)
 			if (b->node_links & (1ULL << r->ctx.nid))
 				add_name(l, "memory%" PRIu64, id, true);
+		break;
+	case DIR_MODULE:
+		for (size_t i = 0; i < k->nr_modules; i++)
+			add_name(l, k->modules[i].name, 0, false);
+		break;
+	case DIR_MODULE_LOADED:
+		add_name(l, "parameters", 0, false);
+		break;
+	case DIR_MODULE_LOADED_PARAMS:
+		for (const char *const *p = r->ctx.module->param_names(r->ctx.module->data); *p;
+		     p++)
+			add_name(l, *p, 0, false);
 		break;
 	default:
 		break;
