@@ -14,6 +14,8 @@
 #include "array.h"
 #include "firmware.h"
 #include "invariant.h"
+#include "virtio_mem_driver.h"
+#include "virtio_mem_pci.h"
 
 /* More work than this in one run means work keeps queueing work. */
 #define MACHINE_MAX_WORK (1u << 20)
@@ -42,7 +44,7 @@ static int queue_notification(void *ctx, enum qemu_hotplug_bus bus, unsigned int
 }
 
 /* A device gone from the host leaves its queued notifications nothing to do. */
-static void cancel_work(struct machine *m, enum qemu_hotplug_bus bus, unsigned int id)
+static void cancel_notifications(struct machine *m, enum qemu_hotplug_bus bus, unsigned int id)
 {
 	for (size_t i = 0; i < m->nr_work; i++)
 		if (m->work[i].bus == bus && m->work[i].id == id)
@@ -69,7 +71,7 @@ static void acpi_fw_eject(void *ctx, unsigned int slot)
 {
 	struct machine *m = ctx;
 
-	cancel_work(m, QEMU_HOTPLUG_ACPI_MEMORY, slot);
+	cancel_notifications(m, QEMU_HOTPLUG_ACPI_MEMORY, slot);
 	m->acpi_fw.eject(m->acpi_fw.ctx, slot);
 }
 
@@ -121,6 +123,50 @@ static int bind_acpi_memory(struct machine *m)
 	return 0;
 }
 
+static int virtio_probe(void *drv)
+{
+	return virtio_mem_scan(drv);
+}
+
+static int virtio_notify(void *drv, unsigned int id, int event)
+{
+	return virtio_mem_notify(drv, id, event);
+}
+
+static void virtio_release(void *drv)
+{
+	virtio_mem_driver_free(drv);
+}
+
+static int virtio_check(const void *drv, char *msg, size_t len)
+{
+	return virtio_mem_check(drv, msg, len);
+}
+
+static const struct guest_driver_ops virtio_mem_driver = {
+    .probe = virtio_probe,
+    .notify = virtio_notify,
+    .release = virtio_release,
+    .check = virtio_check,
+};
+
+/* Loads virtio_mem for the virtio-pci bus (Debian's guests load it at
+ * boot); it binds each virtio-mem device it finds. */
+static int bind_virtio_mem(struct machine *m)
+{
+	struct virtio_mem_transport t;
+	struct virtio_mem_driver *drv;
+	int ret;
+
+	virtio_mem_transport_init(m->vm, &t);
+	ret = virtio_mem_driver_create(m->kernel, &t, &drv);
+	if (ret)
+		return ret;
+	m->bindings[QEMU_HOTPLUG_VIRTIO_PCI] =
+	    (struct guest_binding){.ops = &virtio_mem_driver, .drv = drv};
+	return 0;
+}
+
 /* The guest's boot: every bound driver finds its devices (the ACPI scan
  * finds cold-plugged DIMMs slot by slot). */
 static int probe_drivers(struct machine *m)
@@ -160,6 +206,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out, size_
 		ret = register_memory_observer(m->kernel, cfg->observer);
 	if (!ret)
 		ret = bind_acpi_memory(m);
+	if (!ret)
+		ret = bind_virtio_mem(m);
 	if (!ret)
 		ret = probe_drivers(m);
 	if (ret) {
@@ -207,11 +255,11 @@ static int dispatch(struct machine *m, const struct machine_work *w)
 	return b->ops->notify(b->drv, w->id, w->event);
 }
 
-int machine_run_pending(struct machine *m)
+/* The host's notifications, in order; handling one may queue more. */
+static int run_notifications(struct machine *m)
 {
 	int done = 0, ret = 0;
 
-	/* Work may queue more work; take items in order until none is left. */
 	for (size_t i = 0; i < m->nr_work && !ret; i++) {
 		struct machine_work w = m->work[i];
 
@@ -226,6 +274,81 @@ int machine_run_pending(struct machine *m)
 	}
 	m->nr_work = 0;
 	return ret ? ret : done;
+}
+
+int machine_run_pending(struct machine *m)
+{
+	int done = 0;
+
+	/* Notifications queue kernel work (virtio-mem's), and the work's
+	 * requests may raise notifications: until both are quiet. */
+	for (unsigned int round = 0; m->nr_work || kernel_work_pending(m->kernel); round++) {
+		int ret = round < MACHINE_MAX_WORK ? run_notifications(m) : -ELOOP;
+
+		if (ret >= 0) {
+			done += ret;
+			ret = kernel_run_work(m->kernel);
+		}
+		if (ret < 0) {
+			m->nr_work = 0;
+			return ret;
+		}
+		done += ret;
+	}
+	return done;
+}
+
+/* The next moment something happens by itself: a kernel timer or a
+ * rate-limited QMP event. */
+static bool next_deadline(const struct machine *m, uint64_t *when)
+{
+	uint64_t k, q;
+	bool has_k = kernel_next_timer(m->kernel, &k), has_q = qemu_vm_next_deadline(m->vm, &q);
+
+	if (has_k && has_q)
+		*when = k < q ? k : q;
+	else if (has_k || has_q)
+		*when = has_k ? k : q;
+	return has_k || has_q;
+}
+
+/* Host and guest share one clock: it moves to `when` on both. */
+static void clock_advance(struct machine *m, uint64_t when)
+{
+	qemu_vm_clock_advance(m->vm, when);
+	kernel_clock_advance(m->kernel, when);
+}
+
+int machine_advance(struct machine *m, uint64_t ns)
+{
+	uint64_t now = m->kernel->wq.now, until = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	uint64_t when;
+	int ret = machine_run_pending(m);
+
+	/* From deadline to deadline, with the work each sets off. */
+	while (ret >= 0 && next_deadline(m, &when) && when <= until) {
+		clock_advance(m, when);
+		ret = machine_run_pending(m);
+	}
+	if (ret < 0)
+		return ret;
+	clock_advance(m, until);
+	return 0;
+}
+
+int machine_settle(struct machine *m)
+{
+	uint64_t when;
+	int ret = machine_run_pending(m);
+
+	/* QEMU holds back size-change events for up to a second; a settle
+	 * on the real thing waits them out, and so does this one. */
+	while (ret >= 0 && qemu_vm_next_deadline(m->vm, &when)) {
+		uint64_t now = m->kernel->wq.now;
+
+		ret = machine_advance(m, when > now ? when - now : 0);
+	}
+	return ret < 0 ? ret : 0;
 }
 
 /* A hot-added block lives in a memory device of the host, and the guest's
@@ -253,6 +376,15 @@ static int check_block_device(const struct machine *m, const struct acpi_memhotp
 					"memory%" PRIu64 " at 0x%" PRIx64
 					" belongs to no memory device on the host",
 					b->id, addr);
+	/* virtio-mem memory is bound to no firmware node; the driver's own
+	 * check ties the block to the device's group. */
+	if (to_virtio_mem_pci_const(md)) {
+		if (b->fwnode)
+			return invariant_failed(msg, len, "device-removed",
+						"virtio-mem memory%" PRIu64 " is bound to %s",
+						b->id, b->fwnode->path);
+		return 0;
+	}
 	d = to_pc_dimm_const(md);
 	if (d && !(acpi && acpi_memhotplug_bound(acpi, (unsigned int)d->slot, &res, &fw)))
 		fw = NULL;
@@ -287,6 +419,27 @@ static int check_bound_slots(const struct machine *m, const struct acpi_memhotpl
 	return 0;
 }
 
+/* The driver's plugged size is what the host has plugged: only the
+ * driver's requests change either. */
+static int check_virtio_mem_sizes(const struct machine *m, char *msg, size_t len)
+{
+	const struct virtio_mem_driver *drv = m->bindings[QEMU_HOTPLUG_VIRTIO_PCI].drv;
+
+	for (size_t i = 0; drv && i < m->vm->nr_memory_devices; i++) {
+		const struct virtio_mem_pci *v = to_virtio_mem_pci_const(m->vm->memory_devices[i]);
+		struct virtio_mem_info vi;
+
+		if (!v || virtio_mem_get_info(drv, v->index, &vi))
+			continue;
+		if (vi.plugged_size != v->size)
+			return invariant_failed(msg, len, "virtio-mem-size",
+						"device %u: the host has %" PRIu64
+						" bytes plugged, the driver %" PRIu64,
+						v->index, v->size, vi.plugged_size);
+	}
+	return 0;
+}
+
 int machine_check(const struct machine *m, char *msg, size_t len)
 {
 	const struct acpi_memhotplug *acpi = m->bindings[QEMU_HOTPLUG_ACPI_MEMORY].drv;
@@ -310,5 +463,58 @@ int machine_check(const struct machine *m, char *msg, size_t len)
 		if (ret)
 			return ret;
 	}
-	return check_bound_slots(m, acpi, msg, len);
+	ret = check_bound_slots(m, acpi, msg, len);
+	return ret ? ret : check_virtio_mem_sizes(m, msg, len);
+}
+
+static const char *wait_reason(const struct virtio_mem_info *vi)
+{
+	switch (vi->wait) {
+	case VIRTIO_MEM_WAIT_GRANULARITY:
+		return "the rest is less than one sub-block (big block) of the driver";
+	case VIRTIO_MEM_WAIT_USABLE:
+		return "ENOSPC: no usable memory block left in the device's usable region";
+	case VIRTIO_MEM_WAIT_THRESHOLD:
+		return "ENOSPC: added memory waits to be onlined (offline threshold)";
+	case VIRTIO_MEM_WAIT_OFFLINE_ONLY:
+		return "unplug_online=N and no offline memory left to unplug";
+	case VIRTIO_MEM_WAIT_TIMER:
+		return "EBUSY: memory could not be unplugged; the driver retries on its timer";
+	case VIRTIO_MEM_WAIT_BROKEN:
+		return "the device answered ERROR: the driver marked it broken";
+	default:
+		return "the driver has work queued";
+	}
+}
+
+int machine_virtio_mem_status(const struct machine *m, struct machine_vmem_status **out, size_t *nr)
+{
+	const struct virtio_mem_driver *drv = m->bindings[QEMU_HOTPLUG_VIRTIO_PCI].drv;
+	struct machine_vmem_status *st = calloc(m->vm->nr_memory_devices + 1, sizeof(*st));
+	size_t n = 0;
+
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->vm->nr_memory_devices; i++) {
+		const struct memory_device *md = m->vm->memory_devices[i];
+		const struct virtio_mem_pci *v = to_virtio_mem_pci_const(md);
+		struct virtio_mem_info vi;
+
+		if (!v)
+			continue;
+		st[n] = (struct machine_vmem_status){
+		    .md = md,
+		    .index = v->index,
+		    .size = v->size,
+		    .requested_size = v->requested_size,
+		};
+		if (v->size != v->requested_size)
+			st[n].why = !drv || virtio_mem_get_info(drv, v->index, &vi)
+					? "no driver is bound to the device"
+					: wait_reason(&vi);
+		n++;
+	}
+	*out = st;
+	*nr = n;
+	return 0;
 }

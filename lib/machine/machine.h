@@ -83,6 +83,26 @@ int machine_run_pending(struct machine *m);
  * -EUCLEAN with "invariant NAME: ..." in msg. Reads only. */
 int machine_check(const struct machine *m, char *msg, size_t len);
 
+/* Lets ns of time pass (a scenario's sleep): kernel timers fire and QEMU
+ * delivers held-back events, each at its moment, with the work they set
+ * off run in between. 0 or machine_run_pending()'s error. */
+int machine_advance(struct machine *m, uint64_t ns);
+/* Runs pending work, then lets time pass until QEMU holds back no event
+ * (at most its one-second rate limit). 0 or a negative errno. */
+int machine_settle(struct machine *m);
+
+/* A virtio-mem device at a settle: the host's size and request, and when
+ * they differ, what the guest's driver waits for. */
+struct machine_vmem_status {
+	const struct memory_device *md;
+	unsigned int index; /* the device's index on the virtio bus */
+	uint64_t size, requested_size;
+	const char *why; /* static text; NULL when size == requested_size */
+};
+/* Every virtio-mem device in plug order. 0 or -ENOMEM; free *out. */
+int machine_virtio_mem_status(const struct machine *m, struct machine_vmem_status **out,
+			      size_t *nr);
+
 /* The id of the host memory device that holds guest-physical address
  * addr, or NULL (no device, or one without an id). */
 const char *machine_memory_device_id(const struct machine *m, uint64_t addr);

@@ -222,13 +222,49 @@ static struct json_object *drain_events(struct machine *m)
 	return notes;
 }
 
-static int model_settle(void *ctx, struct backend_step *s)
+/* Each virtio-mem device's size and request, and why they differ. */
+static int settle_devices(struct model *md, struct json_object *o)
 {
-	struct model *md = ctx;
-	int ret = run_pending(md, s);
+	struct machine_vmem_status *st;
+	struct json_object *list;
+	size_t n;
+	int ret = machine_virtio_mem_status(md->m, &st, &n);
 
 	if (ret)
 		return ret;
+	list = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_new_object();
+
+		if (st[i].md->id)
+			json_object_object_add(d, "id", json_object_new_string(st[i].md->id));
+		json_object_object_add(d, "size", json_object_new_uint64(st[i].size));
+		json_object_object_add(d, "requested-size",
+				       json_object_new_uint64(st[i].requested_size));
+		if (st[i].why)
+			json_object_object_add(d, "why", json_object_new_string(st[i].why));
+		json_object_array_add(list, d);
+	}
+	free(st);
+	if (n)
+		json_object_object_add(o, "devices", list);
+	else
+		json_object_put(list);
+	return 0;
+}
+
+/* Settled means: the guest's work is done, and every virtio-mem device
+ * is at its request or its driver waits for time or an outside change. */
+static int model_settle(void *ctx, struct backend_step *s)
+{
+	struct model *md = ctx;
+	int ret = machine_settle(md->m);
+
+	if (ret)
+		return step_failed(md, s, "the guest's hotplug work failed", ret);
+	ret = settle_devices(md, s->o);
+	if (ret)
+		return step_failed(md, s, "settle", ret);
 	json_object_object_add(s->o, "settled", json_object_new_boolean(true));
 	json_object_object_add(s->o, "notes", drain_events(md->m));
 	return 0;
@@ -247,12 +283,15 @@ static int model_snapshot(void *ctx, struct backend_step *s)
 	return sysroot_write(md->m, md->opts->sysroot_out, s->st->arg, md->err, md->errlen);
 }
 
-/* The model has no time: a sleep changes nothing. */
+/* Time passes on the model's clock: retry timers fire, QEMU delivers
+ * held-back events. */
 static int model_sleep(void *ctx, struct backend_step *s)
 {
-	(void)ctx;
-	(void)s;
-	return 0;
+	struct model *md = ctx;
+	double ns = s->st->seconds > 0 ? s->st->seconds * 1e9 : 0;
+	int ret = machine_advance(md->m, ns >= 1.8e19 ? UINT64_MAX : (uint64_t)ns);
+
+	return ret ? step_failed(md, s, "the guest's hotplug work failed", ret) : 0;
 }
 
 static void model_step_done(void *ctx, int index)
