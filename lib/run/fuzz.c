@@ -63,6 +63,9 @@ struct memhp_fuzz {
 	/* What the generator knows of the machine it made up. */
 	int nr_nodes;
 	unsigned int slots;
+	unsigned int nr_vmem;	    /* cold-plugged virtio-mem devices vm0.. */
+	uint64_t vmem_mib[2];	    /* their memdev sizes */
+	uint64_t vmem_block_mib[2]; /* their block sizes */
 	char line[512]; /* the operation being made up */
 };
 
@@ -135,6 +138,38 @@ static void gen_cold_dimms(struct memhp_fuzz *f, uint64_t room_mib)
 	}
 }
 
+/* Cold-plugged virtio-mem devices vm0, vm1 on backends vmm0, vmm1: block
+ * sizes from the QEMU default to BBM's 1 GiB, sometimes a request from
+ * the start (the driver plugs at probe). */
+static void gen_virtio_mem(struct memhp_fuzz *f, uint64_t room_mib)
+{
+	static const uint64_t block_mib[] = {2, 2, 2, 4, 64, 128, 1024};
+	unsigned int n = 1 + (unsigned int)rng_below(&f->rng, 2);
+
+	f->nr_vmem = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t bs = PICK(&f->rng, block_mib), mib = bs * (1 + rng_below(&f->rng, 16));
+		char extra[96] = "";
+
+		if (mib < 1024)
+			mib = (1024 + bs - 1) / bs * bs;
+		if (mib > room_mib)
+			return;
+		room_mib -= mib;
+		if (rng_percent(&f->rng, 30))
+			snprintf(extra, sizeof(extra), ",requested-size=%lluM",
+				 (unsigned long long)(bs * rng_below(&f->rng, mib / bs + 1)));
+		add_line(f,
+			 "qemu: -object memory-backend-ram,id=vmm%u,size=%lluM -device "
+			 "virtio-mem-pci,id=vm%u,memdev=vmm%u,block-size=%lluM%s%s",
+			 i, (unsigned long long)mib, i, i, (unsigned long long)bs,
+			 f->nr_nodes > 1 && i ? ",node=1" : "", extra);
+		f->vmem_mib[i] = mib;
+		f->vmem_block_mib[i] = bs;
+		f->nr_vmem++;
+	}
+}
+
 static void gen_cmdline(struct memhp_fuzz *f)
 {
 	static const char *const states[] = {"offline", "online", "online_kernel", "online_movable",
@@ -168,6 +203,10 @@ static void gen_cmdline(struct memhp_fuzz *f)
 		strbuf_add(t, " movable_node");
 	if (rng_percent(&f->rng, 3))
 		strbuf_add(t, " memory_block_size=256M");
+	if (f->nr_vmem && rng_percent(&f->rng, 10))
+		strbuf_add(t, " virtio_mem.force_bbm=1");
+	if (f->nr_vmem && rng_percent(&f->rng, 5))
+		strbuf_add(t, " virtio_mem.bbm_block_size=1073741824");
 	if (t->len == before + strlen("kernel-cmdline:")) {
 		t->len = before; /* nothing to say */
 		t->buf[before] = '\0';
@@ -202,8 +241,11 @@ static void gen_machine(struct memhp_fuzz *f)
 	}
 	if (rng_percent(&f->rng, 30))
 		gen_numa(f, ram);
+	f->nr_vmem = 0;
+	if (f->slots && rng_percent(&f->rng, 25))
+		gen_virtio_mem(f, room / 2);
 	if (f->slots && rng_percent(&f->rng, 20))
-		gen_cold_dimms(f, room);
+		gen_cold_dimms(f, room / 2);
 	gen_cmdline(f);
 }
 
@@ -512,6 +554,38 @@ static void op_query(struct memhp_fuzz *f)
 	}
 }
 
+/* A new request for a virtio-mem device: mostly a multiple of its block
+ * size up to its memdev, sometimes not a multiple or too large. */
+static void op_vmem_resize(struct memhp_fuzz *f)
+{
+	unsigned int i = (unsigned int)rng_below(&f->rng, f->nr_vmem ? f->nr_vmem : 1);
+	uint64_t bs = f->vmem_block_mib[i] ? f->vmem_block_mib[i] : 2, max = f->vmem_mib[i];
+	uint64_t mib = bs * rng_below(&f->rng, max / bs + 1);
+
+	if (rng_percent(&f->rng, 5))
+		mib = max + bs;
+	snprintf(f->line, sizeof(f->line),
+		 "host: {\"execute\": \"qom-set\", \"arguments\": {\"path\": "
+		 "\"/machine/peripheral/vm%u\", \"property\": \"requested-size\", \"value\": "
+		 "%llu}}",
+		 i, (unsigned long long)(mib * MiB + (rng_percent(&f->rng, 5) ? MiB : 0)));
+}
+
+static void op_vmem_param(struct memhp_fuzz *f)
+{
+	snprintf(f->line, sizeof(f->line),
+		 "guest: echo %s > /sys/module/virtio_mem/parameters/unplug_online",
+		 rng_percent(&f->rng, 50) ? "N" : "Y");
+}
+
+static void op_vmem(struct memhp_fuzz *f)
+{
+	if (!f->nr_vmem || rng_percent(&f->rng, 15))
+		op_vmem_param(f);
+	else
+		op_vmem_resize(f);
+}
+
 static void op_settle(struct memhp_fuzz *f)
 {
 	snprintf(f->line, sizeof(f->line),
@@ -524,9 +598,12 @@ static void op_snapshot(struct memhp_fuzz *f)
 	snprintf(f->line, sizeof(f->line), "snapshot s%llu", (unsigned long long)f->step);
 }
 
+/* Past the virtio-mem driver's retry timers (50 s doubling to 300 s). */
 static void op_sleep(struct memhp_fuzz *f)
 {
-	snprintf(f->line, sizeof(f->line), "sleep 1");
+	static const char *const secs[] = {"1", "1", "50", "301"};
+
+	snprintf(f->line, sizeof(f->line), "sleep %s", PICK(&f->rng, secs));
 }
 
 static const struct {
@@ -536,7 +613,7 @@ static const struct {
     {op_state, 25},	 {op_online, 6},     {op_setstate, 5},	 {op_read, 4},
     {op_auto_online, 3}, {op_param, 4},	     {op_bad_write, 1},	 {op_object_add, 9},
     {op_device_add, 12}, {op_device_del, 8}, {op_object_del, 4}, {op_query, 2},
-    {op_settle, 15},	 {op_snapshot, 1},   {op_sleep, 1},
+    {op_settle, 15},	 {op_snapshot, 1},   {op_sleep, 2},	 {op_vmem, 10},
 };
 
 static void gen_op(struct memhp_fuzz *f)
