@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench/vmem_scale.sh MEMHP [ROUNDS]: issue 11's scale goal. A 4 GiB q35 VM
+# with one virtio-mem device of size S under auto-movable: the device is
+# grown from 0 to S and shrunk to S/16, for S from 1 GiB to 16 TiB. Prints,
+# per size, the median wall time of the whole `memhp run` process, its peak
+# RSS, and the cost per memory block the run added (should stay flat).
+# Goal at 16 TiB (131,072 blocks): <= 0.2 s wall and <= 64 MiB peak RSS.
+# Not a test: the numbers go into notes with this command.
+set -eu
+memhp=${1:?usage: bench/vmem_scale.sh MEMHP [ROUNDS]}
+rounds=${2:-5}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+scenario() { # NAME SIZE_GIB
+	local gib=$2
+	cat >"$dir/$1.scn" <<SCN
+qemu: -M q35 -m 4G,maxmem=$((gib + 4))G -cpu qemu64,phys-bits=48
+qemu: -object memory-backend-ram,id=mem0,size=${gib}G
+qemu: -device virtio-mem-pci,id=vm0,memdev=mem0
+kernel-cmdline: memhp_default_state=online memory_hotplug.online_policy=auto-movable
+host: {"execute": "qom-set", "arguments": {"path": "/machine/peripheral/vm0", "property": "requested-size", "value": $((gib << 30))}}
+settle
+host: {"execute": "qom-set", "arguments": {"path": "/machine/peripheral/vm0", "property": "requested-size", "value": $((gib << 26))}}
+settle
+SCN
+}
+
+printf '%-8s %8s %10s %12s %14s\n' size blocks 'wall s' 'peak MiB' 'ns per block'
+for gib in 1 16 256 4096 16384; do
+	scenario "s$gib" "$gib"
+	python3 - "$memhp" "$dir/s$gib.scn" "$rounds" "$gib" <<'PY'
+import os, statistics, subprocess, sys, time
+memhp, scn, rounds, gib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+walls, rss = [], []
+for _ in range(rounds):
+    t = time.monotonic()
+    p = subprocess.Popen([memhp, "run", "--quiet", scn], stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    walls.append(time.monotonic() - t)
+    rss.append(ru.ru_maxrss / 1024)
+    if status:
+        sys.exit(f"memhp run {scn} failed: status {status}")
+blocks = gib * 8
+w = statistics.median(walls)
+print(f"{str(gib) + 'G':8s} {blocks:8d} {w:10.3f} {max(rss):12.1f} {w * 1e9 / blocks:14.0f}")
+PY
+done
