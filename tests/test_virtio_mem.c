@@ -423,6 +423,15 @@ static void module_parameters(void **state)
 				 -EACCES);
 		assert_int_equal(
 		    vfs_write(&v, "/sys/module/virtio_mem/parameters/unplug_online", "x"), -EINVAL);
+		/* kstrtobool(): echo's newline and "off" are fine. */
+		assert_int_equal(
+		    vfs_write(&v, "/sys/module/virtio_mem/parameters/unplug_online", "0\n"), 0);
+		assert_string_equal(tu_readf(m, "/sys/module/virtio_mem/parameters/unplug_online"),
+				    "N\n");
+		assert_int_equal(
+		    vfs_write(&v, "/sys/module/virtio_mem/parameters/unplug_online", "on"), 0);
+		assert_string_equal(tu_readf(m, "/sys/module/virtio_mem/parameters/unplug_online"),
+				    "Y\n");
 	}
 	machine_free(m);
 	m = tu_boot(VMEM_Q35, NULL, MEMHP_KERNEL_6_12);

@@ -1325,16 +1325,31 @@ int virtio_mem_notify(struct virtio_mem_driver *drv, unsigned int dev, int event
 
 /* ---- module ---- */
 
+/* kstrtobool(): the first character decides (y/Y/1, n/N/0), or "on" /
+ * "off" by the second; anything else is -EINVAL. */
 static bool parse_bool(const char *v, bool *out)
 {
-	if (!strcmp(v, "1") || !strcasecmp(v, "y") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
+	switch (v[0]) {
+	case 'y':
+	case 'Y':
+	case '1':
 		*out = true;
-	else if (!strcmp(v, "0") || !strcasecmp(v, "n") || !strcasecmp(v, "no") ||
-		 !strcasecmp(v, "off"))
+		return true;
+	case 'n':
+	case 'N':
+	case '0':
 		*out = false;
-	else
+		return true;
+	case 'o':
+	case 'O':
+		if (v[1] == 'n' || v[1] == 'N' || v[1] == 'f' || v[1] == 'F') {
+			*out = v[1] == 'n' || v[1] == 'N';
+			return true;
+		}
 		return false;
-	return true;
+	default:
+		return false;
+	}
 }
 
 /* param_set_bool()/param_set_ulong(); bools take 1/0, y/n, on/off. */
