@@ -2,7 +2,7 @@
 # Runs the libFuzzer harnesses of tests/fuzz, each for SECONDS (default 60),
 # in a clang build with ASan and UBSan (build-fuzz/).
 #   scripts/fuzz.sh [--smoke | --cpu] [SECONDS] [HARNESS...]
-# HARNESS: scenario guest qmp diff capture (default: all). Seeds come from
+# HARNESS: scenario guest qmp diff capture vmem_request (default: all). Seeds come from
 # tests/conformance/ and examples/; tests/fuzz/corpus/NAME/ holds inputs that
 # once crashed, run first as regressions. Prints one "fuzz-NAME OK|FAIL"
 # line a harness. --smoke: what test.sh runs: the regressions and seeds,
@@ -22,7 +22,7 @@ esac
 secs=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff capture)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff capture vmem_request)
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
@@ -51,6 +51,9 @@ seeds() {
 	if [ "$name" = capture ]; then
 		capture_seeds "$out"
 	fi
+	if [ "$name" = vmem_request ]; then
+		vmem_request_seeds "$out"
+	fi
 	if [ "$name" = diff ]; then
 		for f in tests/conformance/expected/*.6.1.json; do
 			local g=${f%.6.1.json}.6.12.json
@@ -58,6 +61,21 @@ seeds() {
 			{ cat "$f"; printf '\0'; cat "$g"; } >"$out/$(basename "$f" .6.1.json)"
 		done
 	fi
+}
+
+# vmem_request_seeds OUT: what a driver sends (12-byte records, see
+# tests/fuzz/fuzz_vmem_request.c): plug, state and unplug of the first
+# 64 blocks of each device, a new request, time passing.
+vmem_request_seeds() {
+	local out=$1
+	# dev 0 | offset flag; type; offset 0; nb_blocks 64
+	printf '\010\000\0\0\0\0\0\0\0\0\100\0' >"$out/plug"
+	printf '\010\003\0\0\0\0\0\0\0\0\100\0' >>"$out/plug"
+	printf '\010\001\0\0\0\0\0\0\0\0\100\0' >>"$out/plug"
+	printf '\011\000\0\0\0\0\0\0\0\0\001\0' >"$out/plug-1g"
+	printf '\004\000\0\0\0\200\0\0\0\0\0\0' >"$out/resize"
+	printf '\006\000\0\0\0\100\0\0\0\0\0\0' >>"$out/resize"
+	printf '\010\002\0\0\0\0\0\0\0\0\0\0' >>"$out/resize"
 }
 
 # capture_seeds OUT: what guest/memhp-snapshot would print for a few of
@@ -129,7 +147,7 @@ run_one() {
 
 for h in "${harnesses[@]}"; do
 	if [ ! -x "$dir/tests/fuzz/fuzz_$h" ]; then
-		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture)" >&2
+		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture vmem_request)" >&2
 		exit 2
 	fi
 	seeds "$h" "$dir/seeds/$h"
