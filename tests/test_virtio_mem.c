@@ -161,6 +161,47 @@ static void shrink_15g_removes_movable_from_the_top(void **state)
 	}
 }
 
+/* The seeds' trace 0 -> 12 -> 14 -> 16 -> 8 -> 2 GiB under auto-movable 301
+ * (§6.6 for growing, §11 for shrinking):
+ *  12 GiB: blocks 48-143, all Movable (block 143: 3 145 728 <= 3 155 822);
+ *  14 GiB: 144-159 added in order: 144, 148, 152, 156 Normal, the rest
+ *          Movable (example b's rule, block by block);
+ *  16 GiB: example (b);
+ *   8 GiB: 64 blocks go, MOVABLE before KERNEL, highest first: the 24
+ *          Movable blocks of 145-175, then 143 down to 104: left 48-103
+ *          Movable and the eight Normal blocks 144, 148, ..., 172;
+ *   2 GiB: 48 more Movable blocks, 103 down to 56: left 48-55 Movable and
+ *          the same eight Normal blocks (kernel memory goes last). */
+static void seeds_trace(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(kernels); i++) {
+		struct machine *m = tu_boot(VMEM_Q35, AUTO_MOVABLE_301, kernels[i]);
+
+		resize(m, 12 * GiB);
+		assert_example_b(m, 48, 143);
+		assert_false(tu_block_exists(m, 144));
+		resize(m, 14 * GiB);
+		assert_example_b(m, 48, 159);
+		assert_false(tu_block_exists(m, 160));
+		resize(m, 16 * GiB);
+		assert_example_b(m, 48, 175);
+		resize(m, 8 * GiB);
+		for (uint64_t id = 48; id <= 175; id++)
+			assert_string_equal(zone_of(m, id), example_b_normal(id) ? "Normal"
+							    : id <= 103		 ? "Movable"
+										 : "absent");
+		resize(m, 2 * GiB);
+		for (uint64_t id = 48; id <= 175; id++)
+			assert_string_equal(zone_of(m, id), example_b_normal(id) ? "Normal"
+							    : id <= 55		 ? "Movable"
+										 : "absent");
+		assert_int_equal(device(m, "vm0")->size, 2 * GiB);
+		check(m);
+		machine_free(m);
+	}
+}
+
 /* Checklist 113: an offline block is unplugged first (no fake-offline),
  * then the Movable ones from the top: 100, then 175, 174, 173, 171, 170,
  * 169, 167. */
@@ -446,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(grow_to_16g_example_b),
 	    cmocka_unit_test(grow_1g_blocks_48_to_55),
 	    cmocka_unit_test(shrink_15g_removes_movable_from_the_top),
+	    cmocka_unit_test(seeds_trace),
 	    cmocka_unit_test(shrink_takes_offline_block_first),
 	    cmocka_unit_test(partial_block_present_and_managed),
 	    cmocka_unit_test(mode_selection),
