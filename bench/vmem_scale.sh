@@ -19,7 +19,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 scenario() { # NAME SIZE_GIB [CPU_OPTS]
-	local gib=$2 cpu=${3:-,vendor=GenuineIntel}
+	local gib=$2 cpu=${3-,vendor=GenuineIntel}
 	cat >"$dir/$1.scn" <<SCN
 qemu: -M q35 -m 4G,maxmem=$((gib + 4))G -cpu qemu64,phys-bits=48$cpu
 qemu: -object memory-backend-ram,id=mem0,size=${gib}G

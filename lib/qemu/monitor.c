@@ -34,6 +34,10 @@ struct monitor_event_state {
 	char *key;
 	uint64_t deadline_ns;	     /* the timer: when the window ends */
 	struct json_object *pending; /* the latest event held back, or NULL */
+	/* Or the latest held back as a promise: its data is built when it
+	 * goes out (qemu_vm_event_lazy()). */
+	struct json_object *(*build)(const void *ctx);
+	const void *build_ctx;
 };
 
 static const struct monitor_event_conf *find_conf(const char *name)
@@ -111,11 +115,14 @@ static void run_timers(struct qemu_vm *vm, uint64_t now_ns)
 
 		if (s->deadline_ns > vm->clock_ns)
 			vm->clock_ns = s->deadline_ns;
+		if (!data && s->build)
+			data = s->build(s->build_ctx);
 		if (!data) {
 			drop_state(vm, s);
 			continue;
 		}
 		s->pending = NULL;
+		s->build = NULL;
 		s->deadline_ns += s->conf->rate_ns;
 		emit(vm, s->conf->name, data);
 	}
@@ -155,10 +162,32 @@ void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *dat
 	if (s) {
 		json_object_put(s->pending);
 		s->pending = data;
+		s->build = NULL;
 		return;
 	}
 	open_window(vm, conf, key);
 	emit(vm, name, data);
+}
+
+void qemu_vm_event_lazy(struct qemu_vm *vm, const char *name, const char *key,
+			struct json_object *(*build)(const void *ctx), const void *ctx)
+{
+	const struct monitor_event_conf *conf = find_conf(name);
+	struct monitor_event_state *s = NULL;
+
+	if (conf) {
+		run_timers(vm, vm->clock_ns);
+		s = find_state(vm, conf, key);
+	}
+	if (!s) {
+		qemu_vm_event(vm, name, build(ctx));
+		return;
+	}
+	/* Held back: whichever comes last replaces it, so the data can wait. */
+	json_object_put(s->pending);
+	s->pending = NULL;
+	s->build = build;
+	s->build_ctx = ctx;
 }
 
 int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns)
@@ -168,7 +197,7 @@ int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns)
 	for (size_t i = 0; i < vm->nr_event_states; i++) {
 		const struct monitor_event_state *s = &vm->event_states[i];
 
-		if (s->pending && (!found || s->deadline_ns < *when_ns)) {
+		if ((s->pending || s->build) && (!found || s->deadline_ns < *when_ns)) {
 			*when_ns = s->deadline_ns;
 			found = 1;
 		}

@@ -103,6 +103,15 @@ int qemu_vm_check(const struct qemu_vm *vm, char *msg, size_t len);
  * monitor_qapi_event_queue()). Takes ownership of data (may be NULL). */
 void qemu_vm_event(struct qemu_vm *vm, const char *name, struct json_object *data);
 
+/* The same for an event whose data is costly to build and whose source
+ * stays: key is the instance (for MEMORY_DEVICE_SIZE_CHANGE its qom-path),
+ * build(ctx) makes the data as of the moment it goes out. Equal to
+ * qemu_vm_event(vm, name, build(ctx)) as long as every change of what
+ * build reads raises the event again (the latest held back replaces the
+ * others), and builds the data only for events that go out. */
+void qemu_vm_event_lazy(struct qemu_vm *vm, const char *name, const char *key,
+			struct json_object *(*build)(const void *ctx), const void *ctx);
+
 /* 1 with *when_ns set to the earliest time a held-back event is due, or 0
  * when none is held back. */
 int qemu_vm_next_deadline(const struct qemu_vm *vm, uint64_t *when_ns);

@@ -205,8 +205,9 @@ static void resize_usable_region(struct virtio_mem_pci *v, uint64_t requested, b
  * MEMORY_DEVICE_SIZE_CHANGE, its data keys in QEMU 7.2's wire order
  * (observed: size, qom-path, id; id only for a device that has one); the
  * monitor rate-limits it per qom-path. */
-static void size_changed(struct qemu_vm *vm, const struct virtio_mem_pci *v)
+static struct json_object *size_change_data(const void *ctx)
 {
+	const struct virtio_mem_pci *v = ctx;
 	struct json_object *data = json_object_new_object();
 	char path[300];
 
@@ -215,7 +216,18 @@ static void size_changed(struct qemu_vm *vm, const struct virtio_mem_pci *v)
 	json_object_object_add(data, "qom-path", json_object_new_string(path));
 	if (v->md.id)
 		json_object_object_add(data, "id", json_object_new_string(v->md.id));
-	qemu_vm_event(vm, "MEMORY_DEVICE_SIZE_CHANGE", data);
+	return data;
+}
+
+/* Every size change raises the event, so the one held back can be built
+ * when it goes out: growing a device by 16 TiB makes 131,072 of them, of
+ * which two or three go out. */
+static void size_changed(struct qemu_vm *vm, const struct virtio_mem_pci *v)
+{
+	char path[300];
+
+	memory_device_path(&v->md, path, sizeof(path));
+	qemu_vm_event_lazy(vm, "MEMORY_DEVICE_SIZE_CHANGE", path, size_change_data, v);
 }
 
 /* virtio_notify_config(): only a driver past feature negotiation hears it
