@@ -948,6 +948,10 @@ again:
 	switch (rc) {
 	case 0:
 		vm->retry_interval = VIRTIO_MEM_RETRY_TIMER_MIN;
+		/* The request rounded down to whole sub-blocks (big blocks)
+		 * is done; the rest waits for the host's next request. */
+		if (vm->wait == VIRTIO_MEM_WAIT_NONE && vm->requested_size != vm->plugged_size)
+			vm->wait = VIRTIO_MEM_WAIT_GRANULARITY;
 		break;
 	case -ENOSPC:
 		/* Wait for a trigger from outside: the host or onlining. */
