@@ -1584,6 +1584,14 @@ const char *virtio_mem_bbm_state_name(int state)
 	return state >= 0 && state < VIRTIO_MEM_BBM_BB_COUNT ? names[state] : "?";
 }
 
+const char *virtio_mem_wait_name(enum virtio_mem_wait wait)
+{
+	static const char *const names[] = {"none",	    "granularity", "usable", "threshold",
+					    "offline-only", "timer",	   "broken"};
+
+	return (size_t)wait < sizeof(names) / sizeof(names[0]) ? names[wait] : "?";
+}
+
 /* ---- invariants ---- */
 
 /* SBM block mb_id against the kernel's block: added exactly in the added
