@@ -36,6 +36,7 @@ void print_usage(FILE *f)
 	    "  memhp conform --against DIR [--known DIR] [--kernel " KERNEL_CHOICES "] FILE...\n"
 	    "  memhp conform --record DIR [--kernel " KERNEL_CHOICES "] FILE...\n"
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --block N [--at LABEL] [--json]\n"
+	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --device ID [--at LABEL] [--json]\n"
 	    "  memhp fuzz --seed N --ops M [--seeds K] [--kernel " KERNEL_CHOICES
 	    "] [--out FILE] [--quiet]\n"
 	    "\n"
@@ -60,7 +61,9 @@ void print_usage(FILE *f)
 	    "  Exit 0: all agree, 1: differences, 2: bad input, 3: a real run failed.\n"
 	    "explain: runs FILE on the model up to `snapshot LABEL` (or its end) and shows\n"
 	    "  why memoryN is in its zone, or which zone `online` would choose now, with\n"
-	    "  the online policy's numbers (--json: the same as JSON).\n"
+	    "  the online policy's numbers (--json: the same as JSON). --device ID explains\n"
+	    "  virtio-mem device ID instead: its sizes, its driver's mode, ids, threshold\n"
+	    "  and retry timer, why size differs from requested-size, and its plug order.\n"
 	    "fuzz: M random operations on the model (seeds N..N+K-1), on one random machine\n"
 	    "  after another, with the model's invariants checked after each; the first\n"
 	    "  failure is printed as `seed N step K: ...` and its machine's scenario up to\n"

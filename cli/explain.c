@@ -1,4 +1,5 @@
-/* memhp explain: why a memory block is in its zone. */
+/* memhp explain: why a memory block is in its zone, or what a virtio-mem
+ * device and its driver do. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -17,9 +18,14 @@ static void explain_usage(FILE *f)
 	fprintf(f,
 		"Usage: memhp explain [--kernel " KERNEL_CHOICES
 		"] FILE --block N [--at LABEL] [--json]\n"
+		"       memhp explain [--kernel " KERNEL_CHOICES
+		"] FILE --device ID [--at LABEL] [--json]\n"
 		"Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
 		"explains memoryN's zone: the decision that onlined it, or the zone `online`\n"
-		"would choose now, with the policy's arithmetic.\n",
+		"would choose now, with the policy's arithmetic (and, in a virtio-mem\n"
+		"device, its driver's state of the block). --device explains virtio-mem\n"
+		"device ID: its sizes and driver, why size differs from requested-size\n"
+		"(what holds each block, or why plugging stopped) and where it plugs.\n",
 		KERNEL_NAMES);
 }
 
@@ -39,7 +45,8 @@ int cmd_explain(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, 'k'}, {"block", required_argument, NULL, 'b'},
 	    {"at", required_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	      {0},
+	    {"device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct memhp_explain_options eo = {.kernel = MEMHP_KERNEL_6_12};
 	struct json_object *e;
@@ -47,7 +54,7 @@ int cmd_explain(int argc, char **argv)
 	char err[1024] = "", *text;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "k:b:a:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:b:a:d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (parse_kernel_option("explain", optarg, &eo.kernel))
@@ -66,6 +73,9 @@ int cmd_explain(int argc, char **argv)
 		case 'a':
 			eo.at_label = optarg;
 			break;
+		case 'd':
+			eo.device = optarg;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -77,7 +87,11 @@ int cmd_explain(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc || !have_block) {
+	if (have_block && eo.device) {
+		fprintf(stderr, "memhp explain: --block and --device exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (optind + 1 != argc || (!have_block && !eo.device)) {
 		explain_usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -367,6 +367,43 @@ static void unplug_online_n(void **state)
 	machine_free(m);
 }
 
+/* §8.2 step 3, §9, §13: the driver plugs requested - plugged rounded down
+ * to its granule and stops; the rest waits for the next request, no work
+ * queued. force_bbm: 128 MiB big blocks, 1 GiB + 64 MiB plugs 8 of them;
+ * a 1 MiB device block: 2 MiB sub-blocks (the pageblock), 1 GiB + 1 MiB
+ * plugs 512 of them. Either way the first run plugs all it can, so the
+ * driver must say so itself (it once said "work queued"). */
+static void plug_rest_below_granule_waits(void **state)
+{
+	static const struct {
+		const char *block_size, *cmdline;
+		uint64_t request;
+	} cases[] = {
+	    {"2M", "memhp_default_state=online_movable virtio_mem.force_bbm=1", 1 * GiB + 64 * MiB},
+	    {"1M", "memhp_default_state=online_movable", 1 * GiB + 1 * MiB},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char args[512];
+		struct machine *m;
+		struct virtio_mem_info vi;
+
+		snprintf(args, sizeof(args),
+			 "-M q35 -m 4G,maxmem=36G -object memory-backend-ram,id=mem0,size=16G "
+			 "-device virtio-mem-pci,id=vm0,memdev=mem0,block-size=%s",
+			 cases[i].block_size);
+		m = tu_boot(args, cases[i].cmdline, MEMHP_KERNEL_6_12);
+		resize(m, cases[i].request);
+		vi = info(m, 0);
+		assert_int_equal(vi.plugged_size, 1 * GiB);
+		assert_int_equal(vi.last_rc, 0);
+		assert_int_equal(vi.wait, VIRTIO_MEM_WAIT_GRANULARITY);
+		assert_false(vi.timer_armed);
+		machine_free(m);
+	}
+}
+
 /* Checklist 116, §8: unplugging that keeps failing (every block in a
  * kernel zone holds unmovable pages, so fake-offlining fails) retries after
  * 50 s, then 100, 200, 300, 300 s. */
@@ -494,6 +531,7 @@ int main(void)
 	    cmocka_unit_test(first_and_last_usable_block),
 	    cmocka_unit_test(offline_threshold),
 	    cmocka_unit_test(unplug_online_n),
+	    cmocka_unit_test(plug_rest_below_granule_waits),
 	    cmocka_unit_test(retry_timer_doubles_to_300s),
 	    cmocka_unit_test(bbm_unplug_passes),
 	    cmocka_unit_test(size_change_events_coalesce),

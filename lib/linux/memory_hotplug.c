@@ -210,12 +210,20 @@ static void offline_status_change(const struct node *n, const struct zone *z, ui
 		arg->status_change_nid = n->id;
 }
 
+enum isolate_blocker memory_block_isolate_blocker(const struct memory_block *b,
+						  const struct zone *z)
+{
+	if (b->contents.reserved_pages)
+		return ISOLATE_RESERVED;
+	if (z->type != ZONE_MOVABLE && b->contents.unmovable_pages)
+		return ISOLATE_UNMOVABLE;
+	return ISOLATE_OK;
+}
+
 /* Isolation: would any pageblock of the block refuse MIGRATE_ISOLATE? */
 static bool has_unmovable_pages(const struct memory_block *b, const struct zone *z)
 {
-	if (b->contents.reserved_pages)
-		return true;
-	return z->type != ZONE_MOVABLE && b->contents.unmovable_pages;
+	return memory_block_isolate_blocker(b, z) != ISOLATE_OK;
 }
 
 int alloc_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages)

@@ -52,6 +52,18 @@ static inline void adjust_present_page_count(struct kernel *k, struct memory_blo
  * fake-online and fake-offline). */
 void adjust_managed_page_count(struct kernel *k, struct zone *z, int64_t nr);
 
+/* What keeps a block's pages in zone z from being isolated
+ * (has_unmovable_pages()), so that offlining and alloc_contig_range() of
+ * any range in it fail with EBUSY: PG_reserved pages in any zone, or
+ * unmovable pages (slab, page tables) in a kernel zone. Reads only. */
+enum isolate_blocker {
+	ISOLATE_OK,
+	ISOLATE_RESERVED,
+	ISOLATE_UNMOVABLE,
+};
+enum isolate_blocker memory_block_isolate_blocker(const struct memory_block *b,
+						  const struct zone *z);
+
 /* alloc_contig_range(MIGRATE_MOVABLE) of online pages: 0 when every page
  * of the range could be migrated away and taken, else -EBUSY. The model
  * knows a block's contents as counts, not places (until the page model):

@@ -467,6 +467,11 @@ int machine_check(const struct machine *m, char *msg, size_t len)
 	return ret ? ret : check_virtio_mem_sizes(m, msg, len);
 }
 
+const struct virtio_mem_driver *machine_virtio_mem_driver(const struct machine *m)
+{
+	return m->bindings[QEMU_HOTPLUG_VIRTIO_PCI].drv;
+}
+
 static const char *wait_reason(const struct virtio_mem_info *vi)
 {
 	switch (vi->wait) {

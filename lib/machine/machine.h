@@ -12,6 +12,7 @@
 #include "qemu.h"
 
 struct json_object;
+struct virtio_mem_driver;
 
 /* A guest driver as the machine drives it: one instance per binding (the
  * ACPI memory driver for all memory slots; next, one virtio-mem driver
@@ -102,6 +103,10 @@ struct machine_vmem_status {
 /* Every virtio-mem device in plug order. 0 or -ENOMEM; free *out. */
 int machine_virtio_mem_status(const struct machine *m, struct machine_vmem_status **out,
 			      size_t *nr);
+
+/* The guest's virtio-mem driver (its binding on the virtio bus), for
+ * reading with virtio_mem_driver.h's accessors; NULL when not loaded. */
+const struct virtio_mem_driver *machine_virtio_mem_driver(const struct machine *m);
 
 /* The id of the host memory device that holds guest-physical address
  * addr, or NULL (no device, or one without an id). */

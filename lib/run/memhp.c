@@ -199,9 +199,11 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 	struct scenario_run_options ro = {
 		.version = opts->kernel,
 		.stop_after = opts->at_label,
-		.trace = true,
+		.trace = !opts->device,
 		.trace_block = opts->block,
 	};
+	const char *at = opts->at_label ? "at snapshot " : "at the end";
+	struct explain_input in;
 	struct scenario_run run;
 	struct scenario *sc;
 	int ret;
@@ -218,17 +220,19 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 		scenario_free(sc);
 		return ret ? ret : -EINVAL;
 	}
-	*out = explain_block(&(struct explain_input){.sc = sc,
-						     .m = run.machine,
-						     .at_label = opts->at_label,
-						     .block = opts->block,
-						     .onlined_step = run.trace_step,
-						     .decision = &run.trace_decision},
-			     &ret);
-	if (ret == -ENOENT)
+	in = (struct explain_input){.sc = sc,
+				    .m = run.machine,
+				    .at_label = opts->at_label,
+				    .block = opts->block,
+				    .onlined_step = run.trace_step,
+				    .decision = &run.trace_decision};
+	*out = opts->device ? explain_device(&in, opts->device, &ret) : explain_block(&in, &ret);
+	if (ret == -ENOENT && opts->device)
+		snprintf(err, errlen, "%s: there is no virtio-mem device %s %s%s", path,
+			 opts->device, at, opts->at_label ? opts->at_label : "");
+	else if (ret == -ENOENT)
 		snprintf(err, errlen, "%s: there is no memory%llu %s%s", path,
-			 (unsigned long long)opts->block, opts->at_label ? "at snapshot " : "at the end",
-			 opts->at_label ? opts->at_label : "");
+			 (unsigned long long)opts->block, at, opts->at_label ? opts->at_label : "");
 	else if (!*out)
 		ret = -ENOMEM;
 	scenario_run_release(&run);

@@ -1,6 +1,7 @@
 /* memhp explain: the zone decision of one block as JSON, and that JSON as
- * text. The text is rendered from the JSON only, so both always say the
- * same thing. */
+ * text (a virtio-mem device's own explanation is in explain_vmem.c). The
+ * text is rendered from the JSON only, so both always say the same
+ * thing. */
 #include "explain.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "explain_internal.h"
 #include "machine.h"
 #include "memory_hotplug.h"
 #include "run_json.h"
@@ -20,21 +22,6 @@
 #include "vfs.h"
 
 /* ---- building the JSON -------------------------------------------- */
-
-static void add_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
-
-static void add_str(struct json_object *o, const char *key, const char *v)
-{
-	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
-}
-
-static void add_bool(struct json_object *o, const char *key, bool v)
-{
-	json_object_object_add(o, key, json_object_new_boolean(v));
-}
 
 static struct json_object *ratio_check_json(const struct auto_movable_ratio_check *c)
 {
@@ -186,7 +173,7 @@ struct json_object *explain_block(const struct explain_input *in, int *err_out)
 	const struct kernel *k = m->kernel;
 	const struct memory_block *b = find_memory_block(k, id);
 	uint64_t pfn = id * k->pages_per_block;
-	struct json_object *e;
+	struct json_object *e, *vmem;
 	bool online;
 
 	*err_out = 0;
@@ -210,6 +197,9 @@ struct json_object *explain_block(const struct explain_input *in, int *err_out)
 	add_u64(e, "vmemmap_pages", b->nr_vmemmap_pages);
 	json_object_object_add(e, "group", b->group ? group_json(b->group) : NULL);
 	add_str(e, "device", b->fwnode ? machine_memory_device_id(m, pfn * PAGE_SIZE) : NULL);
+	vmem = explain_vmem_block_json(m, id);
+	if (vmem)
+		json_object_object_add(e, "virtio_mem", vmem);
 	json_object_object_add(e, "params", params_json(k));
 	if (online && in->onlined_step != SCENARIO_STEP_NONE) {
 		json_object_object_add(e, "onlined_by", onlined_by_json(sc, in->onlined_step));
@@ -226,34 +216,6 @@ struct json_object *explain_block(const struct explain_input *in, int *err_out)
 }
 
 /* ---- the JSON as text ---------------------------------------------- */
-
-static uint64_t get_u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
-}
-
-static const char *get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
-}
-
-static bool get_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static struct json_object *get_obj(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
 
 static void text_header(struct json_object *e, struct strbuf *sb)
 {
@@ -299,7 +261,9 @@ static void text_header(struct json_object *e, struct strbuf *sb)
 		    get_bool(p, "movable_node") ? "on" : "off", get_str(p, "auto_online_blocks"));
 }
 
-static void text_check(struct json_object *c, uint64_t ratio, struct strbuf *sb)
+/* e: the explanation, for the virtio-mem device of the block (if any). */
+static void text_check(struct json_object *c, uint64_t ratio, struct json_object *e,
+		       struct strbuf *sb)
 {
 	struct json_object *node = get_obj(c, "node");
 	uint64_t early = get_u64(c, "kernel_early_pages"), mov = get_u64(c, "movable_pages");
@@ -329,6 +293,11 @@ static void text_check(struct json_object *c, uint64_t ratio, struct strbuf *sb)
 			    "    kernel  = %" PRIu64 " - shortfall %" PRIu64
 			    " + own kernel %" PRIu64 " = %" PRIu64 "\n",
 			    early, shortfall, own, get_u64(c, "kernel_pages"));
+	if (own && get_obj(e, "virtio_mem"))
+		strbuf_addf(sb,
+			    "    (the dynamic group bonus: the device's own %" PRIu64
+			    " kernel pages count as kernel memory for its movable memory)\n",
+			    own);
 	if (gmov)
 		strbuf_addf(sb,
 			    "    movable = %" PRIu64 " - other groups' %" PRIu64 " = %" PRIu64 "\n",
@@ -394,7 +363,7 @@ static void text_auto_movable(struct json_object *a, struct json_object *e, cons
 	} else {
 		text_scope(a, e, sb);
 		for (size_t i = 0; i < json_object_array_length(checks); i++)
-			text_check(json_object_array_get_idx(checks, i), ratio, sb);
+			text_check(json_object_array_get_idx(checks, i), ratio, e, sb);
 	}
 	if (!strcmp(reason, "fits"))
 		strbuf_addf(sb, "  => Movable: everything that must fit does\n");
@@ -460,7 +429,12 @@ void explain_format_text(struct json_object *e, struct strbuf *sb)
 	struct json_object *by = get_obj(e, "onlined_by"), *d = get_obj(e, "decision");
 	struct json_object *would = get_obj(e, "would_choose");
 
+	if (get_obj(e, "difference")) {
+		explain_vmem_device_text(e, sb);
+		return;
+	}
 	text_header(e, sb);
+	explain_vmem_block_text(e, sb);
 	strbuf_addf(sb, "\n");
 	if (by && d) {
 		struct json_object *lineno = get_obj(by, "lineno");

@@ -1,6 +1,7 @@
 /* memhp explain: why a memory block is in its zone, or which zone `online`
- * would give it now, with the numbers the policy compared. A view: it
- * reads the model and never changes it. */
+ * would give it now, with the numbers the policy compared; and what a
+ * virtio-mem device and its driver do (explain_vmem.c). A view: it reads
+ * the model and never changes it. */
 #ifndef MEMHP_EXPLAIN_H
 #define MEMHP_EXPLAIN_H
 
@@ -25,8 +26,17 @@ struct explain_input {
 };
 
 /* The explanation as JSON, or NULL if the block does not exist (-ENOENT in
- * *err_out) or memory ran out. */
+ * *err_out) or memory ran out. A block of a virtio-mem device also gets
+ * the device's and its driver's view of it ("virtio_mem"). */
 struct json_object *explain_block(const struct explain_input *in, int *err_out);
+
+/* virtio-mem device `id` (in->block and the trace are not used): the
+ * host's sizes, the driver's mode, ids, threshold and what it waits for,
+ * why size differs from requested-size (the blocks that hold memory, in
+ * the driver's unplug order, or why plugging stopped), its plug order and
+ * its blocks. NULL if no virtio-mem device has that id (-ENOENT) or
+ * memory ran out. */
+struct json_object *explain_device(const struct explain_input *in, const char *id, int *err_out);
 
 /* The same explanation as text a person can check by hand. */
 void explain_format_text(struct json_object *e, struct strbuf *sb);

@@ -145,6 +145,22 @@ check run-cat-through-node-link
 printf 'qemu: -M pc -m 1e3\n' >exp.scn
 expect 2 "exp.scn:1: qemu: " "$memhp" run exp.scn
 check run-qemu-m-exponent
+# memhp explain --device: a virtio-mem device's id, exclusive with --block.
+vmem=$src/conformance/vmem-offline-threshold.scn
+expect 2 "$vmem: there is no virtio-mem device nope at snapshot first-gib" \
+	"$memhp" explain "$vmem" --device nope --at first-gib
+check explain-device-unknown
+expect 2 "memhp explain: --block and --device exclude each other" \
+	"$memhp" explain "$vmem" --device vm0 --block 48
+check explain-device-and-block
+expect 2 "Usage: memhp explain" "$memhp" explain "$vmem"
+check explain-neither-device-nor-block
+# virtio-mem.md §15: 8 blocks offline = the 1 GiB threshold, the ninth
+# would make it 1 GiB + 128 MiB.
+expect 0 "" "$memhp" explain "$vmem" --device vm0 --at first-gib
+grep -qF "but 1 GiB + 128 MiB > 1 GiB: the driver waits (ENOSPC, no timer)" out ||
+	fail "no threshold arithmetic in: $(head -c 600 out)"
+check explain-device-threshold
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0

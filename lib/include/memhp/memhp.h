@@ -84,16 +84,20 @@ int memhp_run_for_each_block(const struct memhp_run *run,
 /* memhp explain: runs the model on a scenario up to `snapshot at_label`
  * (or to its end) and explains the zone of one memory block: the decision
  * that put it there, or the zone `online` would choose now, with the
- * numbers the policy compared. */
+ * numbers the policy compared (and, for a block of a virtio-mem device,
+ * the driver's state of it). With device set, it explains that virtio-mem
+ * device instead: its sizes, its driver's mode and state, why its size
+ * differs from its requested-size, and where its driver plugs. */
 struct memhp_explain_options {
 	enum memhp_kernel kernel;
-	uint64_t block;
+	uint64_t block;	      /* unless device is set */
+	const char *device;   /* a virtio-mem device's id, or NULL */
 	const char *at_label; /* NULL: the end of the scenario */
 };
 
 /* *out: the explanation as JSON (caller puts). A malformed file, an
- * unknown label or a block that does not exist there: -EINVAL or -ENOENT
- * with the reason in err. */
+ * unknown label, a block that does not exist there or no virtio-mem
+ * device with that id: -EINVAL or -ENOENT with the reason in err. */
 int memhp_explain_file(const char *path, const struct memhp_explain_options *opts,
 		       struct json_object **out, char *err, size_t errlen);
 /* The explanation as plain text (malloc'd), or NULL without memory. */

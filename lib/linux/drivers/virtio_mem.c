@@ -948,6 +948,10 @@ again:
 	switch (rc) {
 	case 0:
 		vm->retry_interval = VIRTIO_MEM_RETRY_TIMER_MIN;
+		/* The request rounded down to whole sub-blocks (big blocks)
+		 * is done; the rest waits for the host's next request. */
+		if (vm->wait == VIRTIO_MEM_WAIT_NONE && vm->requested_size != vm->plugged_size)
+			vm->wait = VIRTIO_MEM_WAIT_GRANULARITY;
 		break;
 	case -ENOSPC:
 		/* Wait for a trigger from outside: the host or onlining. */
@@ -1578,6 +1582,14 @@ const char *virtio_mem_bbm_state_name(int state)
 	static const char *const names[] = {"unused", "plugged", "added", "fake_offline"};
 
 	return state >= 0 && state < VIRTIO_MEM_BBM_BB_COUNT ? names[state] : "?";
+}
+
+const char *virtio_mem_wait_name(enum virtio_mem_wait wait)
+{
+	static const char *const names[] = {"none",	    "granularity", "usable", "threshold",
+					    "offline-only", "timer",	   "broken"};
+
+	return (size_t)wait < sizeof(names) / sizeof(names[0]) ? names[wait] : "?";
 }
 
 /* ---- invariants ---- */

@@ -103,6 +103,9 @@ int virtio_mem_block_state(const struct virtio_mem_driver *drv, unsigned int dev
 			   int *state, uint64_t *nr_plugged);
 const char *virtio_mem_sbm_state_name(int state);
 const char *virtio_mem_bbm_state_name(int state);
+/* "none", "granularity", "usable", "threshold", "offline-only", "timer",
+ * "broken". */
+const char *virtio_mem_wait_name(enum virtio_mem_wait wait);
 
 /* The driver's invariants: block states agree with the kernel's blocks,
  * state counts and plugged sizes with the bitmaps, offline_size with the

@@ -1,0 +1,66 @@
+/* What explain.c and explain_vmem.c share: reading and writing the
+ * explanation's JSON, and the virtio-mem parts of an explanation. Private
+ * to view/. */
+#ifndef MEMHP_EXPLAIN_INTERNAL_H
+#define MEMHP_EXPLAIN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+struct machine;
+struct strbuf;
+
+static inline void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static inline void add_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+static inline void add_bool(struct json_object *o, const char *key, bool v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+static inline uint64_t get_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static inline const char *get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+static inline bool get_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static inline struct json_object *get_obj(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The driver's view of memory block mb_id ("virtio_mem" of explain
+ * --block), or NULL for a block of no virtio-mem device. */
+struct json_object *explain_vmem_block_json(const struct machine *m, uint64_t mb_id);
+/* Its line in the text; nothing when e has no "virtio_mem". */
+void explain_vmem_block_text(struct json_object *e, struct strbuf *sb);
+/* The text of explain_device()'s JSON. */
+void explain_vmem_device_text(struct json_object *e, struct strbuf *sb);
+
+#endif
