@@ -45,6 +45,23 @@ static const char *field_or_empty(struct json_object *o, const char *key)
 	return v ? v : "";
 }
 
+/* A settle's virtio-mem devices: size against request, and why short. */
+static void print_devices(struct json_object *s)
+{
+	struct json_object *devs;
+
+	if (!json_object_object_get_ex(s, "devices", &devs))
+		return;
+	for (size_t j = 0; j < json_object_array_length(devs); j++) {
+		struct json_object *d = json_object_array_get_idx(devs, j);
+		const char *why = field(d, "why");
+
+		printf("     virtio-mem %s: size %s, requested-size %s%s%s\n",
+		       field(d, "id") ? field(d, "id") : "(no id)", field_or_empty(d, "size"),
+		       field_or_empty(d, "requested-size"), why ? ": " : "", why ? why : "");
+	}
+}
+
 static void print_steps(struct json_object *result)
 {
 	struct json_object *steps, *notes;
@@ -66,11 +83,13 @@ static void print_steps(struct json_object *result)
 			print_indented("     ! ", field_or_empty(s, "stderr"));
 			if (rc && strcmp(rc, "0"))
 				printf("     (exit %s)\n", rc);
-		} else if (!strcmp(kind, "settle") &&
-			   json_object_object_get_ex(s, "notes", &notes)) {
-			for (size_t j = 0; j < json_object_array_length(notes); j++)
-				printf("     %s\n",
-				       json_object_get_string(json_object_array_get_idx(notes, j)));
+		} else if (!strcmp(kind, "settle")) {
+			if (json_object_object_get_ex(s, "notes", &notes))
+				for (size_t j = 0; j < json_object_array_length(notes); j++)
+					printf("     %s\n",
+					       json_object_get_string(
+						   json_object_array_get_idx(notes, j)));
+			print_devices(s);
 		}
 	}
 }

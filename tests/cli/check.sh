@@ -161,6 +161,12 @@ expect 0 "" "$memhp" explain "$vmem" --device vm0 --at first-gib
 grep -qF "but 1 GiB + 128 MiB > 1 GiB: the driver waits (ENOSPC, no timer)" out ||
 	fail "no threshold arithmetic in: $(head -c 600 out)"
 check explain-device-threshold
+# memhp run prints each settle's virtio-mem devices: the threshold stops
+# the driver at 1 GiB of the 2 GiB asked (§15), and says why.
+expect 0 "" "$memhp" run "$vmem"
+grep -qF "virtio-mem vm0: size 1073741824, requested-size 2147483648: ENOSPC: added memory waits to be onlined (offline threshold)" out ||
+	fail "no device line in: $(head -c 600 out)"
+check run-settle-device-why
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
