@@ -518,6 +518,197 @@ static void module_parameters(void **state)
 	machine_free(m);
 }
 
+/* ---- the driver against a device that answers otherwise ----
+ *
+ * QEMU's device never answers NACK to a request the driver just checked,
+ * BUSY without a migration, or ERROR to a well-formed request, and never
+ * has memory plugged when the guest boots without a reboot. These paths of
+ * the driver (checklist 116-119) are driven here by a transport wrapped
+ * around the real one: it passes everything through, except the next
+ * answers it is told to give. The machine's driver is replaced by one on
+ * the wrapped transport before it has added any memory. */
+struct scripted {
+	struct virtio_mem_transport real;
+	uint16_t answers[8]; /* given instead of the device's, in order */
+	size_t nr_answers, next_answer;
+	uint16_t types[512]; /* every request type the driver sent */
+	size_t nr_types;
+};
+
+static int sc_next_device(void *ctx, unsigned int *dev)
+{
+	struct scripted *s = ctx;
+
+	return s->real.next_device(s->real.ctx, dev);
+}
+
+static uint64_t sc_get_features(void *ctx, unsigned int dev)
+{
+	struct scripted *s = ctx;
+
+	return s->real.get_features(s->real.ctx, dev);
+}
+
+static int sc_finalize_features(void *ctx, unsigned int dev, uint64_t features)
+{
+	struct scripted *s = ctx;
+
+	return s->real.finalize_features(s->real.ctx, dev, features);
+}
+
+static void sc_get_config(void *ctx, unsigned int dev, struct virtio_mem_config *cfg)
+{
+	struct scripted *s = ctx;
+
+	s->real.get_config(s->real.ctx, dev, cfg);
+}
+
+static void sc_request(void *ctx, unsigned int dev, const struct virtio_mem_req *req,
+		       struct virtio_mem_resp *resp)
+{
+	struct scripted *s = ctx;
+
+	if (s->nr_types < ARRAY_SIZE(s->types))
+		s->types[s->nr_types++] = req->type;
+	if (s->next_answer < s->nr_answers) {
+		*resp = (struct virtio_mem_resp){.type = s->answers[s->next_answer++]};
+		return;
+	}
+	s->real.request(s->real.ctx, dev, req, resp);
+}
+
+/* The machine's virtio_mem driver unloaded and loaded again on s. */
+static void rebind_scripted(struct machine *m, struct scripted *s)
+{
+	struct virtio_mem_transport t = {
+	    .next_device = sc_next_device,
+	    .get_features = sc_get_features,
+	    .finalize_features = sc_finalize_features,
+	    .get_config = sc_get_config,
+	    .request = sc_request,
+	    .ctx = s,
+	};
+	struct virtio_mem_driver *drv;
+
+	virtio_mem_transport_init(m->vm, &s->real);
+	virtio_mem_driver_free(m->bindings[QEMU_HOTPLUG_VIRTIO_PCI].drv);
+	assert_int_equal(virtio_mem_driver_create(m->kernel, &t, &drv), 0);
+	m->bindings[QEMU_HOTPLUG_VIRTIO_PCI].drv = drv;
+	assert_int_equal(virtio_mem_scan(drv), 0);
+	assert_true(machine_run_pending(m) >= 0);
+}
+
+/* Checklist 117, §8: a PLUG answered NACK (the host lowered its request
+ * meanwhile) is EAGAIN: the driver re-reads the config and goes on at
+ * once, no timer. Here the request did not change, so the same 1 GiB is
+ * plugged: 1 NACKed PLUG, then 8 good ones. */
+static void nack_retries_at_once(void **state)
+{
+	struct machine *m =
+	    tu_boot(VMEM_Q35, "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
+	struct scripted s = {.answers = {VIRTIO_MEM_RESP_NACK}, .nr_answers = 1};
+	struct virtio_mem_info vi;
+
+	(void)state;
+	rebind_scripted(m, &s);
+	resize(m, 1 * GiB);
+	vi = info(m, 0);
+	assert_int_equal(vi.plugged_size, 1 * GiB);
+	assert_false(vi.timer_armed);
+	assert_int_equal(s.nr_types, 9);
+	for (size_t i = 0; i < s.nr_types; i++)
+		assert_int_equal(s.types[i], VIRTIO_MEM_REQ_PLUG);
+	check(m);
+	machine_free(m);
+}
+
+/* Checklist 116 with BUSY, §8: BUSY is ETXTBSY, retried on the timer after
+ * 50 s; the retry plugs everything and the interval is 50 s again. */
+static void busy_retries_on_the_timer(void **state)
+{
+	struct machine *m =
+	    tu_boot(VMEM_Q35, "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
+	struct scripted s = {.answers = {VIRTIO_MEM_RESP_BUSY}, .nr_answers = 1};
+	struct virtio_mem_info vi;
+	uint64_t t0;
+
+	(void)state;
+	rebind_scripted(m, &s);
+	t0 = m->kernel->wq.now;
+	resize(m, 1 * GiB);
+	vi = info(m, 0);
+	assert_int_equal(vi.plugged_size, 0);
+	assert_int_equal(vi.last_rc, -ETXTBSY);
+	assert_int_equal(vi.wait, VIRTIO_MEM_WAIT_TIMER);
+	assert_true(vi.timer_armed);
+	assert_int_equal(vi.timer_expires, t0 + 50 * NSEC_PER_SEC);
+	assert_int_equal(machine_advance(m, 50 * NSEC_PER_SEC), 0);
+	vi = info(m, 0);
+	assert_int_equal(vi.plugged_size, 1 * GiB);
+	assert_false(vi.timer_armed);
+	assert_int_equal(vi.retry_interval, 50 * NSEC_PER_SEC);
+	check(m);
+	machine_free(m);
+}
+
+/* Checklist 118, §8: ERROR is EINVAL, which marks the device broken: no
+ * work after it, whatever the host asks. */
+static void error_marks_the_device_broken(void **state)
+{
+	struct machine *m =
+	    tu_boot(VMEM_Q35, "memhp_default_state=online_movable", MEMHP_KERNEL_6_12);
+	struct scripted s = {.answers = {VIRTIO_MEM_RESP_ERROR}, .nr_answers = 1};
+	struct virtio_mem_info vi;
+
+	(void)state;
+	rebind_scripted(m, &s);
+	resize(m, 1 * GiB);
+	vi = info(m, 0);
+	assert_int_equal(vi.last_rc, -EINVAL);
+	assert_int_equal(vi.wait, VIRTIO_MEM_WAIT_BROKEN);
+	resize(m, 2 * GiB);
+	assert_int_equal(s.nr_types, 1);
+	assert_int_equal(info(m, 0).plugged_size, 0);
+	assert_false(tu_block_exists(m, 48));
+	check(m);
+	machine_free(m);
+}
+
+/* Checklist 119, §7 step 9: memory left plugged when the driver starts
+ * (after a reboot the host could not reset the device) is dropped with
+ * UNPLUG_ALL first; then the driver plugs toward the request. */
+static void leftover_plugged_memory_is_unplugged_first(void **state)
+{
+	struct machine *m =
+	    tu_boot(VMEM_Q35, "memhp_default_state=online_movable", MEMHP_KERNEL_6_1);
+	struct scripted s = {0};
+	struct virtio_mem_transport real;
+	struct virtio_mem_req plug = {
+	    .type = VIRTIO_MEM_REQ_PLUG, .addr = 6 * GiB, .nb_blocks = 64};
+	struct virtio_mem_resp resp;
+
+	(void)state;
+	/* The device holds 128 MiB the new driver did not plug. */
+	tu_qmp_ok(m, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": "
+		     "\"/machine/peripheral/vm0\", \"property\": \"requested-size\", \"value\": "
+		     "134217728}}");
+	virtio_mem_transport_init(m->vm, &real);
+	real.request(real.ctx, 0, &plug, &resp);
+	assert_int_equal(resp.type, VIRTIO_MEM_RESP_ACK);
+	assert_int_equal(device(m, "vm0")->size, 128 * MiB);
+	/* Nothing of it was added to Linux: drop the notification the
+	 * qom-set queued for the old driver before rebinding. */
+	m->nr_work = 0;
+	rebind_scripted(m, &s);
+	assert_true(s.nr_types >= 2);
+	assert_int_equal(s.types[0], VIRTIO_MEM_REQ_UNPLUG_ALL);
+	assert_int_equal(s.types[1], VIRTIO_MEM_REQ_PLUG);
+	assert_int_equal(info(m, 0).plugged_size, 128 * MiB);
+	assert_string_equal(zone_of(m, 48), "Movable");
+	check(m);
+	machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +727,10 @@ int main(void)
 	    cmocka_unit_test(bbm_unplug_passes),
 	    cmocka_unit_test(size_change_events_coalesce),
 	    cmocka_unit_test(module_parameters),
+	    cmocka_unit_test(nack_retries_at_once),
+	    cmocka_unit_test(busy_retries_on_the_timer),
+	    cmocka_unit_test(error_marks_the_device_broken),
+	    cmocka_unit_test(leftover_plugged_memory_is_unplugged_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,6 +134,18 @@ static inline int kernel_register_module(struct kernel *k, const struct kernel_m
 	return 0;
 }
 
+/* The module with data goes (rmmod): its parameters leave sysfs. */
+static inline void kernel_unregister_module(struct kernel *k, const void *data)
+{
+	for (size_t i = 0; i < k->nr_modules; i++) {
+		if (k->modules[i].data != data)
+			continue;
+		for (k->nr_modules--; i < k->nr_modules; i++)
+			k->modules[i] = k->modules[i + 1];
+		return;
+	}
+}
+
 /* The PageOffline pages of [start_pfn, +nr_pages): 0 without a callback. */
 static inline uint64_t nr_page_offline(const struct kernel *k, uint64_t start_pfn,
 				       uint64_t nr_pages)

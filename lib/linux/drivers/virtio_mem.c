@@ -1477,6 +1477,7 @@ void virtio_mem_driver_free(struct virtio_mem_driver *drv)
 		vm_free(vm);
 	}
 	restore_online_page_callback(drv->k, drv);
+	kernel_unregister_module(drv->k, drv);
 	free(drv->devs);
 	free(drv);
 }
