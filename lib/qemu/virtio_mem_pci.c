@@ -25,48 +25,24 @@
 #include "qemu.h"
 #include "strparse.h"
 #include "units.h"
+#include "bitmap.h"
 #include "virtio_mem.h"
 
 /* ---- the plug bitmap, a word at a time ---- */
-
-/* The bits of word w that lie in [first, end). */
-static uint64_t mask_in(uint64_t w, uint64_t first, uint64_t end)
-{
-	uint64_t lo = w * 64, m = ~0ULL;
-
-	if (first > lo)
-		m &= ~0ULL << (first - lo);
-	if (end < lo + 64)
-		m &= ~0ULL >> (lo + 64 - end);
-	return m;
-}
 
 /* Whether blocks [first, first + n) are all plugged (or all unplugged):
  * virtio_mem_is_range_plugged()/_unplugged(). n > 0. */
 static bool range_is(const struct virtio_mem_pci *v, uint64_t first, uint64_t n, bool plugged)
 {
-	uint64_t end = first + n;
-
-	for (uint64_t w = first / 64; w <= (end - 1) / 64; w++) {
-		uint64_t m = mask_in(w, first, end), bits = v->bitmap[w] & m;
-
-		if (plugged ? bits != m : bits != 0)
-			return false;
-	}
-	return true;
+	return bitmap_range_is(v->bitmap, first, n, plugged);
 }
 
 /* virtio_mem_set_range_plugged()/_unplugged(). n > 0. */
 static void range_set(struct virtio_mem_pci *v, uint64_t first, uint64_t n, bool plugged)
 {
-	uint64_t end = first + n, wfirst = first / 64, wlast = (end - 1) / 64;
+	uint64_t wfirst = first / 64, wlast = (first + n - 1) / 64;
 
-	for (uint64_t w = wfirst; w <= wlast; w++) {
-		if (plugged)
-			v->bitmap[w] |= mask_in(w, first, end);
-		else
-			v->bitmap[w] &= ~mask_in(w, first, end);
-	}
+	bitmap_assign(v->bitmap, first, n, plugged);
 	if (!plugged)
 		return;
 	if (v->dirty_hi == v->dirty_lo || wfirst < v->dirty_lo)

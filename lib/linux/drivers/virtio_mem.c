@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "bitmap.h"
 #include "invariant.h"
 #include "kernel.h"
 #include "memory_group.h"
@@ -106,60 +107,14 @@ static uint64_t sb_bit(const struct virtio_mem *vm, uint64_t mb_id, uint64_t sb)
 	return (mb_id - vm->first_id) * vm->sbs_per_mb + sb;
 }
 
-/* Whether every bit of [bit, bit + n) equals val: a word at a time. */
-static bool bits_all(const uint64_t *map, uint64_t bit, uint64_t n, bool val)
-{
-	while (n) {
-		uint64_t off = bit % 64, take = 64 - off < n ? 64 - off : n;
-		uint64_t mask = (take == 64 ? ~0ULL : ((1ULL << take) - 1)) << off;
-		uint64_t w = map[bit / 64] & mask;
-
-		if (val ? w != mask : w != 0)
-			return false;
-		bit += take;
-		n -= take;
-	}
-	return true;
-}
-
-static void bits_assign(uint64_t *map, uint64_t bit, uint64_t n, bool val)
-{
-	while (n) {
-		uint64_t off = bit % 64, take = 64 - off < n ? 64 - off : n;
-		uint64_t mask = (take == 64 ? ~0ULL : ((1ULL << take) - 1)) << off;
-
-		if (val)
-			map[bit / 64] |= mask;
-		else
-			map[bit / 64] &= ~mask;
-		bit += take;
-		n -= take;
-	}
-}
-
-static uint64_t bits_count(const uint64_t *map, uint64_t bit, uint64_t n)
-{
-	uint64_t c = 0;
-
-	while (n) {
-		uint64_t off = bit % 64, take = 64 - off < n ? 64 - off : n;
-		uint64_t mask = (take == 64 ? ~0ULL : ((1ULL << take) - 1)) << off;
-
-		c += (uint64_t)__builtin_popcountll(map[bit / 64] & mask);
-		bit += take;
-		n -= take;
-	}
-	return c;
-}
-
 static bool sb_plugged(const struct virtio_mem *vm, uint64_t mb_id, uint64_t sb, uint64_t n)
 {
-	return bits_all(vm->sb_bitmap, sb_bit(vm, mb_id, sb), n, true);
+	return bitmap_range_is(vm->sb_bitmap, sb_bit(vm, mb_id, sb), n, true);
 }
 
 static bool sb_unplugged(const struct virtio_mem *vm, uint64_t mb_id, uint64_t sb, uint64_t n)
 {
-	return bits_all(vm->sb_bitmap, sb_bit(vm, mb_id, sb), n, false);
+	return bitmap_range_is(vm->sb_bitmap, sb_bit(vm, mb_id, sb), n, false);
 }
 
 /* Room for one more block or big block (virtio_mem_sbm_mb_states_prepare_
@@ -392,7 +347,7 @@ static int sbm_plug_sb(struct virtio_mem *vm, uint64_t mb_id, uint64_t sb, uint6
 	int rc = send_plug_request(vm, sb_addr(vm, mb_id, sb), count * vm->sb_size);
 
 	if (!rc)
-		bits_assign(vm->sb_bitmap, sb_bit(vm, mb_id, sb), count, true);
+		bitmap_assign(vm->sb_bitmap, sb_bit(vm, mb_id, sb), count, true);
 	return rc;
 }
 
@@ -401,7 +356,7 @@ static int sbm_unplug_sb(struct virtio_mem *vm, uint64_t mb_id, uint64_t sb, uin
 	int rc = send_unplug_request(vm, sb_addr(vm, mb_id, sb), count * vm->sb_size);
 
 	if (!rc)
-		bits_assign(vm->sb_bitmap, sb_bit(vm, mb_id, sb), count, false);
+		bitmap_assign(vm->sb_bitmap, sb_bit(vm, mb_id, sb), count, false);
 	return rc;
 }
 
@@ -1112,7 +1067,7 @@ static uint64_t plugged_pages(const struct virtio_mem *vm, uint64_t pfn, uint64_
 	if (pfn < first_pfn ||
 	    (pfn - first_pfn) / ppsb + nr / ppsb > (vm->next_id - vm->first_id) * vm->sbs_per_mb)
 		return 0;
-	count = bits_count(vm->sb_bitmap, (pfn - first_pfn) / ppsb, nr / ppsb);
+	count = bitmap_weight_range(vm->sb_bitmap, (pfn - first_pfn) / ppsb, nr / ppsb);
 	return count * ppsb;
 }
 
@@ -1563,7 +1518,7 @@ int virtio_mem_block_state(const struct virtio_mem_driver *drv, unsigned int dev
 		return -ERANGE;
 	*state = get_state(vm, id);
 	if (vm->in_sbm)
-		*nr_plugged = bits_count(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb);
+		*nr_plugged = bitmap_weight_range(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb);
 	else
 		*nr_plugged = *state != VIRTIO_MEM_BBM_BB_UNUSED;
 	return 0;
@@ -1623,7 +1578,8 @@ static int check_sbm_block(const struct virtio_mem *vm, uint64_t id, char *msg, 
 		    "device %u: memory%" PRIu64 " is %s with %" PRIu64 " of %" PRIu64
 		    " sub-blocks plugged",
 		    vm->dev, id, virtio_mem_sbm_state_name(state),
-		    bits_count(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb), vm->sbs_per_mb);
+		    bitmap_weight_range(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb),
+		    vm->sbs_per_mb);
 	if (b && (b->group == NULL || b->group->stats.id != vm->mgid))
 		return invariant_failed(msg, len, "virtio-mem-block",
 					"device %u: memory%" PRIu64 " is not in group %d", vm->dev,
@@ -1642,7 +1598,8 @@ static int check_device(const struct virtio_mem *vm, char *msg, size_t len)
 
 		counts[state]++;
 		if (vm->in_sbm) {
-			plugged += bits_count(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb);
+			plugged +=
+			    bitmap_weight_range(vm->sb_bitmap, sb_bit(vm, id, 0), vm->sbs_per_mb);
 			ret = check_sbm_block(vm, id, msg, len);
 		} else if (state != VIRTIO_MEM_BBM_BB_UNUSED) {
 			plugged++;
