@@ -11,6 +11,7 @@
 #include "acpi_memory_hotplug.h"
 #include "qemu_error.h"
 #include "hostmem.h"
+#include "qdev_properties.h"
 #include "qemu.h"
 #include "strparse.h"
 
@@ -116,31 +117,6 @@ static int pick_slot(const struct qemu_vm *vm, int *slot, char *err, size_t errl
 	return 0;
 }
 
-/* Integer properties from their option strings, as QEMU's keyval input
- * visitor reads them (qemu_strtou64/qemu_strtoi64, base 0), then the
- * property's own range (visit_type_uint32/int32). */
-static int prop_uint(const char *name, const char *s, uint64_t max, const char *type, uint64_t *out,
-		     char *err, size_t errlen)
-{
-	if (qemu_strtou64(s, out))
-		return error_setg(err, errlen, "Parameter '%s' expects integer", name);
-	if (*out > max)
-		return error_setg(err, errlen, "Parameter '%s' expects %s", name, type);
-	return 0;
-}
-
-static int prop_int32(const char *name, const char *s, int *out, char *err, size_t errlen)
-{
-	int64_t v;
-
-	if (qemu_strtoi64(s, &v))
-		return error_setg(err, errlen, "Parameter '%s' expects integer", name);
-	if (v < INT32_MIN || v > INT32_MAX)
-		return error_setg(err, errlen, "Parameter '%s' expects int32_t", name);
-	*out = (int)v;
-	return 0;
-}
-
 /* The properties, in the order QEMU sets them: its option dictionary's
  * hash order, observed as memdev, addr, slot, node whatever order they
  * were given in. */
@@ -156,11 +132,11 @@ static int set_props(const struct qemu_vm *vm, const struct pc_dimm_opts *o,
 		return -ENOENT;
 	}
 	if (o->addr)
-		ret = prop_uint("addr", o->addr, UINT64_MAX, "uint64_t", addr, err, errlen);
+		ret = qdev_prop_uint("addr", o->addr, UINT64_MAX, "uint64_t", addr, err, errlen);
 	if (!ret && o->slot)
-		ret = prop_int32("slot", o->slot, slot, err, errlen);
+		ret = qdev_prop_int32("slot", o->slot, slot, err, errlen);
 	if (!ret && o->node) {
-		ret = prop_uint("node", o->node, UINT32_MAX, "uint32_t", &v, err, errlen);
+		ret = qdev_prop_uint("node", o->node, UINT32_MAX, "uint32_t", &v, err, errlen);
 		*node = (uint32_t)v;
 	}
 	return ret;

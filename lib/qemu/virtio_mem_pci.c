@@ -19,13 +19,14 @@
 #include <json-c/json.h>
 
 #include "array.h"
+#include "bitmap.h"
 #include "hostmem.h"
 #include "invariant.h"
+#include "qdev_properties.h"
 #include "qemu_error.h"
 #include "qemu.h"
 #include "strparse.h"
 #include "units.h"
-#include "bitmap.h"
 #include "virtio_mem.h"
 
 /* ---- the plug bitmap, a word at a time ---- */
@@ -440,50 +441,6 @@ void virtio_mem_transport_init(struct qemu_vm *vm, struct virtio_mem_transport *
  * -device and device_add hand every property over as a string, which
  * QEMU's keyval input visitor parses by the property's type. */
 
-/* uint64/uint32 (qemu_strtou64, base 0, a minus sign wrapping) */
-static int prop_uint(const char *name, const char *s, uint64_t max, const char *type, uint64_t *out,
-		     char *err, size_t errlen)
-{
-	if (qemu_strtou64(s, out))
-		return error_setg(err, errlen, "Parameter '%s' expects integer", name);
-	if (*out > max)
-		return error_setg(err, errlen, "Parameter '%s' expects %s", name, type);
-	return 0;
-}
-
-/* size (qemu_strtosz: bytes unless suffixed) */
-static int prop_size(const char *name, const char *s, uint64_t *out, char *err, size_t errlen)
-{
-	if (qemu_strtosz(s, 'B', out))
-		return error_setg(err, errlen, "Parameter '%s' expects size", name);
-	return 0;
-}
-
-/* bool (qapi_bool_parse(), case-sensitive) */
-static int prop_bool(const char *name, const char *s, bool *out, char *err, size_t errlen)
-{
-	static const char *const yes[] = {"on", "yes", "true", "y"};
-	static const char *const no[] = {"off", "no", "false", "n"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
-			*out = !strcmp(s, yes[i]);
-			return 0;
-		}
-	}
-	return error_setg(err, errlen, "Parameter '%s' expects 'on' or 'off'", name);
-}
-
-/* OnOffAuto (qapi_enum_parse()): -1 for auto. */
-static int prop_on_off_auto(const char *name, const char *s, int *out, char *err, size_t errlen)
-{
-	if (!strcmp(s, "on") || !strcmp(s, "off") || !strcmp(s, "auto")) {
-		*out = !strcmp(s, "auto") ? -1 : !strcmp(s, "on");
-		return 0;
-	}
-	return error_setg(err, errlen, "Parameter '%s' does not accept value '%s'", name, s);
-}
-
 /* The PCI address, "slot[.function]" in hex (set_pci_devfn(), with the
  * same sscanf() conversions). Only checked: memhp has no PCI bus. */
 static int prop_devfn(const char *s, char *err, size_t errlen)
@@ -505,7 +462,7 @@ static int prop_devfn(const char *s, char *err, size_t errlen)
 /* virtio_mem_set_block_size() before realize. */
 static int set_block_size(const char *s, uint64_t *out, char *err, size_t errlen)
 {
-	int ret = prop_size("block-size", s, out, err, errlen);
+	int ret = qdev_prop_size("block-size", s, out, err, errlen);
 
 	if (ret)
 		return ret;
@@ -550,13 +507,13 @@ static int set_props(const struct qemu_vm *vm, const struct virtio_mem_pci_opts 
 	if (o->memdev)
 		ret = set_memdev(vm, o->memdev, p, err, errlen);
 	if (!ret && o->unplugged_inaccessible)
-		ret = prop_on_off_auto("unplugged-inaccessible", o->unplugged_inaccessible,
-				       &p->unplugged_inaccessible, err, errlen);
+		ret = qdev_prop_on_off_auto("unplugged-inaccessible", o->unplugged_inaccessible,
+					    &p->unplugged_inaccessible, err, errlen);
 	if (!ret && o->prealloc)
-		ret = prop_bool("prealloc", o->prealloc, &p->prealloc, err, errlen);
+		ret = qdev_prop_bool("prealloc", o->prealloc, &p->prealloc, err, errlen);
 	if (!ret && o->memaddr)
-		ret = prop_uint("memaddr", o->memaddr, UINT64_MAX, "uint64_t", &p->memaddr, err,
-				errlen);
+		ret = qdev_prop_uint("memaddr", o->memaddr, UINT64_MAX, "uint64_t", &p->memaddr,
+				     err, errlen);
 	if (!ret && o->addr)
 		ret = prop_devfn(o->addr, err, errlen);
 	if (!ret && o->block_size)
@@ -564,12 +521,12 @@ static int set_props(const struct qemu_vm *vm, const struct virtio_mem_pci_opts 
 	if (!ret && o->size)
 		ret = error_setg(err, errlen, "Property 'virtio-mem.size' is not writable");
 	if (!ret && o->node) {
-		ret = prop_uint("node", o->node, UINT32_MAX, "uint32_t", &v, err, errlen);
+		ret = qdev_prop_uint("node", o->node, UINT32_MAX, "uint32_t", &v, err, errlen);
 		p->node = (uint32_t)v;
 	}
 	if (!ret && o->requested_size)
-		ret =
-		    prop_size("requested-size", o->requested_size, &p->requested_size, err, errlen);
+		ret = qdev_prop_size("requested-size", o->requested_size, &p->requested_size, err,
+				     errlen);
 	return ret;
 }
 
