@@ -808,7 +808,7 @@ int virtio_mem_pci_check(const struct virtio_mem_pci *v, char *msg, size_t len)
 {
 	uint64_t region = virtio_mem_region_size(v), end, n = count_plugged(v, &end);
 
-	if (!v->block_size || (v->block_size & (v->block_size - 1)) || v->addr % v->block_size ||
+	if (!is_power_of_2(v->block_size) || v->addr % v->block_size ||
 	    region % v->block_size || v->nr_blocks != region / v->block_size)
 		return invariant_failed(msg, len, "qemu-virtio-mem-block",
 					"virtio-mem %s: block size 0x%" PRIx64

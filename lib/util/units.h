@@ -19,4 +19,15 @@ static inline uint64_t align_up(uint64_t x, uint64_t a)
 	return align_down(x + a - 1, a);
 }
 
+/* DIV_ROUND_UP() without the sum that could wrap. */
+static inline uint64_t div_round_up(uint64_t x, uint64_t d)
+{
+	return x / d + (x % d != 0);
+}
+
+static inline int is_power_of_2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
 #endif

@@ -1005,7 +1005,6 @@ static int memory_notifier_cb(void *data, enum memory_block_state action,
 			      const struct memory_notify *arg)
 {
 	struct virtio_mem *vm = data;
-	struct kernel *k = vm_kernel(vm);
 	uint64_t start = PFN_PHYS(arg->start_pfn), size = PFN_PHYS(arg->nr_pages);
 	int rc = 0;
 
@@ -1035,7 +1034,6 @@ static int memory_notifier_cb(void *data, enum memory_block_state action,
 	default:
 		break;
 	}
-	(void)k;
 	return 0;
 }
 
@@ -1088,16 +1086,6 @@ static uint64_t nr_offline_cb(const void *data, uint64_t pfn, uint64_t nr)
 }
 
 /* ---- probe (virtio_mem_probe(), _init(), _init_hotplug()) ---- */
-
-static bool is_power_of_2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
-static uint64_t div_round_up(uint64_t a, uint64_t b)
-{
-	return a / b + (a % b != 0);
-}
 
 /* Mode and sizes (§7 step 6). */
 static void init_mode(struct virtio_mem *vm)
