@@ -327,7 +327,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 	machine_run_pending(m);
 	for (uint64_t id = 48; id <= 55; id++)
 		assert_string_equal(tu_blk(m, id, "valid_zones"), "Movable\n");
-	find_memory_block(m->kernel, 51)->contents.reserved_pages = 1;
+	assert_int_equal(page_alloc_range(m->kernel, 51 * 32768 + 7, 1, PAGE_RESERVED, TAG_BOOT_UNMOVABLE), 0);
 	del_dimm(m, "d1");
 	machine_run_pending(m);
 	for (uint64_t id = 48; id <= 55; id++) {
@@ -347,7 +347,7 @@ static void test_dimm_eject_failure_rollback(void **state)
 	json_object_put(reply);
 
 	/* dimm-acpi.md §1.4: device_del can be retried; with the page gone it works */
-	find_memory_block(m->kernel, 51)->contents.reserved_pages = 0;
+	free_pages_range(m->kernel, 51 * 32768 + 7, 1);
 	eject_dimm(m, "d1", 48);
 	machine_free(m);
 }

@@ -571,7 +571,7 @@ static void test_vmem_device_unmovable(void **state)
 		     "\"/machine/peripheral/vm0\", \"property\": \"requested-size\", \"value\": "
 		     "536870912}}");
 	assert_int_equal(machine_settle(m), 0);
-	for_each_memory_block_in_range(m->kernel, b, id, 48, 52) b->contents.unmovable_pages = 1;
+	for_each_memory_block_in_range(m->kernel, b, id, 48, 52) tu_scatter_pages(m, id, PAGE_UNMOVABLE);
 	tu_qmp_ok(m, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": "
 		     "\"/machine/peripheral/vm0\", \"property\": \"requested-size\", \"value\": "
 		     "268435456}}");

@@ -452,7 +452,7 @@ static void test_d35_offline_and_remove_rollback_reserved(void **state)
 	(void)state;
 	assert_int_equal(add_memory(m->kernel, 0, 6 * GiB, 512 * MiB, 0), 0);
 	tu_blk_write_range(m, 48, 51, "state", "online_movable\n");
-	find_memory_block(m->kernel, 50)->contents.reserved_pages = 1;
+	assert_int_equal(page_alloc_range(m->kernel, 50 * 32768 + 7, 1, PAGE_RESERVED, TAG_BOOT_UNMOVABLE), 0);
 	assert_int_equal(offline_and_remove_memory(m->kernel, 6 * GiB, 512 * MiB), -EBUSY);
 	for (uint64_t id = 48; id <= 51; id++) {
 		assert_string_equal(tu_blk(m, id, "state"), "online\n");

@@ -38,6 +38,19 @@
  * quoting needed by the tests), a kernel command line (may be NULL) and a
  * kernel version. Returns NULL with the errno in *ret_out (and the reason
  * in why) if it does not boot. */
+/* One page of kind in every pageblock of block id (the lowest free one):
+ * what a block looks like once the kernel allocated all over it. */
+static inline void tu_scatter_pages(struct machine *m, uint64_t id, enum page_kind kind)
+{
+	struct kernel *k = m->kernel;
+
+	for (uint64_t pfn = id * k->pages_per_block; pfn < (id + 1) * k->pages_per_block;
+	     pfn += k->pageblock_pages)
+		assert_int_equal(page_alloc_place(k, pfn, pfn + k->pageblock_pages, 1, false, kind,
+						  TAG_BOOT_UNMOVABLE),
+				 1);
+}
+
 static inline struct machine *tu_boot_why(const char *qemu_args, const char *cmdline,
 					  enum memhp_kernel version, int *ret_out, char *why,
 					  size_t whylen)

@@ -418,7 +418,7 @@ static void retry_timer_doubles_to_300s(void **state)
 	(void)state;
 	resize(m, 512 * MiB);
 	for_each_memory_block_in_range(m->kernel, b, id, 48, 52)
-		b->contents.unmovable_pages = 1;
+		tu_scatter_pages(m, id, PAGE_UNMOVABLE);
 	/* The failing run happens at once (nothing changes size, so no
 	 * event holds the clock back): the delays count from here. */
 	t0 = m->kernel->wq.now;

@@ -32,11 +32,9 @@ enum memmap_on_memory_mode {
  * present but are not managed: they are PageOffline. */
 struct online_page_callback {
 	/* [start_pfn, +nr_pages) goes online: how many of its pages go to
-	 * the buddy (become managed). */
+	 * the buddy (become managed); the callback marks the others
+	 * PageOffline (set_page_offline()). */
 	uint64_t (*online)(void *data, uint64_t start_pfn, uint64_t nr_pages);
-	/* How many pages of [start_pfn, +nr_pages) are PageOffline now: an
-	 * offline skips them, so they leave no managed pages behind. */
-	uint64_t (*nr_offline)(const void *data, uint64_t start_pfn, uint64_t nr_pages);
 	void *data;
 };
 
@@ -118,6 +116,7 @@ struct kernel {
 	size_t nr_observers, observers_cap;
 	struct online_page_callback online_page_cb; /* .online NULL: generic */
 	struct workqueue wq;
+	struct page_alloc page_alloc; /* user memory, the hugetlb pool, totals */
 	struct kernel_module modules[MAX_KERNEL_MODULES];
 	size_t nr_modules;
 	/* The command line as booted (/proc/cmdline): module loading takes
@@ -146,13 +145,12 @@ static inline void kernel_unregister_module(struct kernel *k, const void *data)
 	}
 }
 
-/* The PageOffline pages of [start_pfn, +nr_pages): 0 without a callback. */
+/* The PageOffline pages of [start_pfn, +nr_pages): an offline skips
+ * them, so they leave no managed pages behind. */
 static inline uint64_t nr_page_offline(const struct kernel *k, uint64_t start_pfn,
 				       uint64_t nr_pages)
 {
-	const struct online_page_callback *cb = &k->online_page_cb;
-
-	return cb->nr_offline ? cb->nr_offline(cb->data, start_pfn, nr_pages) : 0;
+	return range_nr_pages(k, start_pfn, nr_pages, PAGE_OFFLINE);
 }
 
 /* Boots the kernel on the firmware's memory map. 0 or -errno. */

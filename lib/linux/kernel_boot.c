@@ -5,6 +5,7 @@
 
 #include "arch_x86.h"
 #include "kernel.h"
+#include "memblock.h"
 
 
 struct pfn_range {
@@ -322,6 +323,7 @@ static int create_boot_blocks(struct kernel *k)
 				if (!b)
 					return -ENOMEM;
 				b->id = id;
+				b->memmap_pfn = NO_MEMMAP_PFN;
 				b->state = MEM_ONLINE;
 				b->online_type = MMOP_OFFLINE;
 				b->nid = NUMA_NO_NODE;
@@ -432,6 +434,8 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 		init_node_zones(k, &k->nodes[nid], possible, movable_zone_of(possible), zmp[nid]);
 	set_boot_tail(k);
 	ret = create_boot_blocks(k);
+	if (!ret)
+		ret = memblock_reserve_boot(k);
 	if (ret)
 		goto fail;
 	*out = k;
@@ -449,8 +453,12 @@ void kernel_free(struct kernel *k)
 	if (!k)
 		return;
 	idtree_for_each(&k->blocks, id, b)
+	{
+		free(b->pages.ext);
 		free(b);
+	}
 	idtree_destroy(&k->blocks);
+	page_alloc_destroy(&k->page_alloc);
 	memory_group_registry_destroy(&k->groups);
 	for (int nid = 0; nid < MAX_NUMNODES; nid++)
 		node_destroy(&k->nodes[nid]);

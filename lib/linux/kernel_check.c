@@ -82,8 +82,10 @@ static int account_zoned(struct check *c, const struct memory_block *b)
 			    ull(b->id), zone_name(z->type), z->nid);
 	sum = &c->zones[z->nid][z->type];
 	sum->present += b->ram_pages;
-	sum->managed +=
-	    b->ram_pages - b->nr_vmemmap_pages - nr_page_offline(k, s, k->pages_per_block);
+	/* Boot reservations were never managed. */
+	sum->managed += b->ram_pages - b->nr_vmemmap_pages -
+			nr_page_offline(k, s, k->pages_per_block) -
+			range_nr_tag_pages(k, s, k->pages_per_block, TAG_BOOT_RESERVED);
 	if (b->early)
 		sum->early += b->ram_pages;
 	return 0;
@@ -123,7 +125,10 @@ static int account_mixed(struct check *c, const struct memory_block *b)
 					    "%d's online blocks",
 					    ull(b->id), zone_name(z->type), nid);
 			c->zones[nid][t].present += pages;
-			c->zones[nid][t].managed += pages;
+			c->zones[nid][t].managed +=
+			    pages - range_nr_tag_pages(k, s > zs ? s : zs,
+						       (e < ze ? e : ze) - (s > zs ? s : zs),
+						       TAG_BOOT_RESERVED);
 			c->zones[nid][t].early += pages;
 		}
 	}
@@ -398,5 +403,7 @@ int kernel_check(const struct kernel *k, char *msg, size_t len)
 		ret = check_groups(c);
 	if (!ret)
 		ret = check_params(c);
+	if (!ret)
+		ret = page_alloc_check(k, msg, len);
 	return ret;
 }

@@ -229,6 +229,9 @@ void remove_memory_block_device(struct kernel *k, struct memory_block *b)
 		memory_group_remove_block(b->group, b);
 	if (b->nid != NUMA_NO_NODE)
 		k->nodes[b->nid].nr_memory_blocks--;
+	/* arch_remove_memory() frees the memmap the add allocated. */
+	memmap_free(k, b);
+	block_pages_release(k, b);
 	idtree_erase(&k->blocks, b->id);
 	free(b);
 }
@@ -253,6 +256,7 @@ int create_memory_block_devices(struct kernel *k, uint64_t start, uint64_t size,
 			return ret;
 		}
 		b->id = id;
+		b->memmap_pfn = NO_MEMMAP_PFN;
 		b->state = MEM_OFFLINE;
 		b->online_type = MMOP_OFFLINE;
 		b->ram_pages = k->pages_per_block;

@@ -7,19 +7,12 @@
 #include <stddef.h>
 
 #include "mm_types.h"
+#include "page_alloc.h"
 
 struct kernel;
 struct zone;
 struct memory_group;
 struct zone_decision;
-
-/* What occupies a block's pages, as far as offlining cares. Page-level
- * contents come with the offlining model; until then a block is described
- * by counts of the page classes that decide the outcome. */
-struct block_contents {
-	uint64_t reserved_pages;  /* PG_reserved: EBUSY at isolation in any zone */
-	uint64_t unmovable_pages; /* slab, page tables...: EBUSY in kernel zones */
-};
 
 /* The firmware node a driver bound a block to (the kernel's companion
  * device): its path under /sys/devices, owned by the driver. */
@@ -41,10 +34,15 @@ struct memory_block {
 	bool early;              /* boot memory (its sections carry the early flag) */
 	uint64_t ram_pages;      /* System RAM pages inside the block (holes excluded) */
 	uint64_t ram_end_pfn;    /* boot blocks: the end of their last RAM page */
-	struct block_contents contents;
+	struct block_pages pages; /* what its pages hold while online */
+	/* Where its memmap lives when the kernel allocated it (hot-added
+	 * memory without memmap_on_memory), else NO_MEMMAP_PFN. */
+	uint64_t memmap_pfn;
 	struct memory_block *group_next; /* the group's member list */
 	struct memory_block *group_prev;
 };
+
+#define NO_MEMMAP_PFN UINT64_MAX
 
 struct memory_notify {
 	uint64_t start_pfn;

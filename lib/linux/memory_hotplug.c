@@ -183,6 +183,12 @@ int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint6
 		ret = idtree_store(&z->online_blocks, b->id, b);
 	if (ret)
 		return cancel_online(k, z, block_pfn, &arg, ret);
+	/* Onlined pages go to the tail of the free lists: allocation finds
+	 * them after what was free before, but finds them. */
+	if (b->id < z->alloc_hint)
+		z->alloc_hint = b->id;
+	if (b->id < z->alloc_hint_aligned)
+		z->alloc_hint_aligned = b->id;
 	/* online_pages_range(): the online-page callback may keep pages
 	 * from the buddy; those are present but not managed. */
 	adjust_managed_page_count(k, z, (int64_t)online_pages_range(k, start_pfn, nr_pages));
@@ -210,34 +216,72 @@ static void offline_status_change(const struct node *n, const struct zone *z, ui
 		arg->status_change_nid = n->id;
 }
 
-enum isolate_blocker memory_block_isolate_blocker(const struct memory_block *b,
+enum isolate_blocker memory_block_isolate_blocker(const struct kernel *k,
+						  const struct memory_block *b,
 						  const struct zone *z)
 {
-	if (b->contents.reserved_pages)
+	switch (range_unmovable_kind(k, b, z, block_start_pfn(k, b), k->pages_per_block)) {
+	case NR_PAGE_KINDS:
+		return ISOLATE_OK;
+	case PAGE_RESERVED:
 		return ISOLATE_RESERVED;
-	if (z->type != ZONE_MOVABLE && b->contents.unmovable_pages)
+	default:
 		return ISOLATE_UNMOVABLE;
-	return ISOLATE_OK;
+	}
 }
 
-/* Isolation: would any pageblock of the block refuse MIGRATE_ISOLATE? */
-static bool has_unmovable_pages(const struct memory_block *b, const struct zone *z)
+/* start_isolate_page_range() of [pfn, +nr) inside block b: EBUSY when a
+ * pageblock holds an unmovable page, or another isolation is under way. */
+static int isolate_range(struct kernel *k, struct memory_block *b, uint64_t pfn, uint64_t nr)
 {
-	return memory_block_isolate_blocker(b, z) != ISOLATE_OK;
+	uint64_t base = block_start_pfn(k, b);
+
+	if (b->pages.iso_end ||
+	    range_unmovable_kind(k, b, b->zone, pfn, nr) != NR_PAGE_KINDS)
+		return -EBUSY;
+	b->pages.iso_start = (uint32_t)(pfn - base);
+	b->pages.iso_end = (uint32_t)(pfn - base + nr);
+	return 0;
+}
+
+static void undo_isolate_range(struct memory_block *b)
+{
+	b->pages.iso_start = b->pages.iso_end = 0;
 }
 
 int alloc_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages)
 {
-	uint64_t first = start_pfn / k->pages_per_block;
-	uint64_t last = (start_pfn + nr_pages - 1) / k->pages_per_block;
+	uint64_t ppb = k->pages_per_block, end = start_pfn + nr_pages;
+	int ret = 0;
 
-	for (uint64_t id = first; id <= last; id++) {
-		const struct memory_block *b = find_memory_block(k, id);
+	for (uint64_t pfn = start_pfn; pfn < end && !ret;) {
+		struct memory_block *b = find_memory_block(k, pfn / ppb);
+		uint64_t stop = align_down(pfn, ppb) + ppb < end ? align_down(pfn, ppb) + ppb : end;
 
-		if (!b || b->state != MEM_ONLINE || !b->zone || has_unmovable_pages(b, b->zone))
-			return -EBUSY;
+		if (!b || b->state != MEM_ONLINE || !b->zone)
+			ret = -EBUSY;
+		else
+			ret = isolate_range(k, b, pfn, stop - pfn);
+		if (ret)
+			break;
+		/* Migration failures are retried a few times, then the
+		 * range is busy; what moved stays moved. */
+		ret = migrate_range(k, b, pfn, stop - pfn);
+		undo_isolate_range(b);
+		if (!ret)
+			ret = set_page_offline(k, pfn, stop - pfn);
+		if (ret) {
+			clear_page_offline(k, start_pfn, pfn - start_pfn);
+			ret = ret == -EINTR ? -EBUSY : ret;
+		}
+		pfn = stop;
 	}
-	return 0;
+	return ret;
+}
+
+void free_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages)
+{
+	clear_page_offline(k, start_pfn, nr_pages);
 }
 
 int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
@@ -251,10 +295,16 @@ int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint
 	/* Holes: only boot memory has them. */
 	if (b->ram_pages != k->pages_per_block)
 		return -EINVAL;
-	if (has_unmovable_pages(b, z))
-		return -EBUSY;
+	ret = isolate_range(k, b, start_pfn, nr_pages);
+	if (ret)
+		return ret;
 	offline_status_change(n, z, nr_pages, &arg);
 	ret = memory_notify(k, MEM_GOING_OFFLINE, &arg);
+	/* The migration loop: only a signal ends it while something cannot
+	 * move (EINTR). */
+	if (!ret)
+		ret = migrate_range(k, b, start_pfn, nr_pages);
+	undo_isolate_range(b);
 	if (ret) {
 		memory_notify(k, MEM_CANCEL_OFFLINE, &arg);
 		return ret;
@@ -265,6 +315,7 @@ int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint
 	adjust_managed_page_count(k, z,
 				  -(int64_t)(nr_pages - nr_page_offline(k, start_pfn, nr_pages)));
 	adjust_present_page_count(k, b, z, -(int64_t)nr_pages);
+	block_pages_release(k, b);
 	if (arg.status_change_nid_normal >= 0)
 		n->n_normal_memory = false;
 	if (arg.status_change_nid >= 0)
@@ -295,10 +346,31 @@ static uint64_t add_memory_vmemmap_pages(const struct kernel *k, uint64_t size,
 	return memory_block_memmap_on_memory_pages(&g, k->memmap_on_memory, k->version);
 }
 
+/* arch_add_memory()'s vmemmap_populate() for each new block: the struct
+ * pages come from kernel memory. 0, or -ENOMEM with the blocks removed
+ * again (the kernel fails before it creates them). */
+static int add_memory_memmap(struct kernel *k, uint64_t start, uint64_t size)
+{
+	uint64_t first = start / k->block_size, last = first + size / k->block_size, id;
+	struct memory_block *b;
+	int ret = 0;
+
+	for_each_memory_block_in_range(k, b, id, first, last) {
+		ret = memmap_alloc(k, b);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	while ((b = idtree_find_next(&k->blocks, first, &id)) && id < last)
+		remove_memory_block_device(k, b);
+	return ret;
+}
+
 int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags)
 {
 	struct memory_group *group = NULL;
-	uint64_t end = start + size;
+	uint64_t end = start + size, vmemmap_pages;
 	int ret;
 
 	if (size && end > start && range_has_blocks(k, start, size))
@@ -320,8 +392,10 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		return -EINVAL;
 	if (end > (1ULL << MAX_PHYSMEM_BITS))
 		return -E2BIG;
-	ret = create_memory_block_devices(k, start, size, nid, group,
-					  add_memory_vmemmap_pages(k, size, mhp_flags));
+	vmemmap_pages = add_memory_vmemmap_pages(k, size, mhp_flags);
+	ret = create_memory_block_devices(k, start, size, nid, group, vmemmap_pages);
+	if (!ret && !vmemmap_pages)
+		ret = add_memory_memmap(k, start, size);
 	if (ret)
 		return ret;
 	k->nodes[nid].online = true;

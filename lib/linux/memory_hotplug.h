@@ -25,7 +25,10 @@ const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmo
 
 /* online_pages()/offline_pages() of block b's [start_pfn, +nr_pages) in
  * zone z: spans, counters, node states and the notifier chain. 0, or a
- * negative errno with nothing changed. */
+ * negative errno with the block as it was (offline: EINVAL for holes,
+ * EBUSY when isolation fails, a notifier's veto, or EINTR when pages
+ * cannot be migrated and the kernel would retry until signalled; pages
+ * migrated before that stay where they went). */
 int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
 		 uint64_t nr_pages);
 int offline_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint64_t start_pfn,
@@ -61,15 +64,19 @@ enum isolate_blocker {
 	ISOLATE_RESERVED,
 	ISOLATE_UNMOVABLE,
 };
-enum isolate_blocker memory_block_isolate_blocker(const struct memory_block *b,
+enum isolate_blocker memory_block_isolate_blocker(const struct kernel *k,
+						  const struct memory_block *b,
 						  const struct zone *z);
 
-/* alloc_contig_range(MIGRATE_MOVABLE) of online pages: 0 when every page
- * of the range could be migrated away and taken, else -EBUSY. The model
- * knows a block's contents as counts, not places (until the page model):
- * a block with reserved pages, or unmovable ones in a kernel zone, fails
- * for any range in it. Changes nothing; the caller accounts the pages. */
+/* alloc_contig_range(MIGRATE_MOVABLE) of online pages for a driver that
+ * keeps them PageOffline (virtio-mem's fake-offline): isolation, then
+ * migration of what is movable. 0 with the range the caller's, or -EBUSY
+ * (unmovable or pinned pages, no room to migrate to) with nothing taken;
+ * pages moved before a failure stay moved, as in the kernel. The caller
+ * accounts managed pages. */
 int alloc_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages);
+/* free_contig_range(): the caller's pages go back to the buddy. */
+void free_contig_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages);
 
 /* set_online_page_callback(): 0, or -EBUSY when another is installed. */
 int set_online_page_callback(struct kernel *k, const struct online_page_callback *cb);

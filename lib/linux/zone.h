@@ -30,6 +30,10 @@ struct zone {
 	/* Memory blocks with online pages in this zone, by block id: lets the
 	 * span shrink find the nearest online neighbour in O(log n). */
 	struct idtree online_blocks;
+	/* Allocation starts its walk here: blocks below have no free page
+	 * (alloc_hint) or no free aligned 2 MiB (alloc_hint_aligned). Any
+	 * free or online below lowers them (page_alloc.c). */
+	uint64_t alloc_hint, alloc_hint_aligned;
 };
 
 struct node {

@@ -121,7 +121,7 @@ static const char *vmem_hold(const struct vmem_view *w, uint64_t id, uint64_t di
 		online = true;
 		if (!w->unplug_online)
 			return "unplug-online-n";
-		switch (memory_block_isolate_blocker(b, b->zone)) {
+		switch (memory_block_isolate_blocker(w->m->kernel, b, b->zone)) {
 		case ISOLATE_RESERVED:
 			return "reserved-pages";
 		case ISOLATE_UNMOVABLE:

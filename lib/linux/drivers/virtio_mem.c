@@ -312,10 +312,14 @@ static int fake_offline(struct virtio_mem *vm, uint64_t pfn, uint64_t nr)
 	for (int i = 0; i < attempts; i++) {
 		if (is_6_12(vm) && vm->config_changed)
 			return -EAGAIN;
-		if (!alloc_contig_range(k, pfn, nr)) {
+		int ret = alloc_contig_range(k, pfn, nr);
+
+		if (!ret) {
 			adjust_managed_page_count(k, z, -(int64_t)nr);
 			return 0;
 		}
+		if (ret != -EBUSY)
+			return ret;
 	}
 	return -EBUSY;
 }
@@ -326,8 +330,10 @@ static void fake_online(struct virtio_mem *vm, uint64_t pfn, uint64_t nr)
 	struct kernel *k = vm_kernel(vm);
 	struct zone *z = pfn_zone(k, pfn);
 
-	if (z)
-		adjust_managed_page_count(k, z, (int64_t)nr);
+	if (!z)
+		return;
+	free_contig_range(k, pfn, nr);
+	adjust_managed_page_count(k, z, (int64_t)nr);
 }
 
 /* ---- Sub Block Mode ---- */
@@ -1069,20 +1075,27 @@ static uint64_t plugged_pages(const struct virtio_mem *vm, uint64_t pfn, uint64_
 	return count * ppsb;
 }
 
-/* virtio_mem_online_page_cb(): unplugged sub-blocks stay PageOffline;
- * memory of other devices goes to the buddy as usual. */
+/* virtio_mem_online_page_cb(): unplugged sub-blocks stay PageOffline
+ * (the driver's); memory of other devices goes to the buddy as usual.
+ * Returns the pages that went to the buddy; -ENOMEM from the page model
+ * leaves the rest with the buddy, counted as the driver's. */
 static uint64_t online_page_cb(void *data, uint64_t pfn, uint64_t nr)
 {
 	const struct virtio_mem *vm = device_of_pfn(data, pfn);
+	uint64_t step, plugged;
+	struct kernel *k;
 
-	return vm ? plugged_pages(vm, pfn, nr) : nr;
-}
-
-static uint64_t nr_offline_cb(const void *data, uint64_t pfn, uint64_t nr)
-{
-	const struct virtio_mem *vm = device_of_pfn(data, pfn);
-
-	return vm ? nr - plugged_pages(vm, pfn, nr) : 0;
+	if (!vm)
+		return nr;
+	k = vm_kernel(vm);
+	plugged = plugged_pages(vm, pfn, nr);
+	if (plugged == nr)
+		return nr;
+	step = vm->in_sbm ? PFN_DOWN(vm->sb_size) : nr;
+	for (uint64_t p = pfn; p < pfn + nr; p += step)
+		if (!plugged_pages(vm, p, step))
+			set_page_offline(k, p, step);
+	return plugged;
 }
 
 /* ---- probe (virtio_mem_probe(), _init(), _init_hotplug()) ---- */
@@ -1161,7 +1174,7 @@ static int vm_register(struct virtio_mem_driver *drv, struct virtio_mem *vm)
 	struct kernel *k = drv->k;
 	struct memory_notifier nb = {.call = memory_notifier_cb, .data = vm};
 	struct online_page_callback cb = {
-	    .online = online_page_cb, .nr_offline = nr_offline_cb, .data = drv};
+	    .online = online_page_cb, .data = drv};
 	uint64_t unit = vm->in_sbm ? mb_size(vm) : vm->sb_size;
 	int ret;
 
