@@ -28,6 +28,8 @@ enum dir_kind {
 	DIR_MODULE_MH,
 	DIR_PARAMS,
 	DIR_PROC,
+	DIR_PROC_SYS,
+	DIR_PROC_SYS_VM,
 	DIR_MODULE_LOADED,	  /* /sys/module/NAME of a registered module */
 	DIR_MODULE_LOADED_PARAMS, /* its parameters */
 };
@@ -317,6 +319,35 @@ static void zoneinfo_show(const struct vfs_ctx *c, struct strbuf *sb)
 	}
 }
 
+/* /proc/sys/vm/nr_hugepages (hugetlb_sysctl_handler()): the 2 MiB pool. */
+static void nr_hugepages_show(const struct vfs_ctx *c, struct strbuf *sb)
+{
+	strbuf_addf(sb, "%" PRIu64 "\n", c->k->page_alloc.hstate.nr_huge_pages);
+}
+
+static int nr_hugepages_store(struct kernel *k, const struct vfs_ctx *c, const char *buf)
+{
+	unsigned long long count;
+	char *end;
+
+	(void)c;
+	while (*buf == ' ' || *buf == '\t')
+		buf++;
+	if (*buf < '0' || *buf > '9')
+		return -EINVAL;
+	errno = 0;
+	count = strtoull(buf, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")))
+		return -EINVAL;
+	return set_max_huge_pages(k, count);
+}
+
+static const struct attr proc_sys_vm_attrs[] = {
+	{.name = "nr_hugepages", .mode = 0644, .show = nr_hugepages_show,
+	 .store = nr_hugepages_store},
+	{0},
+};
+
 static const struct attr proc_attrs[] = {
 	{.name = "meminfo", .mode = 0444, .show = meminfo_show},
 	{.name = "zoneinfo", .mode = 0444, .show = zoneinfo_show},
@@ -338,6 +369,8 @@ static const char *const devices_children[] = {"system", NULL};
 static const char *const system_children[] = {"memory", "node", NULL};
 static const char *const module_children[] = {"memory_hotplug", NULL};
 static const char *const mh_children[] = {"parameters", NULL};
+static const char *const proc_children[] = {"sys", NULL};
+static const char *const proc_sys_children[] = {"vm", NULL};
 
 static const struct fixed_dir fixed_dirs[] = {
 	{"/", DIR_ROOT, root_children, NULL},
@@ -349,7 +382,9 @@ static const struct fixed_dir fixed_dirs[] = {
 	{"/sys/module", DIR_MODULE, module_children, NULL},
 	{"/sys/module/memory_hotplug", DIR_MODULE_MH, mh_children, NULL},
 	{PARAMS_DIR, DIR_PARAMS, NULL, param_attrs},
-	{"/proc", DIR_PROC, NULL, proc_attrs},
+	{"/proc", DIR_PROC, proc_children, proc_attrs},
+	{"/proc/sys", DIR_PROC_SYS, proc_sys_children, NULL},
+	{"/proc/sys/vm", DIR_PROC_SYS_VM, NULL, proc_sys_vm_attrs},
 };
 
 struct resolved {

@@ -174,6 +174,26 @@ static int model_host(void *ctx, struct backend_step *s)
 	return 0;
 }
 
+/* The kernel side of the guest's `load` (guest/load.c): its memory is
+ * the kernel's user memory of one kind. */
+static int model_load(void *ctx, enum guest_load_kind kind, const char *name, uint64_t bytes,
+		      int nid)
+{
+	static const enum user_mem_type types[] = {
+	    [GUEST_LOAD_MOVABLE] = USER_MEM_MOVABLE,
+	    [GUEST_LOAD_UNMOVABLE] = USER_MEM_UNMOVABLE,
+	    [GUEST_LOAD_PIN] = USER_MEM_PIN,
+	    [GUEST_LOAD_HUGETLB] = USER_MEM_HUGETLB,
+	};
+
+	return user_mem_alloc(ctx, name, types[kind], bytes >> PAGE_SHIFT, nid);
+}
+
+static int model_load_free(void *ctx, const char *name)
+{
+	return user_mem_free(ctx, name);
+}
+
 static int model_guest(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
@@ -186,7 +206,11 @@ static int model_guest(void *ctx, struct backend_step *s)
 	if (ret)
 		return ret;
 	kernel_sysfs(md->m->kernel, &fs);
-	ret = guest_shell_run(&fs, s->st->arg, &res);
+	ret = guest_shell_run_sys(&fs,
+				  &(struct guest_syscalls){.load = model_load,
+							   .load_free = model_load_free,
+							   .ctx = md->m->kernel},
+				  s->st->arg, &res);
 	if (ret && ret != -EOPNOTSUPP)
 		return step_failed(md, s, "guest command", ret);
 	s->failed = res.rc != 0;

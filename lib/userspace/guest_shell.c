@@ -62,6 +62,7 @@ static const char *errtext(int err, char buf[static 32])
 
 struct sh {
 	const struct vfs *fs;
+	const struct guest_syscalls *sys;
 	const char *line; /* trimmed command line, for messages */
 	struct strbuf out, err;
 	int rc;
@@ -960,6 +961,109 @@ static int cmd_zones(struct sh *sh, char **argv)
 	return r;
 }
 
+/* ---- load (guest/load.c) ---- */
+
+#define LOAD_USAGE                                                                                 \
+	"load: usage: load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=N]; load free NAME\n"
+
+static int load_usage(struct sh *sh)
+{
+	strbuf_add(&sh->err, LOAD_USAGE);
+	sh->rc = 2;
+	return 0;
+}
+
+static bool load_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* SIZE: decimal with an optional K, M, G or T (powers of 1024), a
+ * multiple of 4 KiB; COUNT (hugetlb): decimal 2 MiB pages. */
+static bool load_size(const char *s, bool count, uint64_t *bytes)
+{
+	uint64_t v = 0, mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (!count && *s) {
+		const char *units = "KMGT", *u = strchr(units, *s);
+
+		if (!u || s[1])
+			return false;
+		mul = 1ULL << (10 * (u - units + 1));
+		s++;
+	}
+	if (*s || !v)
+		return false;
+	if (count)
+		mul = 2ULL << 20;
+	if (v > UINT64_MAX / mul)
+		return false;
+	*bytes = v * mul;
+	return *bytes % 4096 == 0;
+}
+
+static int cmd_load(struct sh *sh, char **argv)
+{
+	static const char *const kinds[] = {"movable", "unmovable", "pin", "hugetlb"};
+	size_t argc = 0;
+	int nid = -1, r;
+	uint64_t bytes;
+	long kind = -1;
+
+	if (!sh->sys)
+		return unsupported(sh, "`load` needs the model's kernel");
+	while (argv[argc])
+		argc++;
+	if (argc == 3 && !strcmp(argv[1], "free")) {
+		if (!load_name_ok(argv[2]))
+			return load_usage(sh);
+		r = sh->sys->load_free(sh->sys->ctx, argv[2]);
+		goto done;
+	}
+	for (size_t i = 0; argc >= 4 && i < 4; i++)
+		if (!strcmp(argv[1], kinds[i]))
+			kind = (long)i;
+	if (kind < 0 || argc > 5 || !load_name_ok(argv[2]) ||
+	    !load_size(argv[3], kind == GUEST_LOAD_HUGETLB, &bytes))
+		return load_usage(sh);
+	if (argc == 5) {
+		char *end;
+		long n;
+
+		if (strncmp(argv[4], "node=", 5) || kind == GUEST_LOAD_PIN)
+			return load_usage(sh);
+		errno = 0;
+		n = strtol(argv[4] + 5, &end, 10);
+		if (errno || end == argv[4] + 5 || *end || n < 0 || n > 1023)
+			return load_usage(sh);
+		nid = (int)n;
+	}
+	r = sh->sys->load(sh->sys->ctx, (enum guest_load_kind)kind, argv[2], bytes, nid);
+done:
+	if (r) {
+		char buf[32];
+
+		strbuf_addf(&sh->err, "load: %s: %s\n", argv[2], errtext(r, buf));
+		sh->rc = 1;
+	}
+	return 0;
+}
+
 /* ---- entry points ---- */
 
 static int run(struct sh *sh)
@@ -997,6 +1101,8 @@ static int run(struct sh *sh)
 		r = cmd_setstate(sh, cmd.argv.v);
 	else if (!strcmp(name, "zones"))
 		r = cmd_zones(sh, cmd.argv.v);
+	else if (!strcmp(name, "load"))
+		r = cmd_load(sh, cmd.argv.v);
 	else
 		r = unsupported(sh, "`%s` is not a modelled command", name);
 out:
@@ -1012,7 +1118,13 @@ static bool is_space(char c)
 
 int guest_shell_run(const struct vfs *fs, const char *cmdline, struct guest_result *res)
 {
-	struct sh sh = {.fs = fs};
+	return guest_shell_run_sys(fs, NULL, cmdline, res);
+}
+
+int guest_shell_run_sys(const struct vfs *fs, const struct guest_syscalls *sys, const char *cmdline,
+			struct guest_result *res)
+{
+	struct sh sh = {.fs = fs, .sys = sys};
 	const char *b, *e;
 	char *line;
 	int r;
@@ -1096,12 +1208,26 @@ static const struct vfs_ops empty_ops = {
     .readlink = empty_read,
 };
 
+static int check_load(void *ctx, enum guest_load_kind kind, const char *name, uint64_t bytes,
+		      int nid)
+{
+	(void)ctx, (void)kind, (void)name, (void)bytes, (void)nid;
+	return 0;
+}
+
+static int check_load_free(void *ctx, const char *name)
+{
+	(void)ctx, (void)name;
+	return 0;
+}
+
 int guest_shell_check(const char *cmdline, char **why)
 {
 	static char nothing;
+	static const struct guest_syscalls sys = {.load = check_load, .load_free = check_load_free};
 	const struct vfs empty = {.ops = &empty_ops, .ctx = &nothing, .wctx = &nothing};
 	struct guest_result res = {0};
-	int r = guest_shell_run(&empty, cmdline, &res);
+	int r = guest_shell_run_sys(&empty, &sys, cmdline, &res);
 
 	*why = NULL;
 	if (r == -EOPNOTSUPP) {

@@ -3,11 +3,30 @@
 #ifndef MEMHP_GUEST_SHELL_H
 #define MEMHP_GUEST_SHELL_H
 
+#include <stdint.h>
+
 struct vfs;
 
 /* The commands the shell models, as messages name them. */
 #define GUEST_SHELL_COMMANDS                                                                       \
-	"echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...]"
+	"echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...], "  \
+	"load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=N], load free NAME"
+
+/* What `load` (guest/load.c on the real guest) asks of the kernel. */
+enum guest_load_kind {
+	GUEST_LOAD_MOVABLE,   /* a tmpfs file */
+	GUEST_LOAD_UNMOVABLE, /* filled pipes */
+	GUEST_LOAD_PIN,	      /* io_uring fixed buffers (a long-term pin) */
+	GUEST_LOAD_HUGETLB,   /* mapped 2 MiB huge pages from the pool */
+};
+
+/* The system calls behind `load`: 0 or a negative errno (what the real
+ * program reports). Without them `load` is outside the model. */
+struct guest_syscalls {
+	int (*load)(void *ctx, enum guest_load_kind kind, const char *name, uint64_t bytes, int nid);
+	int (*load_free)(void *ctx, const char *name);
+	void *ctx;
+};
 
 struct guest_result {
 	int rc;
@@ -20,6 +39,9 @@ struct guest_result {
  * outside the supported set (res->err then says which commands are
  * supported). */
 int guest_shell_run(const struct vfs *fs, const char *cmdline, struct guest_result *res);
+/* The same, with the system calls `load` needs (sys may be NULL). */
+int guest_shell_run_sys(const struct vfs *fs, const struct guest_syscalls *sys, const char *cmdline,
+			struct guest_result *res);
 void guest_result_free(struct guest_result *res);
 
 /* Whether cmdline is inside the supported set, decided without a tree:
