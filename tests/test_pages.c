@@ -208,6 +208,23 @@ static void test_memmap_needs_kernel_memory(void **state)
 	machine_free(m);
 }
 
+/* An extent reaching past the range being taken, that cannot move:
+ * alloc_contig_range() gives up with EBUSY (it used to walk the same
+ * extent for ever). */
+static void test_stuck_extent_past_range(void **state)
+{
+	struct machine *m = tu_boot("-M q35 -m 4G", NULL, MEMHP_KERNEL_6_12);
+	struct kernel *k = m->kernel;
+
+	(void)state;
+	assert_int_equal(page_alloc_range(k, 40 * PPB + 256, 1024, PAGE_PINNED, TAG_BOOT_UNMOVABLE),
+			 0);
+	assert_int_equal(alloc_contig_range(k, 40 * PPB + 512, 512), -EBUSY);
+	assert_int_equal(range_nr_pages(k, 40 * PPB, PPB, PAGE_OFFLINE), 0);
+	assert_sound(m);
+	machine_free(m);
+}
+
 /* Partial frees split extents; the books still balance. */
 static void test_split_and_merge(void **state)
 {
@@ -241,6 +258,7 @@ int main(void)
 	    cmocka_unit_test(test_used_huge_page_migrates),
 	    cmocka_unit_test(test_no_room_is_eintr),
 	    cmocka_unit_test(test_memmap_needs_kernel_memory),
+	    cmocka_unit_test(test_stuck_extent_past_range),
 	    cmocka_unit_test(test_split_and_merge),
 	};
 

@@ -346,6 +346,7 @@ static bool block_next_gap(const struct kernel *k, const struct memory_block *b,
 					e = s + align_down(bp->iso_start - s, r->align);
 				} else {
 					pos = bp->iso_end;
+					i = ext_find(bp, (uint32_t)pos);
 					continue;
 				}
 			}
@@ -357,7 +358,9 @@ static bool block_next_gap(const struct kernel *k, const struct memory_block *b,
 		}
 		if (i >= bp->nr)
 			return false;
-		pos = ext_end(&bp->ext[i++]);
+		if (ext_end(&bp->ext[i]) > pos)
+			pos = ext_end(&bp->ext[i]);
+		i++;
 		if (pos >= ppb)
 			return false;
 	}
@@ -710,8 +713,11 @@ int migrate_range(struct kernel *k, struct memory_block *b, uint64_t start_pfn, 
 		} else if (ret) {
 			return ret;
 		}
-		/* Moving changed the array: on from what was left behind. */
-		i = ext_find(&b->pages, ret ? t : s);
+		/* Moving changed the array: on from what was left behind,
+		 * past the rest of an extent that stays. */
+		i = ext_find(&b->pages, ret ? t - 1 : s);
+		if (ret && i < b->pages.nr && b->pages.ext[i].start < t)
+			i++;
 	}
 	/* Then every free huge page of the range is dissolved. */
 	for (i = ext_find(&b->pages, off); i < b->pages.nr && b->pages.ext[i].start < end;) {

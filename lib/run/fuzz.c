@@ -606,6 +606,29 @@ static void op_sleep(struct memhp_fuzz *f)
 	snprintf(f->line, sizeof(f->line), "sleep %s", PICK(&f->rng, secs));
 }
 
+/* Workloads: the guest's `load` of every kind, frees of names in use and
+ * not, and the hugetlb pool. Sizes span a page to a few GiB so that some
+ * fit, some do not, and offlines meet every page kind. */
+static void op_load(struct memhp_fuzz *f)
+{
+	static const char *const kinds[] = {"movable", "movable", "unmovable", "pin", "hugetlb"};
+	static const char *const sizes[] = {"4K", "1M", "2M", "64M", "300M", "1G", "3G", "5000K"};
+	static const char *const counts[] = {"1", "8", "64", "600"};
+	static const char *const pool[] = {"0", "16", "128", "1000"};
+	unsigned int name = (unsigned int)rng_below(&f->rng, 6);
+	const char *kind = PICK(&f->rng, kinds);
+
+	if (rng_percent(&f->rng, 30))
+		snprintf(f->line, sizeof(f->line), "guest: load free w%u", name);
+	else if (rng_percent(&f->rng, 10))
+		snprintf(f->line, sizeof(f->line), "guest: echo %s > /proc/sys/vm/nr_hugepages",
+			 PICK(&f->rng, pool));
+	else
+		snprintf(f->line, sizeof(f->line), "guest: load %s w%u %s%s", kind, name,
+			 strcmp(kind, "hugetlb") ? PICK(&f->rng, sizes) : PICK(&f->rng, counts),
+			 rng_percent(&f->rng, 20) && strcmp(kind, "pin") ? " node=1" : "");
+}
+
 static const struct {
 	void (*gen)(struct memhp_fuzz *f);
 	unsigned int weight;
@@ -614,6 +637,7 @@ static const struct {
     {op_auto_online, 3}, {op_param, 4},	     {op_bad_write, 1},	 {op_object_add, 9},
     {op_device_add, 12}, {op_device_del, 8}, {op_object_del, 4}, {op_query, 2},
     {op_settle, 15},	 {op_snapshot, 1},   {op_sleep, 2},	 {op_vmem, 10},
+    {op_load, 10},
 };
 
 static void gen_op(struct memhp_fuzz *f)
