@@ -4,7 +4,7 @@
 # Fails unless the list and tests/conformance/*.scn name the same files.
 set -u
 cd "$(dirname "$0")/../tests/conformance"
-listed=$(sed -n '/^conformance_scenarios = \[/,/^\]/p' meson.build | grep -oE "'[^']+'" | tr -d "'" | sort)
+listed=$(sed -n '/^conformance_scenarios\(_6_12\)\? = \[/,/^\]/p' meson.build | grep -oE "'[^']+'" | tr -d "'" | sort)
 present=$(ls *.scn | sed 's/\.scn$//' | sort)
 if [ "$listed" != "$present" ]; then
 	echo "tests/conformance/meson.build and *.scn disagree (< listed only, > file only):"

@@ -35,8 +35,8 @@ trap 'exit 1' INT TERM HUP
 for tool in dpkg-deb xz gzip; do
 	command -v $tool >/dev/null 2>&1 || die "'$tool' is missing (Debian packages: dpkg xz-utils gzip)"
 done
-# guest/load.c becomes the guest's /bin/load: a static binary, since the
-# initramfs has no C library.
+# guest/load.c and guest/timeout.c become the guest's /bin/load and
+# /bin/memhp-timeout: static binaries, since the initramfs has no C library.
 cc=${CC:-cc}
 command -v "$cc" >/dev/null 2>&1 || die "no C compiler '$cc' (Debian package: gcc)"
 
@@ -98,17 +98,22 @@ cp "$guest/init" "$stage/init"
 for f in setstate zones memhp-snapshot; do
 	cp "$guest/$f" "$stage/bin/$f"
 done
-if ! "$cc" -std=c11 -static -O2 -Wall -Wextra -Werror -o "$stage/bin/load" "$guest/load.c" \
-	2>"$stage.cc.log"; then
-	if grep -Eq 'cannot find -lc|stdio.h: No such file' "$stage.cc.log"; then
+# compile SOURCE BINARY: a static guest program.
+compile() {
+	if ! "$cc" -std=c11 -static -O2 -Wall -Wextra -Werror -o "$stage/bin/$2" "$guest/$1" \
+		2>"$stage.cc.log"; then
+		if grep -Eq 'cannot find -lc|stdio.h: No such file' "$stage.cc.log"; then
+			rm -f "$stage.cc.log"
+			die "the static C library is missing (Debian package: libc6-dev)"
+		fi
+		msg=$(cat "$stage.cc.log")
 		rm -f "$stage.cc.log"
-		die "the static C library is missing (Debian package: libc6-dev)"
+		die "cannot compile guest/$1: $msg"
 	fi
-	msg=$(cat "$stage.cc.log")
 	rm -f "$stage.cc.log"
-	die "cannot compile guest/load.c: $msg"
-fi
-rm -f "$stage.cc.log"
+}
+compile load.c load
+compile timeout.c memhp-timeout
 
 # virtio_mem and what it needs, dependencies first; built-in ones are absent.
 find_module() {

@@ -146,21 +146,42 @@ static void test_free_huge_pages_dissolve(void **state)
 	machine_free(m);
 }
 
-/* §3.4, in use: a mapped huge page moves onto a free pool page outside
- * the range, whose own page returns to the pool and is dissolved. */
-static void test_used_huge_page_migrates(void **state)
+/* §3.4, in use, with a free huge page in the range: the pool's dequeue
+ * hands the used page a free page of the range itself, and the one it
+ * left is next: they swap for ever (observed on 6.1 and 6.12 with 256
+ * pages, 128 in use: the offline never ended). */
+static void test_used_huge_page_pingpong(void **state)
+{
+	struct machine *m = boot_dimm();
+
+	(void)state;
+	assert_int_equal(set_max_huge_pages(m->kernel, 100), 0);
+	assert_int_equal(user_mem_alloc(m->kernel, "h", USER_MEM_HUGETLB, 512, NUMA_NO_NODE), 0);
+	assert_int_equal(user_pages_in(m, 48, 49, PAGE_HUGETLB), 512);
+	assert_int_equal(tu_blk_write(m, 48, "state", "offline"), -EINTR);
+	assert_int_equal(m->kernel->page_alloc.hstate.nr_huge_pages, 100);
+	assert_sound(m);
+	machine_free(m);
+}
+
+/* §3.4, in use, no free page in the range: each used page takes a free
+ * pool page elsewhere (its own returns to the pool and is dissolved), or
+ * a fresh 2 MiB when the pool has none left (the pool keeps its size).
+ * 100 pages: 64 in block 48, all used, 36 free in block 49. */
+static void test_used_huge_pages_migrate(void **state)
 {
 	struct machine *m = boot_dimm();
 	const struct hstate *h = &m->kernel->page_alloc.hstate;
 
 	(void)state;
 	assert_int_equal(set_max_huge_pages(m->kernel, 100), 0);
-	assert_int_equal(user_mem_alloc(m->kernel, "h", USER_MEM_HUGETLB, 512, NUMA_NO_NODE), 0);
-	assert_int_equal(user_pages_in(m, 48, 49, PAGE_HUGETLB), 512);
+	assert_int_equal(user_mem_alloc(m->kernel, "h", USER_MEM_HUGETLB, 64 * 512, NUMA_NO_NODE),
+			 0);
+	assert_int_equal(user_pages_in(m, 48, 49, PAGE_HUGETLB), 64 * 512);
 	assert_int_equal(tu_blk_write(m, 48, "state", "offline"), 0);
-	assert_int_equal(h->nr_huge_pages, 100 - 64);
-	assert_int_equal(h->free_huge_pages, 100 - 64 - 1);
-	assert_int_equal(user_pages_in(m, 49, 50, PAGE_HUGETLB), 512);
+	assert_int_equal(h->nr_huge_pages, 64);
+	assert_int_equal(h->free_huge_pages, 0);
+	assert_int_equal(m->kernel->page_alloc.nr_pages[PAGE_HUGETLB], 64 * 512);
 	assert_sound(m);
 	machine_free(m);
 }
@@ -255,7 +276,8 @@ int main(void)
 	    cmocka_unit_test(test_reserved_busy_in_movable),
 	    cmocka_unit_test(test_unmovable_in_movable_never_leaves),
 	    cmocka_unit_test(test_free_huge_pages_dissolve),
-	    cmocka_unit_test(test_used_huge_page_migrates),
+	    cmocka_unit_test(test_used_huge_page_pingpong),
+	    cmocka_unit_test(test_used_huge_pages_migrate),
 	    cmocka_unit_test(test_no_room_is_eintr),
 	    cmocka_unit_test(test_memmap_needs_kernel_memory),
 	    cmocka_unit_test(test_stuck_extent_past_range),

@@ -541,11 +541,25 @@ static double guest_timeout(const struct qemu_session *s, const struct scenario_
 	return s->sc->guest_timeout > 0 ? s->sc->guest_timeout : DEFAULT_GUEST_TIMEOUT;
 }
 
-/* -ETIMEDOUT is a step error; a lost guest ends the run. */
+/* How long the host waits past a command's time-out for the guest to
+ * report it ended by SIGINT. */
+#define GUEST_INTERRUPT_GRACE 15.0
+
+/* The guest sends the command SIGINT once timeout passes (guest/init's
+ * "@@T"): a write the kernel retries until signalled ends with EINTR
+ * there, as the model has it. -ETIMEDOUT (the guest did not answer even
+ * then) is a step error; a lost guest ends the run. */
 static int guest_command(struct qemu_session *s, const char *cmd, double timeout,
 			 struct guest_reply *reply)
 {
-	int ret = guest_channel_run(&s->guest, cmd, monotonic_seconds() + timeout, reply);
+	char *line = NULL;
+	int ret;
+
+	if (asprintf(&line, "@@T %g %s", timeout, cmd) < 0)
+		return fail(s, -ENOMEM, "guest command '%s': %s", cmd, strerror(ENOMEM));
+	ret = guest_channel_run(&s->guest, line, monotonic_seconds() + timeout + GUEST_INTERRUPT_GRACE,
+				reply);
+	free(line);
 
 	if (!ret || ret == -EBUSY)
 		return ret;

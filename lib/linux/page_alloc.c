@@ -685,6 +685,11 @@ int migrate_range(struct kernel *k, struct memory_block *b, uint64_t start_pfn, 
 	int nodes[MAX_NUMNODES], nr_nodes = migration_nodes(k, b->nid, nodes);
 	bool stuck = false;
 	uint32_t i = ext_find(&b->pages, off);
+	/* A used huge page moves to the head of its node's free list, and
+	 * the pool's dequeue does not skip isolated pages: with a free huge
+	 * page in the range, the page and the one it left swap places for
+	 * ever (seen on 6.1 and 6.12: such offlines never end). */
+	bool huge_pingpong = range_nr_pages(k, start_pfn, nr_pages, PAGE_HUGETLB_FREE) != 0;
 
 	while (i < b->pages.nr && b->pages.ext[i].start < end) {
 		struct page_extent e = b->pages.ext[i];
@@ -696,7 +701,8 @@ int migrate_range(struct kernel *k, struct memory_block *b, uint64_t start_pfn, 
 			ret = migrate_movable(k, nodes, nr_nodes, base + s, t - s, e.tag);
 			break;
 		case PAGE_HUGETLB:
-			ret = migrate_huge_page(k, nodes, nr_nodes, base + s, e.tag);
+			ret = huge_pingpong ? -EAGAIN
+					    : migrate_huge_page(k, nodes, nr_nodes, base + s, e.tag);
 			break;
 		case PAGE_OFFLINE:	    /* the owner let go in MEM_GOING_OFFLINE */
 		case PAGE_HUGETLB_FREE: /* dissolved below */
@@ -719,6 +725,9 @@ int migrate_range(struct kernel *k, struct memory_block *b, uint64_t start_pfn, 
 		if (ret && i < b->pages.nr && b->pages.ext[i].start < t)
 			i++;
 	}
+	/* The kernel gets to dissolving only once nothing is left to move. */
+	if (stuck)
+		return -EINTR;
 	/* Then every free huge page of the range is dissolved. */
 	for (i = ext_find(&b->pages, off); i < b->pages.nr && b->pages.ext[i].start < end;) {
 		struct page_extent e = b->pages.ext[i];
@@ -730,7 +739,7 @@ int migrate_range(struct kernel *k, struct memory_block *b, uint64_t start_pfn, 
 		dissolve_free_huge_page(k, base + e.start);
 		i = ext_find(&b->pages, e.start);
 	}
-	return stuck ? -EINTR : 0;
+	return 0;
 }
 
 /* ---- PageOffline ---- */

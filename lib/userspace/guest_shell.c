@@ -67,7 +67,20 @@ struct sh {
 	struct strbuf out, err;
 	int rc;
 	struct strbuf why; /* why the command is outside the model */
+	bool interrupted;  /* a write that only a signal ends: the time-out's SIGINT */
 };
+
+/* The guest runs every command under a time-out that sends SIGINT to its
+ * process group (guest/timeout.c); a write the kernel would retry until
+ * signalled (an offline that cannot migrate) ends the command there, killed:
+ * status 130, nothing more printed. */
+#define RC_SIGINT 130
+
+static void interrupted(struct sh *sh)
+{
+	sh->interrupted = true;
+	sh->rc = RC_SIGINT;
+}
 
 __attribute__((format(printf, 2, 3))) static int unsupported(struct sh *sh, const char *fmt, ...)
 {
@@ -449,6 +462,9 @@ static int echo_to_file(struct sh *sh, const char *path, const char *text)
 		goto out;
 	}
 	switch (r) {
+	case -EINTR:
+		interrupted(sh);
+		break;
 	case -EACCES:
 	case -ENOENT:
 		/* Refused at open(): read-only, or a name sysfs cannot create. */
@@ -761,6 +777,10 @@ static int setstate_one(struct sh *sh, unsigned long id, const char *attr, const
 	/* The write opens ATTR for writing: sysfs cannot create a file, so a
 	 * missing one fails the open with EACCES, as "can't create" does. */
 	w = block_attr_exists(sh->fs, path) ? vfs_write(sh->fs, path, buf) : -EACCES;
+	if (w == -EINTR) {
+		interrupted(sh);
+		goto out;
+	}
 	r = read_status(sh->fs, dir, &after);
 	if (r)
 		goto out;
@@ -812,7 +832,7 @@ static int cmd_setstate(struct sh *sh, char **argv)
 			bool failed;
 
 			r = setstate_one(sh, id, attr, value, &failed);
-			if (r)
+			if (r || sh->interrupted)
 				goto out;
 			fails += failed;
 			if (id == rg[k].last)
