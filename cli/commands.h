@@ -8,5 +8,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 #endif

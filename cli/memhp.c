@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"diff", cmd_diff},
     {"conform", cmd_conform},
     {"explain", cmd_explain},
+    {"plan", cmd_plan},
     {"fuzz", cmd_fuzz},
 };
 

@@ -75,6 +75,42 @@ static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
 	return auto_movable_zone_for_pfn(&in, d);
 }
 
+/* The room left on one side of the ratio: 0 when it does not fit. */
+static uint64_t ratio_room(const struct auto_movable_input *in, int nid)
+{
+	struct auto_movable_ratio_check c;
+
+	auto_movable_can_online_movable(in, nid, 0, &c);
+	if (c.shortfall_exhausts_kernel || !c.fits)
+		return 0;
+	return c.limit - c.movable_after;
+}
+
+uint64_t auto_movable_headroom(const struct kernel *k, int nid, const struct memory_group *group)
+{
+	struct auto_movable_stats stats[MAX_NUMNODES];
+	struct auto_movable_input in = {
+	    .ratio = k->auto_movable_ratio,
+	    .numa_aware = k->auto_movable_numa_aware,
+	    .nid = nid,
+	    .nr_node_ids = k->nr_node_ids,
+	    .node_stats = stats,
+	    .group = group ? &group->stats : NULL,
+	    .dynamic_groups = k->groups.dynamic,
+	    .nr_dynamic_groups = k->groups.nr_dynamic,
+	};
+	uint64_t room;
+
+	auto_movable_node_stats(k, stats);
+	room = ratio_room(&in, NUMA_NO_NODE);
+	if (k->auto_movable_numa_aware) {
+		uint64_t node = ratio_room(&in, nid);
+
+		room = node < room ? node : room;
+	}
+	return room;
+}
+
 const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmop type, int nid,
 					  const struct memory_group *group, uint64_t start_pfn,
 					  uint64_t nr_pages, struct zone_decision *d)

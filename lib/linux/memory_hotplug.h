@@ -23,6 +23,12 @@ const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmo
 					  const struct memory_group *group, uint64_t start_pfn,
 					  uint64_t nr_pages, struct zone_decision *d);
 
+/* The pages the auto-movable policy would still put into ZONE_MOVABLE
+ * for memory of node nid in group (may be NULL) before the ratio sends
+ * it to a kernel zone: the smaller room of the global check and, when
+ * NUMA-aware, the node's. Reads only. */
+uint64_t auto_movable_headroom(const struct kernel *k, int nid, const struct memory_group *group);
+
 /* online_pages()/offline_pages() of block b's [start_pfn, +nr_pages) in
  * zone z: spans, counters, node states and the notifier chain. 0, or a
  * negative errno with the block as it was (offline: EINVAL for holes,

@@ -1109,6 +1109,22 @@ out:
 	return ret;
 }
 
+uint64_t block_nr_free_chunks(const struct kernel *k, const struct memory_block *b,
+			      uint64_t chunk)
+{
+	struct alloc_req r = {.want = UINT64_MAX, .align = chunk, .kind = PAGE_MEMMAP};
+	uint32_t from = 0, len;
+	uint64_t n = 0;
+
+	while (block_next_gap(k, b, &r, &from, &len)) {
+		n += len / chunk;
+		from += len;
+		if (from >= k->pages_per_block)
+			break;
+	}
+	return n;
+}
+
 /* ---- placement at a given range (boot) ---- */
 
 /* Takes up to want free pages of [lo, hi) of b, highest first (top_down)

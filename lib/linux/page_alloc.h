@@ -197,6 +197,10 @@ int user_mem_alloc(struct kernel *k, const char *name, enum user_mem_type type, 
 /* 0 or -ENOENT. */
 int user_mem_free(struct kernel *k, const char *name);
 
+/* Free aligned runs of chunk pages in block b (not isolated): how many
+ * more chunk-sized allocations it could take. Reads only. */
+uint64_t block_nr_free_chunks(const struct kernel *k, const struct memory_block *b,
+			      uint64_t chunk);
 /* Free pages of zone z: managed pages not in an extent. */
 uint64_t zone_nr_free_pages(const struct zone *z);
 

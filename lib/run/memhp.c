@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "explain.h"
+#include "plan.h"
 #include "machine.h"
 #include "memhp/memhp.h"
 #include "qemu_backend.h"
@@ -246,6 +247,46 @@ char *memhp_explain_text(struct json_object *explanation)
 	char *text = NULL;
 
 	explain_format_text(explanation, &sb);
+	if (sb.oom || strbuf_detach(&sb, &text)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return text;
+}
+
+int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
+		    struct json_object **out, char *err, size_t errlen)
+{
+	struct scenario_run_options ro = {.version = opts->kernel, .stop_after = opts->at_label};
+	struct scenario_run run;
+	struct scenario *sc;
+	int ret;
+
+	*out = NULL;
+	ret = scenario_parse_file(path, &sc, err, errlen);
+	if (ret)
+		return ret;
+	ret = scenario_run(sc, &ro, &run, err, errlen);
+	/* As explain: a run that stopped on an error is not the state asked
+	 * about. */
+	if (!ret && !run.machine)
+		ret = -EINVAL;
+	if (!ret) {
+		*out = plan_machine(run.machine);
+		if (!*out)
+			ret = -ENOMEM;
+	}
+	scenario_run_release(&run);
+	scenario_free(sc);
+	return ret;
+}
+
+char *memhp_plan_text(struct json_object *plan)
+{
+	struct strbuf sb = {0};
+	char *text = NULL;
+
+	plan_format_text(plan, &sb);
 	if (sb.oom || strbuf_detach(&sb, &text)) {
 		strbuf_release(&sb);
 		return NULL;

@@ -4,8 +4,13 @@
 #ifndef MEMHP_EXPLAIN_INTERNAL_H
 #define MEMHP_EXPLAIN_INTERNAL_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "array.h"
+#include "units.h"
 
 #include <json-c/json.h>
 
@@ -53,6 +58,25 @@ static inline struct json_object *get_obj(struct json_object *o, const char *key
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* v in the largest binary unit that divides it. */
+static inline const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const struct {
+		uint64_t unit;
+		const char *name;
+	} units[] = {{TiB, "TiB"}, {GiB, "GiB"}, {MiB, "MiB"}, {KiB, "KiB"}};
+
+	if (!v)
+		return "0";
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (v % units[i].unit == 0) {
+			snprintf(buf, len, "%" PRIu64 " %s", v / units[i].unit, units[i].name);
+			return buf;
+		}
+	snprintf(buf, len, "%" PRIu64 " bytes", v);
+	return buf;
 }
 
 /* The driver's view of memory block mb_id ("virtio_mem" of explain

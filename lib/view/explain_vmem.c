@@ -529,24 +529,6 @@ struct json_object *explain_vmem_block_json(const struct machine *m, uint64_t mb
 
 /* ---- the JSON as text ---------------------------------------------- */
 
-/* v in the largest binary unit that divides it. */
-static const char *size_str(uint64_t v, char *buf, size_t len)
-{
-	static const struct {
-		uint64_t unit;
-		const char *name;
-	} units[] = {{TiB, "TiB"}, {GiB, "GiB"}, {MiB, "MiB"}, {KiB, "KiB"}};
-
-	if (!v)
-		return "0";
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-		if (v % units[i].unit == 0) {
-			snprintf(buf, len, "%" PRIu64 " %s", v / units[i].unit, units[i].name);
-			return buf;
-		}
-	snprintf(buf, len, "%" PRIu64 " bytes", v);
-	return buf;
-}
 
 static const char *secs_str(uint64_t ns, char *buf, size_t len)
 {

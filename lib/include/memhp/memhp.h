@@ -103,6 +103,20 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 /* The explanation as plain text (malloc'd), or NULL without memory. */
 char *memhp_explain_text(struct json_object *explanation);
 
+/* memhp plan: runs the model on a scenario up to `snapshot at_label` (or
+ * to its end) and plans for its memory devices and nodes (view/plan.h). */
+struct memhp_plan_options {
+	enum memhp_kernel kernel;
+	const char *at_label; /* NULL: the end of the scenario */
+};
+
+/* *out: the plan as JSON (caller puts). A malformed file or a run that
+ * stopped on an error: -EINVAL (or the error) with the reason in err. */
+int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
+		    struct json_object **out, char *err, size_t errlen);
+/* The plan as plain text (malloc'd), or NULL without memory. */
+char *memhp_plan_text(struct json_object *plan);
+
 /* Compares two run JSON objects on the fields scenario-format.md lists;
  * one line per difference into *report (malloc'd). Returns the number of
  * differences or -errno. */
