@@ -167,6 +167,26 @@ expect 0 "" "$memhp" run "$vmem"
 grep -qF "virtio-mem vm0: size 1073741824, requested-size 2147483648: ENOSPC: added memory waits to be onlined (offline threshold)" out ||
 	fail "no device line in: $(head -c 600 out)"
 check run-settle-device-why
+# memhp plan: an unknown label, a malformed file, no file; and the load
+# command's usage and errors as guest/load.c prints them.
+pin=$src/conformance/load-pin-vmem-kernel.scn
+expect 2 "no 'snapshot nope' in the scenario; its snapshots: pinned" "$memhp" plan "$pin" --at nope
+check plan-unknown-label
+printf 'qemu: -M q35 -m 4G\nsettle bogus\n' >badplan.scn
+expect 2 "badplan.scn:2:" "$memhp" plan badplan.scn
+check plan-malformed
+expect 2 "Usage: memhp plan" "$memhp" plan
+check plan-no-file
+expect 0 "" "$memhp" plan "$pin" --at pinned --json
+grep -qF '"by": "pinned"' out || fail "no pinned holder in: $(head -c 600 out)"
+check plan-json-pinned
+printf 'qemu: -M q35 -m 4G\nguest: load movable a 4097\nguest: load free nope\nguest: load unmovable b 64G\n' >load.scn
+expect 0 "" "$memhp" run load.scn
+grep -qF "load: usage: load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=N]; load free NAME" out ||
+	fail "no usage line in: $(head -c 600 out)"
+grep -qF "load: nope: No such file or directory" out || fail "no ENOENT in: $(head -c 600 out)"
+grep -qF "load: b: Cannot allocate memory" out || fail "no ENOMEM in: $(head -c 600 out)"
+check run-load-errors
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
