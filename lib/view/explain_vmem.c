@@ -105,7 +105,7 @@ static const char *vmem_id_zone(const struct vmem_view *w, uint64_t id)
  * sub-block (big block); offline memory goes without fake-offlining;
  * online memory only with unplug_online=Y, and only if fake-offlining
  * (alloc_contig_range()) can take its pages, which pages that cannot be
- * isolated forbid. */
+ * isolated, and pinned pages that cannot migrate, forbid. */
 static const char *vmem_hold(const struct vmem_view *w, uint64_t id, uint64_t diff)
 {
 	bool online = false;
@@ -129,6 +129,10 @@ static const char *vmem_hold(const struct vmem_view *w, uint64_t id, uint64_t di
 		default:
 			break;
 		}
+		/* Isolation lets them pass; migration never moves them. */
+		if (range_nr_pages(w->m->kernel, b->id * w->m->kernel->pages_per_block,
+				   w->m->kernel->pages_per_block, PAGE_PINNED))
+			return "pinned-pages";
 	}
 	return online ? "none" : "offline";
 }
@@ -722,6 +726,11 @@ static void text_vmem_hold(struct json_object *r, bool sbm, struct strbuf *sb)
 	else if (!strcmp(hold, "unmovable-pages"))
 		strbuf_addf(sb,
 			    "online in %s with unmovable pages: fake-offline "
+			    "(alloc_contig_range) fails",
+			    z);
+	else if (!strcmp(hold, "pinned-pages"))
+		strbuf_addf(sb,
+			    "online in %s with pinned pages: they never migrate, fake-offline "
 			    "(alloc_contig_range) fails",
 			    z);
 	else if (!strcmp(hold, "reserved-pages"))

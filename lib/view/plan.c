@@ -166,43 +166,41 @@ static struct json_object *plan_dimm(const struct kernel *k, const struct pc_dim
 	return o;
 }
 
-/* Plugged bytes of the device's online blocks: what is not PageOffline. */
-static uint64_t online_plugged(const struct kernel *k, uint64_t first, uint64_t end)
+/* Online pages of [pfn, +nr) that are plugged (not PageOffline). */
+static uint64_t online_plugged_pages(const struct kernel *k, uint64_t pfn, uint64_t nr)
 {
-	const struct memory_block *b;
-	uint64_t id, pages = 0;
+	uint64_t ppb = k->pages_per_block, pages = 0;
 
-	for_each_memory_block_in_range(k, b, id, first, end)
-		if (b->state == MEM_ONLINE)
-			pages += k->pages_per_block - b->nr_vmemmap_pages -
-				 range_nr_pages(k, id * k->pages_per_block, k->pages_per_block,
-						PAGE_OFFLINE);
-	return pages * PAGE_SIZE;
+	for (uint64_t p = pfn; p < pfn + nr; p = align_down(p, ppb) + ppb) {
+		const struct memory_block *b = find_memory_block(k, p / ppb);
+		uint64_t end = align_down(p, ppb) + ppb < pfn + nr ? align_down(p, ppb) + ppb
+								 : pfn + nr;
+
+		if (b && b->state == MEM_ONLINE)
+			pages += end - p - range_nr_pages(k, p, end - p, PAGE_OFFLINE);
+	}
+	return pages;
 }
 
-/* The online ranges of a virtio-mem device, sub-block (SBM) or whole
- * block (BBM: a big block goes whole, so its blocks' holds add up). */
+/* The online ranges of a virtio-mem device in its unplug steps: a
+ * sub-block (SBM) or a big block (BBM, its memory blocks go together).
+ * A step counts with its online plugged pages; offline ones are counted
+ * apart (they go without fake-offlining). */
 static void tally_vmem_online(const struct kernel *k, const struct virtio_mem_info *vi,
 			      bool unplug_online, uint64_t first, uint64_t end, struct tally *t)
 {
-	uint64_t unit = vi->sbm ? vi->sb_size >> PAGE_SHIFT : k->pages_per_block, id;
-	const struct memory_block *b;
+	uint64_t unit = vi->sb_size >> PAGE_SHIFT, ppb = k->pages_per_block;
 
-	for_each_memory_block_in_range(k, b, id, first, end) {
-		if (b->state != MEM_ONLINE)
+	for (uint64_t pfn = first * ppb; pfn < end * ppb; pfn += unit) {
+		uint64_t plugged = online_plugged_pages(k, pfn, unit), migrate;
+		enum hold h;
+
+		if (!plugged)
 			continue;
-		for (uint64_t pfn = id * k->pages_per_block; pfn < (id + 1) * k->pages_per_block;
-		     pfn += unit) {
-			uint64_t migrate;
-			enum hold h;
-
-			if (range_nr_pages(k, pfn, unit, PAGE_OFFLINE) == unit)
-				continue;
-			h = range_hold(k, pfn, unit, &migrate);
-			if (!unplug_online && (h == HOLD_FREE || h == HOLD_MIGRATE))
-				h = HOLD_UNPLUG_ONLINE;
-			tally_range(t, id, h, unit * PAGE_SIZE, migrate);
-		}
+		h = range_hold(k, pfn, unit, &migrate);
+		if (!unplug_online && (h == HOLD_FREE || h == HOLD_MIGRATE))
+			h = HOLD_UNPLUG_ONLINE;
+		tally_range(t, pfn / ppb, h, plugged * PAGE_SIZE, migrate);
 	}
 }
 
@@ -242,7 +240,9 @@ static struct json_object *plan_vmem(const struct machine *m, const struct virti
 	virtio_mem_param_get(drv, "unplug_online", buf, sizeof(buf));
 	tally_vmem_online(k, &vi, buf[0] == 'Y', first, end, &t);
 	/* Plugged memory of offline blocks goes without fake-offlining. */
-	offline = v->size - online_plugged(k, first, end);
+	offline = v->size - online_plugged_pages(k, first * k->pages_per_block,
+						 (end - first) * k->pages_per_block) *
+				PAGE_SIZE;
 	t.now += offline;
 	json_object_object_add(o, "unplug", unplug_json(k, &t, v->node, first, end, false, v->size,
 							vi.sb_size));

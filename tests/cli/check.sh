@@ -187,6 +187,12 @@ grep -qF "load: usage: load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=
 grep -qF "load: nope: No such file or directory" out || fail "no ENOENT in: $(head -c 600 out)"
 grep -qF "load: b: Cannot allocate memory" out || fail "no ENOMEM in: $(head -c 600 out)"
 check run-load-errors
+# explain --device names pinned pages as what holds a block (the pin
+# landed in the device, its only Normal memory).
+expect 0 "" "$memhp" explain "$pin" --device vm0 --at pinned
+grep -qF "online in Normal with pinned pages: they never migrate" out ||
+	fail "no pinned holder in: $(head -c 900 out)"
+check explain-device-pinned
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
