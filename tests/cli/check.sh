@@ -190,7 +190,7 @@ check run-load-errors
 # explain --device names pinned pages as what holds a block (the pin
 # landed in the device, its only Normal memory).
 expect 0 "" "$memhp" explain "$pin" --device vm0 --at pinned
-grep -qF "online in Normal with pinned pages: they never migrate" out ||
+grep -qF "online in ZONE_NORMAL with pinned pages: they never migrate" out ||
 	fail "no pinned holder in: $(head -c 900 out)"
 check explain-device-pinned
 if [ "${#failed[@]}" = 0 ]; then
