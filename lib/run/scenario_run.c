@@ -194,10 +194,16 @@ static int model_load_free(void *ctx, const char *name)
 	return user_mem_free(ctx, name);
 }
 
+void model_guest_syscalls(struct kernel *k, struct guest_syscalls *sys)
+{
+	*sys = (struct guest_syscalls){.load = model_load, .load_free = model_load_free, .ctx = k};
+}
+
 static int model_guest(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
 	struct guest_result res = {0};
+	struct guest_syscalls sys;
 	struct vfs fs;
 	int ret;
 
@@ -206,11 +212,8 @@ static int model_guest(void *ctx, struct backend_step *s)
 	if (ret)
 		return ret;
 	kernel_sysfs(md->m->kernel, &fs);
-	ret = guest_shell_run_sys(&fs,
-				  &(struct guest_syscalls){.load = model_load,
-							   .load_free = model_load_free,
-							   .ctx = md->m->kernel},
-				  s->st->arg, &res);
+	model_guest_syscalls(md->m->kernel, &sys);
+	ret = guest_shell_run_sys(&fs, &sys, s->st->arg, &res);
 	if (ret && ret != -EOPNOTSUPP)
 		return step_failed(md, s, "guest command", ret);
 	s->failed = res.rc != 0;

@@ -40,6 +40,12 @@ struct scenario_run {
  * -EINVAL with "FILE:LINE: ..." in err for what the model cannot run. */
 int scenario_check(const struct scenario *sc, char *err, size_t errlen);
 
+struct guest_syscalls;
+struct kernel;
+/* The system calls behind the guest's `load` on kernel k (the page
+ * model's user memory): for guest_shell_run_sys(). */
+void model_guest_syscalls(struct kernel *k, struct guest_syscalls *sys);
+
 /* Runs it. A failure before the first step (bad QEMU options) returns
  * -EINVAL with "FILE:LINE: ..." in err and runs nothing. Step errors are
  * part of the result, not a failure of the run. */

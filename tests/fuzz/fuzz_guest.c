@@ -7,6 +7,7 @@
 #include "fuzz_common.h"
 #include "guest_shell.h"
 #include "machine.h"
+#include "scenario_run.h"
 #include "sysfs.h"
 #include "vfs.h"
 
@@ -16,17 +17,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_machine fm;
 	char *text, *end, *line;
+	struct guest_syscalls sys;
 	struct vfs fs;
 
 	if (!size)
 		return 0;
 	fuzz_machine_boot(&fm, data[0]);
 	kernel_sysfs(fm.m->kernel, &fs);
+	model_guest_syscalls(fm.m->kernel, &sys);
 	text = fuzz_lines(data + 1, size - 1, &end);
 	for (line = text; line; line = fuzz_next_line(line, end)) {
 		struct guest_result res = {0};
 
-		guest_shell_run(&fs, line, &res);
+		guest_shell_run_sys(&fs, &sys, line, &res);
 		guest_result_free(&res);
 		fuzz_check(&fm, line);
 	}
