@@ -221,10 +221,7 @@ int online_pages(struct kernel *k, struct memory_block *b, struct zone *z, uint6
 		return cancel_online(k, z, block_pfn, &arg, ret);
 	/* Onlined pages go to the tail of the free lists: allocation finds
 	 * them after what was free before, but finds them. */
-	if (b->id < z->alloc_hint)
-		z->alloc_hint = b->id;
-	if (b->id < z->alloc_hint_aligned)
-		z->alloc_hint_aligned = b->id;
+	zone_alloc_hint_lower(z, b->id);
 	/* online_pages_range(): the online-page callback may keep pages
 	 * from the buddy; those are present but not managed. */
 	adjust_managed_page_count(k, z, (int64_t)online_pages_range(k, start_pfn, nr_pages));

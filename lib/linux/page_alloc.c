@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "kernel.h"
 
 /* ---- one block's extents ---- */
@@ -84,12 +85,14 @@ static int ext_insert(struct kernel *k, struct memory_block *b, uint32_t off, ui
 	return 0;
 }
 
-static void zone_hint_lower(struct zone *z, uint64_t id)
+void zone_alloc_hint_lower(struct zone *z, uint64_t id)
 {
 	if (z && id < z->alloc_hint)
 		z->alloc_hint = id;
 	if (z && id < z->alloc_hint_aligned)
 		z->alloc_hint_aligned = id;
+	if (z && id < z->alloc_hint_contig)
+		z->alloc_hint_contig = id;
 }
 
 /* Frees the pages of extent i that lie in [off, +nr): it shrinks, goes,
@@ -123,7 +126,9 @@ static int ext_cut(struct kernel *k, struct memory_block *b, uint32_t i, uint32_
 	}
 	bp->used -= t - s;
 	k->page_alloc.nr_pages[e.kind] -= t - s;
-	zone_hint_lower(b->zone, b->id);
+	zone_alloc_hint_lower(b->zone, b->id);
+	if (s < bp->free_hint)
+		bp->free_hint = s;
 	if (!bp->nr) {
 		free(bp->ext);
 		bp->ext = NULL;
@@ -301,21 +306,30 @@ struct alloc_req {
 	uint32_t tag;
 	bool contiguous;
 	uint64_t first_pfn; /* contiguous: where it went */
-	/* Chunks taken, for an all-or-nothing undo. */
-	struct {
+	/* Chunks taken, for an all-or-nothing undo: the first ones inline,
+	 * since most requests take one (a memmap, a huge page). */
+	struct req_chunk {
 		uint64_t pfn, nr;
-	} *chunks;
+	} *chunks, inline_chunks[4];
 	size_t nr_chunks, cap_chunks;
 };
 
 static int req_note(struct alloc_req *r, uint64_t pfn, uint64_t nr)
 {
+	if (!r->chunks) {
+		r->chunks = r->inline_chunks;
+		r->cap_chunks = ARRAY_SIZE(r->inline_chunks);
+	}
 	if (r->nr_chunks == r->cap_chunks) {
-		size_t cap = r->cap_chunks ? 2 * r->cap_chunks : 8;
-		void *c = realloc(r->chunks, cap * sizeof(*r->chunks));
+		size_t cap = 2 * r->cap_chunks;
+		struct req_chunk *c =
+		    r->chunks == r->inline_chunks ? malloc(cap * sizeof(*c))
+						  : realloc(r->chunks, cap * sizeof(*c));
 
 		if (!c)
 			return -ENOMEM;
+		if (r->chunks == r->inline_chunks)
+			memcpy(c, r->inline_chunks, sizeof(r->inline_chunks));
 		r->chunks = c;
 		r->cap_chunks = cap;
 	}
@@ -366,10 +380,28 @@ static bool block_next_gap(const struct kernel *k, const struct memory_block *b,
 	}
 }
 
+static void req_release(struct alloc_req *r)
+{
+	if (r->chunks != r->inline_chunks)
+		free(r->chunks);
+	r->chunks = NULL;
+}
+
+/* Moves b's free hint past the extents that start at it. */
+static uint32_t block_first_free(struct memory_block *b)
+{
+	struct block_pages *bp = &b->pages;
+	uint32_t i = ext_find(bp, bp->free_hint);
+
+	while (i < bp->nr && bp->ext[i].start <= bp->free_hint)
+		bp->free_hint = ext_end(&bp->ext[i++]);
+	return bp->free_hint;
+}
+
 /* Takes what b can give r, lowest first. 0 or -ENOMEM. */
 static int block_alloc(struct kernel *k, struct memory_block *b, struct alloc_req *r)
 {
-	uint32_t from = 0, len;
+	uint32_t from = block_first_free(b), len;
 
 	while (r->got < r->want && block_next_gap(k, b, r, &from, &len)) {
 		uint64_t take = r->want - r->got < len ? r->want - r->got : len;
@@ -400,7 +432,9 @@ static bool block_usable(const struct memory_block *b, const struct zone *z)
 /* Takes from zone z, walking its online blocks from the hint up. */
 static int zone_alloc(struct kernel *k, struct zone *z, struct alloc_req *r)
 {
-	uint64_t *hint = r->align > 1 || r->contiguous ? &z->alloc_hint_aligned : &z->alloc_hint;
+	uint64_t *hint = r->contiguous && r->want > r->align ? &z->alloc_hint_contig
+			 : r->align > 1 || r->contiguous	   ? &z->alloc_hint_aligned
+							   : &z->alloc_hint;
 	bool advancing = true;
 	struct memory_block *b;
 	uint64_t id;
@@ -417,8 +451,7 @@ static int zone_alloc(struct kernel *k, struct zone *z, struct alloc_req *r)
 			return ret;
 		/* A block that gave nothing without being isolated is full
 		 * for this kind of request: later walks start past it. */
-		if (advancing && r->got == before && !b->pages.iso_end &&
-		    (!r->contiguous || r->want <= r->align))
+		if (advancing && r->got == before && !b->pages.iso_end)
 			*hint = id + 1;
 		else
 			advancing = false;
@@ -481,7 +514,7 @@ int alloc_pages_node(struct kernel *k, int nid, bool bind, enum alloc_class cls,
 		req_undo(k, &r);
 	else if (pfn)
 		*pfn = r.first_pfn;
-	free(r.chunks);
+	req_release(&r);
 	return ret;
 }
 
@@ -649,7 +682,7 @@ static int migrate_huge_page(struct kernel *k, const int *nodes, int nr_nodes, u
 		hstate_account(k, pfn_nid(k, pfn), -1, 0);
 		hstate_account(k, pfn_nid(k, r.chunks[0].pfn), 1, 0);
 	}
-	free(r.chunks);
+	req_release(&r);
 	return ret;
 }
 
@@ -663,11 +696,11 @@ static int migrate_movable(struct kernel *k, const int *nodes, int nr_nodes, uin
 
 	if (ret) {
 		req_undo(k, &r);
-		free(r.chunks);
+		req_release(&r);
 		return ret;
 	}
 	free_pages_range(k, pfn, r.got);
-	free(r.chunks);
+	req_release(&r);
 	return r.got == nr ? 0 : -EAGAIN;
 }
 

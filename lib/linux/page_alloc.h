@@ -58,7 +58,8 @@ struct page_extent {
 struct block_pages {
 	struct page_extent *ext;
 	uint32_t nr, cap;
-	uint32_t used; /* pages in extents */
+	uint32_t used;	    /* pages in extents */
+	uint32_t free_hint; /* no free page below it */
 	/* [iso_start, iso_end): pageblocks set MIGRATE_ISOLATE by an offline
 	 * or alloc_contig_range() under way; nothing is allocated there. */
 	uint32_t iso_start, iso_end;
@@ -147,6 +148,9 @@ int alloc_pages_node(struct kernel *k, int nid, bool bind, enum alloc_class cls,
  * number taken, or -ENOMEM. */
 int64_t page_alloc_place(struct kernel *k, uint64_t lo_pfn, uint64_t hi_pfn, uint64_t nr_pages,
 			 bool top_down, enum page_kind kind, uint32_t tag);
+/* Block id got free pages (or went online) in zone z: allocation walks
+ * must look at it again. */
+void zone_alloc_hint_lower(struct zone *z, uint64_t id);
 /* Frees [start_pfn, +nr_pages), whatever it holds. */
 void free_pages_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages);
 

@@ -31,9 +31,10 @@ struct zone {
 	 * span shrink find the nearest online neighbour in O(log n). */
 	struct idtree online_blocks;
 	/* Allocation starts its walk here: blocks below have no free page
-	 * (alloc_hint) or no free aligned 2 MiB (alloc_hint_aligned). Any
-	 * free or online below lowers them (page_alloc.c). */
-	uint64_t alloc_hint, alloc_hint_aligned;
+	 * (alloc_hint), no free aligned 2 MiB (alloc_hint_aligned), or no
+	 * room for a memmap larger than that (alloc_hint_contig: 2 GiB
+	 * blocks). Any free or online below lowers them (page_alloc.c). */
+	uint64_t alloc_hint, alloc_hint_aligned, alloc_hint_contig;
 };
 
 struct node {
