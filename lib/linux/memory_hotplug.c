@@ -49,13 +49,14 @@ static struct auto_movable_unit scan_unit(const struct kernel *k, const struct m
 	return u;
 }
 
-static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
-					const struct memory_group *group,
-					const struct node_zone_spans *spans, uint64_t start_pfn,
-					uint64_t nr_pages, struct auto_movable_decision *d)
+/* What the policy reads for memory of node nid in group (may be NULL),
+ * with stats as its per-node numbers. */
+static struct auto_movable_input auto_movable_input(const struct kernel *k, int nid,
+						    const struct memory_group *group,
+						    struct auto_movable_stats *stats)
 {
-	struct auto_movable_stats stats[MAX_NUMNODES];
-	struct auto_movable_input in = {
+	auto_movable_node_stats(k, stats);
+	return (struct auto_movable_input){
 	    .ratio = k->auto_movable_ratio,
 	    .numa_aware = k->auto_movable_numa_aware,
 	    .nid = nid,
@@ -64,12 +65,20 @@ static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
 	    .group = group ? &group->stats : NULL,
 	    .dynamic_groups = k->groups.dynamic,
 	    .nr_dynamic_groups = k->groups.nr_dynamic,
-	    .spans = spans,
-	    .start_pfn = start_pfn,
-	    .nr_pages = nr_pages,
 	};
+}
 
-	auto_movable_node_stats(k, stats);
+static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
+					const struct memory_group *group,
+					const struct node_zone_spans *spans, uint64_t start_pfn,
+					uint64_t nr_pages, struct auto_movable_decision *d)
+{
+	struct auto_movable_stats stats[MAX_NUMNODES];
+	struct auto_movable_input in = auto_movable_input(k, nid, group, stats);
+
+	in.spans = spans;
+	in.start_pfn = start_pfn;
+	in.nr_pages = nr_pages;
 	if (group && group->stats.is_dynamic && group->stats.unit_pages != nr_pages)
 		in.unit = scan_unit(k, group, start_pfn);
 	return auto_movable_zone_for_pfn(&in, d);
@@ -89,20 +98,9 @@ static uint64_t ratio_room(const struct auto_movable_input *in, int nid)
 uint64_t auto_movable_headroom(const struct kernel *k, int nid, const struct memory_group *group)
 {
 	struct auto_movable_stats stats[MAX_NUMNODES];
-	struct auto_movable_input in = {
-	    .ratio = k->auto_movable_ratio,
-	    .numa_aware = k->auto_movable_numa_aware,
-	    .nid = nid,
-	    .nr_node_ids = k->nr_node_ids,
-	    .node_stats = stats,
-	    .group = group ? &group->stats : NULL,
-	    .dynamic_groups = k->groups.dynamic,
-	    .nr_dynamic_groups = k->groups.nr_dynamic,
-	};
-	uint64_t room;
+	struct auto_movable_input in = auto_movable_input(k, nid, group, stats);
+	uint64_t room = ratio_room(&in, NUMA_NO_NODE);
 
-	auto_movable_node_stats(k, stats);
-	room = ratio_room(&in, NUMA_NO_NODE);
 	if (k->auto_movable_numa_aware) {
 		uint64_t node = ratio_room(&in, nid);
 

@@ -194,6 +194,26 @@ int memhp_run_diff(struct json_object *a, const char *name_a, struct json_object
 	return n;
 }
 
+/* Parses path and runs it to ro->stop_after (or its end). 0 with *sc and
+ * *run for the caller to release, or an error with nothing kept: a run
+ * that stopped on an error did not reach the state asked about, and
+ * looking at where it stopped would answer another question. */
+static int run_to_label(const char *path, const struct scenario_run_options *ro,
+			struct scenario **sc, struct scenario_run *run, char *err, size_t errlen)
+{
+	int ret = scenario_parse_file(path, sc, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = scenario_run(*sc, ro, run, err, errlen);
+	if (ret || !run->machine) {
+		scenario_run_release(run);
+		scenario_free(*sc);
+		return ret ? ret : -EINVAL;
+	}
+	return 0;
+}
+
 int memhp_explain_file(const char *path, const struct memhp_explain_options *opts,
 		       struct json_object **out, char *err, size_t errlen)
 {
@@ -210,17 +230,9 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 	int ret;
 
 	*out = NULL;
-	ret = scenario_parse_file(path, &sc, err, errlen);
+	ret = run_to_label(path, &ro, &sc, &run, err, errlen);
 	if (ret)
 		return ret;
-	ret = scenario_run(sc, &ro, &run, err, errlen);
-	/* A run that stopped on an error did not reach the state asked about:
-	 * explaining where it stopped would answer another question. */
-	if (ret || !run.machine) {
-		scenario_run_release(&run);
-		scenario_free(sc);
-		return ret ? ret : -EINVAL;
-	}
 	in = (struct explain_input){.sc = sc,
 				    .m = run.machine,
 				    .at_label = opts->at_label,
@@ -241,17 +253,24 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 	return ret;
 }
 
-char *memhp_explain_text(struct json_object *explanation)
+/* A view's text of its JSON, malloc'd; NULL without memory. */
+static char *view_text(void (*format)(struct json_object *o, struct strbuf *sb),
+		       struct json_object *o)
 {
 	struct strbuf sb = {0};
 	char *text = NULL;
 
-	explain_format_text(explanation, &sb);
+	format(o, &sb);
 	if (sb.oom || strbuf_detach(&sb, &text)) {
 		strbuf_release(&sb);
 		return NULL;
 	}
 	return text;
+}
+
+char *memhp_explain_text(struct json_object *explanation)
+{
+	return view_text(explain_format_text, explanation);
 }
 
 int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
@@ -263,19 +282,12 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 	int ret;
 
 	*out = NULL;
-	ret = scenario_parse_file(path, &sc, err, errlen);
+	ret = run_to_label(path, &ro, &sc, &run, err, errlen);
 	if (ret)
 		return ret;
-	ret = scenario_run(sc, &ro, &run, err, errlen);
-	/* As explain: a run that stopped on an error is not the state asked
-	 * about. */
-	if (!ret && !run.machine)
-		ret = -EINVAL;
-	if (!ret) {
-		*out = plan_machine(run.machine);
-		if (!*out)
-			ret = -ENOMEM;
-	}
+	*out = plan_machine(run.machine);
+	if (!*out)
+		ret = -ENOMEM;
 	scenario_run_release(&run);
 	scenario_free(sc);
 	return ret;
@@ -283,15 +295,7 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 
 char *memhp_plan_text(struct json_object *plan)
 {
-	struct strbuf sb = {0};
-	char *text = NULL;
-
-	plan_format_text(plan, &sb);
-	if (sb.oom || strbuf_detach(&sb, &text)) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return text;
+	return view_text(plan_format_text, plan);
 }
 
 int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen)
