@@ -8,7 +8,9 @@
  * offline that retries until signalled, offlining.md §4). Here every
  * process of the command sees the signal, so the kernel's retry loop
  * ends with EINTR. Built static by scripts/guest-kernel.sh. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
