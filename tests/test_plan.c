@@ -6,6 +6,8 @@
  * from memhp's output. */
 #include "test_util.h"
 
+#include <unistd.h>
+
 #include "memhp/memhp.h"
 
 static struct json_object *plan_at(const char *file, const char *label)
@@ -143,6 +145,40 @@ static void test_headroom_formula(void **state)
 	json_object_put(p);
 }
 
+/* An unmovable demand larger than all kernel memory (4 GiB of RAM less
+ * what boot keeps) fails whole: one out-of-memory event, kernel zones
+ * only, with the 2 GiB Movable DIMM untouched beside the kernel zones:
+ * zone imbalance, visible. */
+static void test_oom_event(void **state)
+{
+	static const char scn[] = "qemu: -M q35 -m 4G,slots=2,maxmem=8G\n"
+				  "kernel-cmdline: memhp_default_state=online_movable\n"
+				  "qemu: -object memory-backend-ram,id=m1,size=2G\n"
+				  "qemu: -device pc-dimm,id=d1,memdev=m1\n"
+				  "guest: load unmovable u 4G\n";
+	struct memhp_plan_options po = {.kernel = MEMHP_KERNEL_6_12};
+	char path[] = "/tmp/memhp-plan-oom-XXXXXX", err[256] = "";
+	struct json_object *p = NULL, *oom, *last, *n0;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, scn, sizeof(scn) - 1), (ssize_t)(sizeof(scn) - 1));
+	close(fd);
+	assert_int_equal(memhp_plan_file(path, &po, &p, err, sizeof(err)), 0);
+	unlink(path);
+	oom = member(p, "oom");
+	last = member(oom, "last");
+	assert_int_equal(u64(oom, "events"), 1);
+	assert_int_equal(u64(last, "bytes"), 4 * GiB);
+	assert_true(json_object_get_boolean(member(last, "kernel_only")));
+	n0 = json_object_array_get_idx(member(last, "free"), 0);
+	assert_int_equal(u64(n0, "Movable"), 2 * GiB);
+	/* Nothing of it stayed allocated: the DIMM goes now. */
+	assert_int_equal(u64(member(device(p, "d1"), "unplug"), "now"), 2 * GiB);
+	json_object_put(p);
+}
+
 /* Text for a person: the numbers of the JSON, in words. */
 static void test_text(void **state)
 {
@@ -165,6 +201,7 @@ int main(void)
 	    cmocka_unit_test(test_six_dimms_loaded),
 	    cmocka_unit_test(test_vmem_example_b_shrunk),
 	    cmocka_unit_test(test_headroom_formula),
+	    cmocka_unit_test(test_oom_event),
 	    cmocka_unit_test(test_text),
 	};
 

@@ -532,9 +532,8 @@ int memmap_alloc(struct kernel *k, struct memory_block *b)
 	ret = alloc_pages_node(k, b->nid, false, ALLOC_KERNEL, nr, HPAGE_PMD_NR, PAGE_MEMMAP,
 			       TAG_MEMMAP(b->id), true, &pfn);
 	if (ret) {
-		k->page_alloc.nr_oom_events++;
-		k->page_alloc.last_oom = (struct oom_event){
-		    .nr_pages = nr, .nid = b->nid, .kernel_only = true, .what = "memmap"};
+		if (ret == -ENOMEM)
+			oom_event_record(k, nr, b->nid, true, "memmap");
 		return ret;
 	}
 	b->memmap_pfn = pfn;
@@ -975,12 +974,8 @@ int user_mem_alloc(struct kernel *k, const char *name, enum user_mem_type type, 
 	if (ret) {
 		free_tag(k, u->tag);
 		u->tag = 0;
-		if (ret == -ENOMEM) {
-			pa->nr_oom_events++;
-			pa->last_oom = (struct oom_event){.nr_pages = nr_pages, .nid = nid,
-							  .kernel_only = type != USER_MEM_MOVABLE,
-							  .what = "user"};
-		}
+		if (ret == -ENOMEM)
+			oom_event_record(k, nr_pages, nid, type != USER_MEM_MOVABLE, "user");
 		return ret;
 	}
 	pa->next_user_tag++;
@@ -996,6 +991,19 @@ int user_mem_free(struct kernel *k, const char *name)
 	free_tag(k, u->tag);
 	u->tag = 0;
 	return 0;
+}
+
+void oom_event_record(struct kernel *k, uint64_t nr_pages, int nid, bool kernel_only,
+		      const char *what)
+{
+	struct oom_event *e = &k->page_alloc.last_oom;
+
+	k->page_alloc.nr_oom_events++;
+	*e = (struct oom_event){
+	    .nr_pages = nr_pages, .nid = nid, .kernel_only = kernel_only, .what = what};
+	for (int n = 0; n < k->nr_node_ids && n < 64; n++)
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			e->zone_free[n][t] = zone_nr_free_pages(&k->nodes[n].zones[t]);
 }
 
 uint64_t zone_nr_free_pages(const struct zone *z)

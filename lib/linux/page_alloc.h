@@ -95,7 +95,10 @@ struct oom_event {
 	uint64_t nr_pages;
 	int nid;
 	bool kernel_only; /* could only use kernel zones */
-	const char *what;
+	const char *what; /* "memmap", "user" */
+	/* Free pages of each zone of every node when it happened: kernel
+	 * zones full beside a roomy ZONE_MOVABLE is the zone imbalance. */
+	uint64_t zone_free[64][4];
 };
 
 struct page_alloc {
@@ -205,6 +208,10 @@ int user_mem_free(struct kernel *k, const char *name);
  * more chunk-sized allocations it could take. Reads only. */
 uint64_t block_nr_free_chunks(const struct kernel *k, const struct memory_block *b,
 			      uint64_t chunk);
+/* Records an allocation that did not fit (an OOM event), with every
+ * zone's free pages. */
+void oom_event_record(struct kernel *k, uint64_t nr_pages, int nid, bool kernel_only,
+		      const char *what);
 /* Free pages of zone z: managed pages not in an extent. */
 uint64_t zone_nr_free_pages(const struct zone *z);
 

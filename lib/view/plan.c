@@ -345,6 +345,43 @@ static struct json_object *plan_hotadd(const struct kernel *k)
 	return o;
 }
 
+/* Allocations that did not fit, the last with every zone's free memory
+ * then: full kernel zones beside free Movable memory is zone imbalance. */
+static struct json_object *plan_oom(const struct kernel *k)
+{
+	const struct page_alloc *pa = &k->page_alloc;
+	const struct oom_event *e = &pa->last_oom;
+	struct json_object *o = json_object_new_object(), *last, *free_;
+
+	add_u64(o, "events", pa->nr_oom_events);
+	if (!pa->nr_oom_events) {
+		add_str(o, "last", NULL);
+		return o;
+	}
+	last = json_object_new_object();
+	free_ = json_object_new_array();
+	add_str(last, "what", e->what);
+	add_u64(last, "bytes", e->nr_pages * PAGE_SIZE);
+	add_bool(last, "kernel_only", e->kernel_only);
+	for (int nid = 0; nid < k->nr_node_ids && nid < 64; nid++) {
+		struct json_object *n = json_object_new_object();
+
+		if (!k->nodes[nid].n_memory) {
+			json_object_put(n);
+			continue;
+		}
+		add_u64(n, "node", (uint64_t)nid);
+		for (int t = ZONE_DMA32; t < MAX_NR_ZONES; t++)
+			if (populated_zone(&k->nodes[nid].zones[t]))
+				add_u64(n, zone_name((enum zone_type)t),
+					e->zone_free[nid][t] * PAGE_SIZE);
+		json_object_array_add(free_, n);
+	}
+	json_object_object_add(last, "free", free_);
+	json_object_object_add(o, "last", last);
+	return o;
+}
+
 struct json_object *plan_machine(const struct machine *m)
 {
 	const struct kernel *k = m->kernel;
@@ -358,6 +395,7 @@ struct json_object *plan_machine(const struct machine *m)
 	json_object_object_add(o, "devices", plan_devices(m));
 	json_object_object_add(o, "nodes", plan_nodes(k));
 	json_object_object_add(o, "hotadd", plan_hotadd(k));
+	json_object_object_add(o, "oom", plan_oom(k));
 	return o;
 }
 
@@ -453,6 +491,30 @@ static void text_node(struct json_object *n, struct strbuf *sb)
 	strbuf_add(sb, "\n");
 }
 
+static void text_oom(struct json_object *oom, struct strbuf *sb)
+{
+	struct json_object *last = get_obj(oom, "last"), *free_;
+	char a[32];
+
+	if (!last)
+		return;
+	strbuf_addf(sb, "out of memory: %" PRIu64 " allocation(s) did not fit; the last, %s of %s%s, "
+			"left free:",
+		    get_u64(oom, "events"), bytes_str(get_u64(last, "bytes"), a, sizeof(a)),
+		    get_str(last, "what"), get_bool(last, "kernel_only") ? " (kernel zones only)" : "");
+	free_ = get_obj(last, "free");
+	for (size_t i = 0; i < json_object_array_length(free_); i++) {
+		struct json_object *n = json_object_array_get_idx(free_, i);
+
+		strbuf_addf(sb, " node %" PRIu64, get_u64(n, "node"));
+		json_object_object_foreach(n, zone, v)
+			if (strcmp(zone, "node"))
+				strbuf_addf(sb, " %s %s", zone,
+					    bytes_str(json_object_get_uint64(v), a, sizeof(a)));
+	}
+	strbuf_add(sb, "\n");
+}
+
 void plan_format_text(struct json_object *plan, struct strbuf *sb)
 {
 	struct json_object *devs = get_obj(plan, "devices"), *nodes = get_obj(plan, "nodes");
@@ -469,4 +531,5 @@ void plan_format_text(struct json_object *plan, struct strbuf *sb)
 	strbuf_addf(sb, "hot-add: free kernel memory holds the memmaps (%s per block) of %s more\n",
 		    bytes_str(get_u64(h, "memmap_bytes"), a, sizeof(a)),
 		    bytes_str(get_u64(h, "bytes"), b, sizeof(b)));
+	text_oom(get_obj(plan, "oom"), sb);
 }
