@@ -3,7 +3,8 @@
 # 4 GiB pc VM, one removed again (every step, the final layout, lsmem's view
 # of the snapshot the model wrote, and why block 136 is Normal); then a
 # virtio-mem device on a q35 VM grown to 16 GiB and shrunk by 1 GiB, and
-# why its blocks are where they are.
+# why its blocks are where they are; then a virtio-mem device under a
+# workload, and what memhp plan says could be unplugged.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
@@ -24,3 +25,9 @@ echo "memhp run --quiet examples/q35-virtio-mem.scn (a virtio-mem device grown t
 echo
 echo "memhp explain examples/q35-virtio-mem.scn --device vm0 --at grown:"
 ./build/cli/memhp explain examples/q35-virtio-mem.scn --device vm0 --at grown
+echo
+echo "memhp run --quiet examples/q35-workload.scn (a virtio-mem device under load, asked to shrink):"
+./build/cli/memhp run --quiet examples/q35-workload.scn
+echo
+echo "memhp plan examples/q35-workload.scn --at loaded:"
+./build/cli/memhp plan examples/q35-workload.scn --at loaded

@@ -119,26 +119,45 @@ static uint64_t migration_room(const struct kernel *k, int nid, uint64_t first, 
 	return room;
 }
 
+/* What lack of room keeps: not per block, so no block. */
+static void add_no_room(struct tally *t, uint64_t bytes)
+{
+	struct json_object *h = json_object_new_object();
+
+	t->held += bytes;
+	add_str(h, "block", NULL);
+	add_str(h, "by", hold_names[HOLD_NO_ROOM]);
+	add_u64(h, "bytes", bytes);
+	json_object_array_add(t->holders, h);
+}
+
+/* all_or_nothing (a DIMM): the movable pages must all fit elsewhere.
+ * Else (virtio-mem) free ranges the device keeps are room too: what does
+ * not fit outside, short, stays behind in kept free ranges, so short
+ * fewer bytes go (none of the movable ones when short exceeds them). */
 static struct json_object *unplug_json(const struct kernel *k, struct tally *t, int nid,
 				       uint64_t first, uint64_t end, bool all_or_nothing,
 				       uint64_t size, uint64_t unit)
 {
 	struct json_object *o = json_object_new_object();
-	uint64_t room = migration_room(k, nid, first, end);
-	bool fits = t->migrate_pages <= room;
+	uint64_t room = migration_room(k, nid, first, end) * PAGE_SIZE;
+	uint64_t need = t->migrate_pages * PAGE_SIZE, short_ = need > room ? need - room : 0;
 
-	if (t->migrate && !fits)
-		add_holder(t, first, HOLD_NO_ROOM, t->migrate);
 	if (all_or_nothing) {
+		if (t->migrate && short_)
+			add_no_room(t, t->migrate);
 		add_u64(o, "now", !t->migrate && !t->held ? size : 0);
-		add_u64(o, "with_migration", !t->held && fits ? size : 0);
+		add_u64(o, "with_migration", !t->held ? size : 0);
 	} else {
+		if (t->migrate && short_)
+			add_no_room(t, short_ < t->now + t->migrate ? short_ : t->now + t->migrate);
 		add_u64(o, "now", t->now);
-		add_u64(o, "with_migration", t->now + (fits ? t->migrate : 0));
+		add_u64(o, "with_migration",
+			short_ > t->now ? t->now : t->now + t->migrate - short_);
 	}
 	add_u64(o, "granularity", unit);
-	add_u64(o, "migrate_bytes", t->migrate_pages * PAGE_SIZE);
-	add_u64(o, "room_bytes", room * PAGE_SIZE);
+	add_u64(o, "migrate_bytes", need);
+	add_u64(o, "room_bytes", room);
 	json_object_object_add(o, "held", t->holders);
 	return o;
 }
@@ -434,8 +453,13 @@ static void text_holders(struct json_object *held, struct strbuf *sb)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *h = json_object_array_get_idx(held, i);
 
-		strbuf_addf(sb, "%s memory%" PRIu64 " %s (%s)", i ? "," : "", get_u64(h, "block"),
-			    bytes_str(get_u64(h, "bytes"), a, sizeof(a)), get_str(h, "by"));
+		if (!get_obj(h, "block"))
+			strbuf_addf(sb, "%s %s without room to migrate to", i ? "," : "",
+				    bytes_str(get_u64(h, "bytes"), a, sizeof(a)));
+		else
+			strbuf_addf(sb, "%s memory%" PRIu64 " %s (%s)", i ? "," : "",
+				    get_u64(h, "block"), bytes_str(get_u64(h, "bytes"), a, sizeof(a)),
+				    get_str(h, "by"));
 	}
 	strbuf_add(sb, "\n");
 }
