@@ -9,5 +9,6 @@ int cmd_conform(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 
 #endif

@@ -38,6 +38,7 @@ void print_usage(FILE *f)
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --block N [--at LABEL] [--json]\n"
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --device ID [--at LABEL] [--json]\n"
 	    "  memhp plan [--kernel " KERNEL_CHOICES "] FILE [--at LABEL] [--json]\n"
+	    "  memhp ls [-abJnPr] [-o LIST] [-S LIST] [--sysroot DIR] [--summary[=WHEN]]\n"
 	    "  memhp fuzz --seed N --ops M [--seeds K] [--kernel " KERNEL_CHOICES
 	    "] [--out FILE] [--quiet]\n"
 	    "\n"
@@ -70,6 +71,8 @@ void print_usage(FILE *f)
 	    "  migrate, which blocks hold the rest by what, and how much more can be plugged\n"
 	    "  before the ratio sends memory to a kernel zone; per node the free memory, and\n"
 	    "  how much can be hot-added with the kernel memory free for memmaps.\n"
+	    "ls: lists memory blocks exactly as util-linux lsmem 2.38.1 does (same options),\n"
+	    "  on this machine's /sys or a --sysroot tree.\n"
 	    "fuzz: M random operations on the model (seeds N..N+K-1), on one random machine\n"
 	    "  after another, with the model's invariants checked after each; the first\n"
 	    "  failure is printed as `seed N step K: ...` and its machine's scenario up to\n"

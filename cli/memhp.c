@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"conform", cmd_conform},
     {"explain", cmd_explain},
     {"plan", cmd_plan},
+    {"ls", cmd_ls},
     {"fuzz", cmd_fuzz},
 };
 

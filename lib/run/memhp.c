@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "explain.h"
+#include "lsmem.h"
 #include "plan.h"
 #include "machine.h"
 #include "memhp/memhp.h"
@@ -296,6 +297,15 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 char *memhp_plan_text(struct json_object *plan)
 {
 	return view_text(plan_format_text, plan);
+}
+
+int memhp_ls(const struct memhp_ls_options *o, FILE *out, char *err, size_t errlen)
+{
+	struct sysroot sr = {.prefix = o->sysroot ? o->sysroot : "/"};
+	struct vfs fs;
+
+	sysroot_vfs(&sr, &fs);
+	return lsmem_print(&fs, o, out, err, errlen);
 }
 
 int memhp_json_load(const char *path, struct json_object **out, char *err, size_t errlen)

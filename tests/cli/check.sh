@@ -193,6 +193,21 @@ expect 0 "" "$memhp" explain "$pin" --device vm0 --at pinned
 grep -qF "online in ZONE_NORMAL with pinned pages: they never migrate" out ||
 	fail "no pinned holder in: $(head -c 900 out)"
 check explain-device-pinned
+# memhp ls refuses what lsmem refuses, with lsmem's words.
+expect 1 "memhp ls: cannot open /sys/devices/system/memory: No such file or directory" \
+	"$memhp" ls --sysroot "$scratch/nonexistent"
+check ls-no-sysroot
+mkdir -p empty/sys/devices/system/memory
+expect 1 "memhp ls: This system does not support memory blocks" "$memhp" ls --sysroot empty
+check ls-no-blocks
+expect 1 "memhp ls: unknown column: BOGUS" "$memhp" ls -o BOGUS --sysroot empty
+check ls-unknown-column
+expect 1 "memhp ls: mutually exclusive arguments: --json --pairs --raw" "$memhp" ls -J -r
+check ls-json-raw
+expect 1 "memhp ls: mutually exclusive arguments: --split --all" "$memhp" ls -S state -a
+check ls-split-all
+expect 1 "memhp ls: unsupported --summary argument" "$memhp" ls --summary=maybe
+check ls-summary-bad
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0

@@ -1,13 +1,54 @@
 /* libFuzzer harness: the stream guest/memhp-snapshot prints on a real
  * guest, parsed as the QEMU backend parses it, then turned into the
- * snapshot JSON (snapshot_from_vfs over the captured tree). */
+ * snapshot JSON (snapshot_from_vfs over the captured tree) and listed by
+ * memhp ls (lsmem_print over the same tree: every attribute lsmem parses,
+ * with column and split lists taken from the input's first bytes). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "lsmem.h"
 #include "sysfs_capture.h"
+#include "vfs.h"
+
+/* memhp ls over the tree, in a format and with columns the input picks. */
+static void fuzz_ls(const struct sysfs_capture *cap, const uint8_t *data, size_t size)
+{
+	/* The last is one column more than -o takes. */
+	static const char too_many[] = "ZONES,ZONES,NODE,NODE,STATE,STATE,SIZE,SIZE,BLOCK,BLOCK,"
+				       "RANGE,RANGE,REMOVABLE,REMOVABLE,ZONES";
+	static const char *const lists[] = {"+ZONES,NODE", "range,size", "STATE", "bogus", "+",
+					    too_many};
+	struct memhp_ls_options o = {.want_table = true, .want_summary = true};
+	uint8_t b = size ? data[0] : 0, c = size > 1 ? data[1] : 0;
+	char err[256], bad[64];
+	struct vfs fs;
+	FILE *out = fopen("/dev/null", "w");
+
+	if (!out)
+		return;
+	o.format = (enum memhp_ls_format)(b & 3);
+	o.all = b & 4;
+	o.bytes = b & 8;
+	o.noheadings = b & 16;
+	o.want_table = !(b & 32) || o.format != MEMHP_LS_TABLE;
+	o.want_summary = o.format == MEMHP_LS_TABLE;
+	o.nr_columns = 5;
+	for (int i = 0; i < 5; i++)
+		o.columns[i] = i;
+	memhp_ls_columns(lists[c % 6], o.columns, sizeof(o.columns) / sizeof(o.columns[0]),
+			 &o.nr_columns, bad, sizeof(bad));
+	if (b & 64) {
+		o.split_set = true;
+		memhp_ls_columns(lists[(c / 6) % 6], o.split, MEMHP_LS_NR_COLUMNS, &o.nr_split, bad,
+				 sizeof(bad));
+	}
+	sysfs_capture_vfs(cap, &fs);
+	lsmem_print(&fs, &o, out, err, sizeof(err));
+	fclose(out);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (snap)
 			json_object_to_json_string(snap);
 		json_object_put(snap);
+		fuzz_ls(&cap, data, size);
 		sysfs_capture_release(&cap);
 	}
 	free(text);

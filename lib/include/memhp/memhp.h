@@ -6,6 +6,7 @@
 #define MEMHP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,47 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 		    struct json_object **out, char *err, size_t errlen);
 /* The plan as plain text (malloc'd), or NULL without memory. */
 char *memhp_plan_text(struct json_object *plan);
+
+/* memhp ls: util-linux lsmem 2.38.1's listing of a /sys tree, byte for
+ * byte (columns, ranges, splitting, formats, summary). */
+enum memhp_ls_column {
+	MEMHP_LS_RANGE,
+	MEMHP_LS_SIZE,
+	MEMHP_LS_STATE,
+	MEMHP_LS_REMOVABLE,
+	MEMHP_LS_BLOCK,
+	MEMHP_LS_NODE,
+	MEMHP_LS_ZONES,
+	MEMHP_LS_NR_COLUMNS,
+};
+
+enum memhp_ls_format {
+	MEMHP_LS_TABLE,
+	MEMHP_LS_RAW,
+	MEMHP_LS_PAIRS,
+	MEMHP_LS_JSON,
+};
+
+struct memhp_ls_options {
+	enum memhp_ls_format format;
+	bool all;	 /* -a: a line per block */
+	bool bytes;	 /* -b */
+	bool noheadings; /* -n */
+	bool want_table, want_summary;
+	int columns[2 * MEMHP_LS_NR_COLUMNS];
+	size_t nr_columns;
+	bool split_set; /* -S given: split[] instead of the columns */
+	int split[MEMHP_LS_NR_COLUMNS];
+	size_t nr_split;
+	const char *sysroot; /* lsmem's --sysroot; NULL: this machine's /sys */
+};
+
+/* Parses a column list as lsmem's -o and -S do: "+LIST" appends to
+ * ids[0..*n), LIST replaces them; names are case-insensitive. 0, or
+ * -EINVAL with the unknown name in bad (len bytes), or -E2BIG past max. */
+int memhp_ls_columns(const char *list, int *ids, size_t max, size_t *n, char *bad, size_t len);
+/* Lists the blocks. 0, or -errno with err saying what lsmem says. */
+int memhp_ls(const struct memhp_ls_options *o, FILE *out, char *err, size_t errlen);
 
 /* Compares two run JSON objects on the fields scenario-format.md lists;
  * one line per difference into *report (malloc'd). Returns the number of

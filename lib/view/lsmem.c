@@ -1,0 +1,453 @@
+#include "lsmem.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libsmartcols/libsmartcols.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "array.h"
+#include "vfs.h"
+
+static const struct {
+	const char *name;
+	double whint;
+	int flags;
+} lsmem_columns[MEMHP_LS_NR_COLUMNS] = {
+    [MEMHP_LS_RANGE] = {"RANGE", 0, 0},
+    [MEMHP_LS_SIZE] = {"SIZE", 5, SCOLS_FL_RIGHT},
+    [MEMHP_LS_STATE] = {"STATE", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_REMOVABLE] = {"REMOVABLE", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_BLOCK] = {"BLOCK", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_NODE] = {"NODE", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_ZONES] = {"ZONES", 0, SCOLS_FL_RIGHT},
+};
+
+/* The zone names lsmem knows; any other valid_zones word is "Unknown",
+ * which never merges. */
+static const char *const zone_names[] = {"DMA",	    "DMA32", "Normal", "Highmem",
+					 "Movable", "Device", "None"};
+#define ZONE_UNKNOWN ((int)ARRAY_SIZE(zone_names))
+#define MAX_ZONES    8
+
+enum { STATE_ONLINE, STATE_OFFLINE, STATE_GOING_OFFLINE, STATE_UNKNOWN };
+
+struct lsmem_block {
+	uint64_t index, count;
+	int state, node, nr_zones;
+	int zones[MAX_ZONES];
+	bool removable;
+};
+
+struct lsmem {
+	const struct vfs *fs;
+	const struct memhp_ls_options *o;
+	uint64_t block_size, online, offline;
+	bool have_nodes, have_zones;
+	bool split_state, split_removable, split_node, split_zones;
+	struct lsmem_block *blocks;
+	size_t nr_blocks;
+};
+
+int lsmem_column_id(const char *name, size_t len)
+{
+	for (int i = 0; i < MEMHP_LS_NR_COLUMNS; i++)
+		if (!strncasecmp(name, lsmem_columns[i].name, len) && !lsmem_columns[i].name[len])
+			return i;
+	return -1;
+}
+
+int memhp_ls_columns(const char *list, int *ids, size_t max, size_t *n, char *bad,
+			size_t len)
+{
+	size_t at = *n;
+
+	if (*list == '+')
+		list++;
+	else
+		at = 0;
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, ",");
+		int id = lsmem_column_id(p, l);
+
+		if (id < 0) {
+			snprintf(bad, len, "%.*s", (int)l, p);
+			return -EINVAL;
+		}
+		if (at == max)
+			return -E2BIG;
+		ids[at++] = id;
+		p += l + (p[l] == ',');
+	}
+	*n = at;
+	return 0;
+}
+
+void lsmem_human_size(unsigned long long bytes, char *buf, size_t len)
+{
+	static const char letters[] = "BKMGTPE";
+	unsigned int exp = 0;
+	unsigned long long dec, frac;
+
+	while (exp < 60 && bytes >= 1ULL << (exp + 10))
+		exp += 10;
+	dec = exp ? bytes >> exp : bytes;
+	frac = exp ? bytes & ((1ULL << exp) - 1) : 0;
+	if (frac) {
+		/* Three digits after the point, rounded to one. */
+		frac = frac >= UINT64_MAX / 1000 ? ((frac / 1024) * 1000) >> (exp - 10)
+						 : (frac * 1000) >> exp;
+		frac = ((frac + 50) / 100) * 10;
+		if (frac == 100) {
+			dec++;
+			frac = 0;
+		}
+	}
+	if (frac)
+		snprintf(buf, len, "%llu.%llu%c", dec, frac / 10, letters[exp / 10]);
+	else
+		snprintf(buf, len, "%llu%c", dec, letters[exp / 10]);
+}
+
+/* ---- reading the tree ---- */
+
+static char *read_attr(const struct lsmem *l, const char *block, const char *attr)
+{
+	char path[256], *s = NULL;
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/%s/%s", block, attr);
+	if (vfs_read(l->fs, path, &s) < 0)
+		return NULL;
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* The first nodeN entry of the block's directory, or -1. */
+static int block_node(const struct lsmem *l, const char *block)
+{
+	char path[256], **names = NULL;
+	int node = -1;
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/%s", block);
+	if (vfs_list(l->fs, path, &names) < 0)
+		return -1;
+	for (size_t i = 0; names[i]; i++)
+		if (!strncmp(names[i], "node", 4) && all_digits(names[i] + 4)) {
+			node = (int)strtol(names[i] + 4, NULL, 10);
+			break;
+		}
+	vfs_free_list(names);
+	return node;
+}
+
+static int zone_id(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(zone_names); i++)
+		if (!strcasecmp(name, zone_names[i]))
+			return (int)i;
+	return ZONE_UNKNOWN;
+}
+
+static void read_block(const struct lsmem *l, const char *name, struct lsmem_block *b)
+{
+	char *s;
+
+	*b = (struct lsmem_block){.count = 1, .state = STATE_UNKNOWN};
+	b->index = strtoull(name + 6, NULL, 10);
+	if ((s = read_attr(l, name, "removable"))) {
+		b->removable = atoi(s) == 1;
+		free(s);
+	}
+	if ((s = read_attr(l, name, "state"))) {
+		b->state = !strcmp(s, "offline")	 ? STATE_OFFLINE
+			   : !strcmp(s, "online")	 ? STATE_ONLINE
+			   : !strcmp(s, "going-offline") ? STATE_GOING_OFFLINE
+							 : STATE_UNKNOWN;
+		free(s);
+	}
+	if (l->have_nodes)
+		b->node = block_node(l, name);
+	if (l->have_zones && (s = read_attr(l, name, "valid_zones"))) {
+		for (char *save = NULL, *t = strtok_r(s, " ", &save); t && b->nr_zones < MAX_ZONES;
+		     t = strtok_r(NULL, " ", &save))
+			b->zones[b->nr_zones++] = zone_id(t);
+		free(s);
+	}
+}
+
+/* Whether b continues the last range (lsmem's is_mergeable()). */
+static bool mergeable(const struct lsmem *l, const struct lsmem_block *b)
+{
+	const struct lsmem_block *c = l->nr_blocks ? &l->blocks[l->nr_blocks - 1] : NULL;
+
+	if (!c || l->o->all || c->index + c->count != b->index)
+		return false;
+	if ((l->split_state && c->state != b->state) ||
+	    (l->split_removable && c->removable != b->removable) ||
+	    (l->split_node && l->have_nodes && c->node != b->node))
+		return false;
+	if (l->split_zones && l->have_zones) {
+		if (c->nr_zones != b->nr_zones)
+			return false;
+		for (int i = 0; i < c->nr_zones; i++)
+			if (c->zones[i] == ZONE_UNKNOWN || c->zones[i] != b->zones[i])
+				return false;
+	}
+	return true;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	unsigned long long x = strtoull(*(char *const *)a + 6, NULL, 10);
+	unsigned long long y = strtoull(*(char *const *)b + 6, NULL, 10);
+
+	return x < y ? -1 : x > y;
+}
+
+/* The memoryN entries in numeric order (lsmem: scandir with versionsort). */
+static int list_blocks(const struct lsmem *l, char ***out, size_t *n)
+{
+	char **names = NULL;
+	size_t k = 0;
+	int ret = vfs_list(l->fs, MEMORY_DIR, &names);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; names[i]; i++) {
+		if (!strncmp(names[i], "memory", 6) && all_digits(names[i] + 6))
+			names[k++] = names[i];
+		else
+			free(names[i]);
+	}
+	names[k] = NULL;
+	qsort(names, k, sizeof(*names), cmp_index);
+	*out = names;
+	*n = k;
+	return 0;
+}
+
+static int read_info(struct lsmem *l, char *err, size_t errlen)
+{
+	char **names, *s, path[256];
+	size_t n;
+	int ret;
+
+	s = NULL;
+	if (vfs_lookup(l->fs, MEMORY_DIR, NULL) != VFS_DIR) {
+		snprintf(err, errlen, "cannot open " MEMORY_DIR ": No such file or directory");
+		return -ENOENT;
+	}
+	if (vfs_read(l->fs, MEMORY_DIR "/block_size_bytes", &s) < 0) {
+		snprintf(err, errlen, "This system does not support memory blocks");
+		return -ENOENT;
+	}
+	l->block_size = strtoull(s, NULL, 16);
+	free(s);
+	ret = list_blocks(l, &names, &n);
+	if (ret < 0 || !n) {
+		snprintf(err, errlen, "Failed to read " MEMORY_DIR);
+		if (!ret)
+			vfs_free_list(names);
+		return ret < 0 ? ret : -ENOENT;
+	}
+	l->have_nodes = block_node(l, names[0]) != -1;
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory0/valid_zones");
+	l->have_zones = vfs_lookup(l->fs, path, NULL) != VFS_NONE;
+	l->blocks = calloc(n, sizeof(*l->blocks));
+	if (!l->blocks) {
+		vfs_free_list(names);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lsmem_block b;
+
+		read_block(l, names[i], &b);
+		if (b.state == STATE_ONLINE)
+			l->online += l->block_size;
+		else
+			l->offline += l->block_size;
+		if (mergeable(l, &b))
+			l->blocks[l->nr_blocks - 1].count++;
+		else
+			l->blocks[l->nr_blocks++] = b;
+	}
+	vfs_free_list(names);
+	return 0;
+}
+
+/* ---- output ---- */
+
+static void cell(const struct lsmem *l, const struct lsmem_block *b, int col, char *buf,
+		 size_t len)
+{
+	uint64_t start = b->index * l->block_size, size = b->count * l->block_size;
+	static const char *const states[] = {"online", "offline", "on->off", "?"};
+
+	buf[0] = '\0';
+	switch (col) {
+	case MEMHP_LS_RANGE:
+		snprintf(buf, len, "0x%016" PRIx64 "-0x%016" PRIx64, start, start + size - 1);
+		break;
+	case MEMHP_LS_SIZE:
+		if (l->o->bytes)
+			snprintf(buf, len, "%" PRIu64, size);
+		else
+			lsmem_human_size(size, buf, len);
+		break;
+	case MEMHP_LS_STATE:
+		snprintf(buf, len, "%s", states[b->state]);
+		break;
+	case MEMHP_LS_REMOVABLE:
+		if (b->state == STATE_ONLINE)
+			snprintf(buf, len, "%s", b->removable ? "yes" : "no");
+		break;
+	case MEMHP_LS_BLOCK:
+		if (b->count == 1)
+			snprintf(buf, len, "%" PRIu64, b->index);
+		else
+			snprintf(buf, len, "%" PRIu64 "-%" PRIu64, b->index, b->index + b->count - 1);
+		break;
+	case MEMHP_LS_NODE:
+		if (l->have_nodes)
+			snprintf(buf, len, "%d", b->node);
+		break;
+	case MEMHP_LS_ZONES:
+		for (int i = 0; l->have_zones && i < b->nr_zones; i++) {
+			size_t at = strlen(buf);
+			const char *z = b->zones[i] == ZONE_UNKNOWN ? "Unknown" : zone_names[b->zones[i]];
+
+			snprintf(buf + at, len - at, "%s%s", z, i + 1 < b->nr_zones ? "/" : "");
+		}
+		break;
+	}
+}
+
+/* A cell lsmem leaves unset (NULL data): an offline block's REMOVABLE,
+ * NODE and ZONES without the attribute. JSON prints null for it. */
+static bool cell_unset(const struct lsmem *l, const struct lsmem_block *b, int col)
+{
+	return (col == MEMHP_LS_REMOVABLE && b->state != STATE_ONLINE) ||
+	       (col == MEMHP_LS_NODE && !l->have_nodes) || (col == MEMHP_LS_ZONES && !l->have_zones);
+}
+
+static int new_columns(const struct lsmem *l, struct libscols_table *tb)
+{
+	for (size_t i = 0; i < l->o->nr_columns; i++) {
+		int id = l->o->columns[i];
+		struct libscols_column *c = scols_table_new_column(
+		    tb, lsmem_columns[id].name, lsmem_columns[id].whint, lsmem_columns[id].flags);
+
+		if (!c)
+			return -ENOMEM;
+		if (l->o->format != MEMHP_LS_JSON)
+			continue;
+		if (id == MEMHP_LS_NODE || (id == MEMHP_LS_SIZE && l->o->bytes))
+			scols_column_set_json_type(c, SCOLS_JSON_NUMBER);
+		else if (id == MEMHP_LS_REMOVABLE)
+			scols_column_set_json_type(c, SCOLS_JSON_BOOLEAN);
+	}
+	return 0;
+}
+
+static int print_table(const struct lsmem *l, FILE *out)
+{
+	struct libscols_table *tb = scols_new_table();
+	int ret;
+
+	if (!tb)
+		return -ENOMEM;
+	scols_table_set_stream(tb, out);
+	scols_table_enable_raw(tb, l->o->format == MEMHP_LS_RAW);
+	scols_table_enable_export(tb, l->o->format == MEMHP_LS_PAIRS);
+	scols_table_enable_json(tb, l->o->format == MEMHP_LS_JSON);
+	scols_table_enable_noheadings(tb, l->o->noheadings);
+	if (l->o->format == MEMHP_LS_JSON)
+		scols_table_set_name(tb, "memory");
+	ret = new_columns(l, tb);
+	for (size_t i = 0; !ret && i < l->nr_blocks; i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		char buf[256];
+
+		if (!ln) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (size_t c = 0; c < l->o->nr_columns; c++) {
+			int id = l->o->columns[c];
+
+			if (cell_unset(l, &l->blocks[i], id))
+				continue;
+			cell(l, &l->blocks[i], id, buf, sizeof(buf));
+			if (scols_line_set_data(ln, c, buf))
+				ret = -ENOMEM;
+		}
+	}
+	if (!ret)
+		scols_print_table(tb);
+	scols_unref_table(tb);
+	return ret;
+}
+
+static void print_summary(const struct lsmem *l, FILE *out)
+{
+	static const char *const labels[] = {"Memory block size:", "Total online memory:",
+					     "Total offline memory:"};
+	const uint64_t v[] = {l->block_size, l->online, l->offline};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++) {
+		if (l->o->bytes) {
+			fprintf(out, "%-23s %15" PRIu64 "\n", labels[i], v[i]);
+		} else {
+			lsmem_human_size(v[i], buf, sizeof(buf));
+			fprintf(out, "%-23s %5s\n", labels[i], buf);
+		}
+	}
+}
+
+static void set_split(struct lsmem *l, const int *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		l->split_state |= ids[i] == MEMHP_LS_STATE;
+		l->split_removable |= ids[i] == MEMHP_LS_REMOVABLE;
+		l->split_node |= ids[i] == MEMHP_LS_NODE;
+		l->split_zones |= ids[i] == MEMHP_LS_ZONES;
+	}
+}
+
+int lsmem_print(const struct vfs *fs, const struct memhp_ls_options *o, FILE *out, char *err,
+		size_t errlen)
+{
+	struct lsmem l = {.fs = fs, .o = o};
+	int ret;
+
+	if (o->split_set)
+		set_split(&l, o->split, o->nr_split);
+	else
+		set_split(&l, o->columns, o->nr_columns);
+	/* --summary=only reads without splitting, as lsmem's shortcut does
+	 * (its split policy is still unset then). */
+	if (!o->want_table)
+		l.split_state = l.split_removable = l.split_node = l.split_zones = false;
+	ret = read_info(&l, err, errlen);
+	if (!ret && o->want_table) {
+		ret = print_table(&l, out);
+		if (!ret && o->want_summary)
+			fputc('\n', out);
+	}
+	if (!ret && o->want_summary)
+		print_summary(&l, out);
+	free(l.blocks);
+	return ret;
+}
