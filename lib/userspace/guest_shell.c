@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "digits.h"
 #include "linux_errno.h"
 #include "strbuf.h"
 #include "vfs.h"
@@ -227,16 +228,6 @@ static int read_word(struct sh *sh, const char **pp, struct strbuf *w, bool *quo
 	}
 	*pp = p;
 	return w->oom ? -ENOMEM : 0;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 static int parse(struct sh *sh, const char *line, struct cmd *cmd, const char **msg)

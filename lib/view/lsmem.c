@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "array.h"
+#include "digits.h"
 #include "vfs.h"
 
 static const struct {
@@ -121,16 +122,6 @@ static char *read_attr(const struct lsmem *l, const char *block, const char *att
 		return NULL;
 	s[strcspn(s, "\n")] = '\0';
 	return s;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 /* The first nodeN entry of the block's directory, or -1. */
