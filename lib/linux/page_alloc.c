@@ -409,11 +409,11 @@ static int block_alloc(struct kernel *k, struct memory_block *b, struct alloc_re
 
 		take = align_down(take, r->align);
 		ret = req_note(r, b->id * k->pages_per_block + from, take);
-		if (!ret)
-			ret = ext_insert(k, b, from, (uint32_t)take, r->kind, r->tag);
+		if (ret)
+			return ret;
+		ret = ext_insert(k, b, from, (uint32_t)take, r->kind, r->tag);
 		if (ret) {
-			if (r->nr_chunks && r->chunks[r->nr_chunks - 1].nr == take)
-				r->nr_chunks--;
+			r->nr_chunks--; /* the chunk just noted was not taken */
 			return ret;
 		}
 		if (r->contiguous)
@@ -522,7 +522,7 @@ int alloc_pages_node(struct kernel *k, int nid, bool bind, enum alloc_class cls,
 
 int memmap_alloc(struct kernel *k, struct memory_block *b)
 {
-	uint64_t nr = k->pages_per_block * STRUCT_PAGE_SIZE / PAGE_SIZE, pfn;
+	uint64_t nr = memmap_pages(k), pfn;
 	int ret;
 
 	/* vmemmap_populate() maps struct pages with 2 MiB pages taken from
@@ -544,7 +544,7 @@ void memmap_free(struct kernel *k, struct memory_block *b)
 {
 	if (b->memmap_pfn == NO_MEMMAP_PFN)
 		return;
-	free_pages_range(k, b->memmap_pfn, k->pages_per_block * STRUCT_PAGE_SIZE / PAGE_SIZE);
+	free_pages_range(k, b->memmap_pfn, memmap_pages(k));
 	b->memmap_pfn = NO_MEMMAP_PFN;
 }
 
@@ -572,9 +572,7 @@ enum page_kind range_unmovable_kind(const struct kernel *k, const struct memory_
 
 /* ---- migration ---- */
 
-/* The nodes a page of node nid migrates to: every other node with memory,
- * or nid itself when it is the only one (do_migrate_range()). */
-static int migration_nodes(const struct kernel *k, int nid, int *nodes)
+int migration_nodes(const struct kernel *k, int nid, int *nodes)
 {
 	int n = 0;
 
@@ -1003,25 +1001,18 @@ void oom_event_record(struct kernel *k, uint64_t nr_pages, int nid, bool kernel_
 	    .nr_pages = nr_pages, .nid = nid, .kernel_only = kernel_only, .what = what};
 	for (int n = 0; n < k->nr_node_ids && n < 64; n++)
 		for (int t = 0; t < MAX_NR_ZONES; t++)
-			e->zone_free[n][t] = zone_nr_free_pages(&k->nodes[n].zones[t]);
+			e->zone_free[n][t] = zone_nr_free_pages(k, &k->nodes[n].zones[t]);
 }
 
-uint64_t zone_nr_free_pages(const struct zone *z)
+uint64_t zone_nr_free_pages(const struct kernel *k, const struct zone *z)
 {
-	uint64_t used = 0;
 	const struct memory_block *b;
-	uint64_t id;
+	uint64_t id, n = 0;
 
 	idtree_for_each(&z->online_blocks, id, b)
-	{
-		if (b->zone != z)
-			continue;
-		for (uint32_t i = 0; i < b->pages.nr; i++)
-			if (b->pages.ext[i].kind != PAGE_RESERVED &&
-			    b->pages.ext[i].kind != PAGE_OFFLINE)
-				used += b->pages.ext[i].nr;
-	}
-	return z->managed_pages > used ? z->managed_pages - used : 0;
+		if (block_usable(b, z))
+			n += k->pages_per_block - b->pages.used - b->nr_vmemmap_pages;
+	return n;
 }
 
 void page_alloc_destroy(struct page_alloc *pa)
@@ -1052,7 +1043,7 @@ static int check_block_extents(const struct kernel *k, const struct memory_block
 				      " extent %u [%u, +%u) kind %u out of order or range",
 				      b->id, i, e->start, e->nr, e->kind);
 		if ((e->tag & TAG_MEMMAP_BIT) &&
-		    (e->kind != PAGE_MEMMAP || e->nr != k->pages_per_block / 64))
+		    (e->kind != PAGE_MEMMAP || e->nr != memmap_pages(k)))
 			return BROKEN("invariant pages-memmap: block %" PRIu64
 				      " holds a piece of memmap %" PRIu32,
 				      b->id, e->tag & ~TAG_MEMMAP_BIT);
@@ -1112,8 +1103,7 @@ int page_alloc_check(const struct kernel *k, char *msg, size_t len)
 			goto out;
 		sum_block(k, b, kinds, user, huge, free_huge);
 		if (b->memmap_pfn != NO_MEMMAP_PFN &&
-		    range_nr_pages(k, b->memmap_pfn, k->pages_per_block / 64, PAGE_MEMMAP) !=
-			k->pages_per_block / 64) {
+		    range_nr_pages(k, b->memmap_pfn, memmap_pages(k), PAGE_MEMMAP) != memmap_pages(k)) {
 			ret = BROKEN("invariant pages-memmap: the memmap of block %" PRIu64 " is gone",
 				     id);
 			goto out;

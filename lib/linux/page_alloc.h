@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm_types.h"
+
 struct kernel;
 struct memory_block;
 struct zone;
@@ -159,12 +161,20 @@ void free_pages_range(struct kernel *k, uint64_t start_pfn, uint64_t nr_pages);
 
 /* ---- hot-added memory's memmap ---- */
 
+/* The struct pages of one memory block: 1/64 of it. */
+#define memmap_pages(k) ((k)->pages_per_block * STRUCT_PAGE_SIZE / PAGE_SIZE)
+
 /* vmemmap_populate() of block b's struct pages from kernel memory of
  * its node (others as fallback): 0, or -ENOMEM (nothing allocated). */
 int memmap_alloc(struct kernel *k, struct memory_block *b);
 void memmap_free(struct kernel *k, struct memory_block *b);
 
 /* ---- isolation and migration (offline_pages(), alloc_contig_range()) ---- */
+
+/* The nodes a page of node nid migrates to, into nodes[]: every other
+ * node with memory, or nid itself when it is the only one
+ * (do_migrate_range()). Returns how many. */
+int migration_nodes(const struct kernel *k, int nid, int *nodes);
 
 /* has_unmovable_pages() over [start_pfn, +nr) of block b in zone z: the
  * first page kind that refuses isolation, or NR_PAGE_KINDS if none. */
@@ -212,8 +222,10 @@ uint64_t block_nr_free_chunks(const struct kernel *k, const struct memory_block 
  * zone's free pages. */
 void oom_event_record(struct kernel *k, uint64_t nr_pages, int nid, bool kernel_only,
 		      const char *what);
-/* Free pages of zone z: managed pages not in an extent. */
-uint64_t zone_nr_free_pages(const struct zone *z);
+/* Free pages of zone z an allocation can use: those of its single-zone
+ * online blocks that no extent covers (mixed boot blocks are left out,
+ * as the allocator leaves them). Reads only. */
+uint64_t zone_nr_free_pages(const struct kernel *k, const struct zone *z);
 
 /* Page accounting invariants: extents sorted and inside their block, only
  * in online blocks, kind counts and every tag's total add up. 0, or

@@ -98,23 +98,25 @@ static void tally_range(struct tally *t, uint64_t id, enum hold h, uint64_t byte
 	}
 }
 
-/* Free pages migration could use outside [first, end) blocks: single-zone
- * online blocks of DMA32, Normal and Movable on the nodes a page of node
- * nid migrates to (other nodes with memory, else its own). */
+/* Free pages migration could use outside [first, end) blocks: on the
+ * nodes a page of node nid migrates to, in DMA32, Normal and Movable. */
 static uint64_t migration_room(const struct kernel *k, int nid, uint64_t first, uint64_t end)
 {
-	bool others = false;
-	const struct memory_block *b;
-	uint64_t id, room = 0;
+	int nodes[MAX_NUMNODES], n = migration_nodes(k, nid, nodes);
+	uint64_t room = 0;
 
-	for (int n = 0; n < k->nr_node_ids; n++)
-		others |= n != nid && k->nodes[n].n_memory;
-	idtree_for_each(&k->blocks, id, b)
-	{
-		if ((id >= first && id < end) || b->state != MEM_ONLINE || !b->zone ||
-		    b->zone->type == ZONE_DMA || (others ? b->nid == nid : b->nid != nid))
-			continue;
-		room += k->pages_per_block - b->pages.used - b->nr_vmemmap_pages;
+	for (int i = 0; i < n; i++)
+		for (int t = ZONE_DMA32; t < MAX_NR_ZONES; t++)
+			room += zone_nr_free_pages(k, &k->nodes[nodes[i]].zones[t]);
+	/* Less what the device's own blocks have free. */
+	for (uint64_t id = first; id < end; id++) {
+		const struct memory_block *b = find_memory_block(k, id);
+
+		if (b && b->state == MEM_ONLINE && b->zone && b->zone->type != ZONE_DMA)
+			for (int i = 0; i < n; i++)
+				if (b->nid == nodes[i])
+					room -= k->pages_per_block - b->pages.used -
+						b->nr_vmemmap_pages;
 	}
 	return room;
 }
@@ -299,18 +301,6 @@ static struct json_object *plan_devices(const struct machine *m)
 	return list;
 }
 
-/* Free pages of zone z that an allocation can use. */
-static uint64_t zone_free(const struct kernel *k, const struct zone *z)
-{
-	const struct memory_block *b;
-	uint64_t id, n = 0;
-
-	idtree_for_each(&z->online_blocks, id, b)
-		if (b->zone == z)
-			n += k->pages_per_block - b->pages.used - b->nr_vmemmap_pages;
-	return n;
-}
-
 static struct json_object *plan_nodes(const struct kernel *k)
 {
 	struct json_object *list = json_object_new_array();
@@ -329,7 +319,7 @@ static struct json_object *plan_nodes(const struct kernel *k)
 		for (int t = ZONE_DMA32; t < MAX_NR_ZONES; t++)
 			if (populated_zone(&n->zones[t]))
 				add_u64(free_, zone_name((enum zone_type)t),
-					zone_free(k, &n->zones[t]) * PAGE_SIZE);
+					zone_nr_free_pages(k, &n->zones[t]) * PAGE_SIZE);
 		for (int t = 0; t < ZONE_MOVABLE; t++)
 			early += n->zones[t].present_early_pages;
 		json_object_object_add(o, "free", free_);
@@ -349,7 +339,7 @@ static struct json_object *plan_nodes(const struct kernel *k)
 static struct json_object *plan_hotadd(const struct kernel *k)
 {
 	struct json_object *o = json_object_new_object();
-	uint64_t chunk = k->pages_per_block * STRUCT_PAGE_SIZE / PAGE_SIZE, blocks = 0;
+	uint64_t chunk = memmap_pages(k), blocks = 0;
 	const struct memory_block *b;
 	uint64_t id;
 
