@@ -1,0 +1,60 @@
+/* The memory tools user space runs on a machine's /sys and /proc: memhp
+ * online and offline (chmem-class), configure and doctor. Each is a main()
+ * over a vfs, so one code runs on this host's live /sys, on a sysroot
+ * directory, on the model's tree from the model's guest shell, and (built
+ * static) inside a real guest. Tools never print: what they say goes to
+ * the context's buffers, and the caller decides where it ends up. */
+#ifndef MEMHP_TOOL_H
+#define MEMHP_TOOL_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+#include "vfs.h"
+
+struct tool_ctx {
+	/* The machine: /sys and /proc of the model, a sysroot or this host.
+	 * A tool given --sysroot DIR switches to DIR's tree (and live off). */
+	const struct vfs *fs;
+	struct strbuf *out, *err;
+	/* fs is this host's own /sys: writing needs root and --yes. */
+	bool live;
+	/* Storage a tool's --sysroot switches fs to. */
+	struct sysroot sysroot;
+	struct vfs sysroot_fs;
+};
+
+/* A tool's main(): argv[0] is its name ("online"); returns the exit status
+ * (0, 1 failure, 64 partial success as chmem, 2 usage). getopt state is
+ * reset on entry, so tools may run one after another in one process. */
+typedef int tool_main_fn(struct tool_ctx *t, int argc, char **argv);
+
+struct tool {
+	const char *name;
+	tool_main_fn *main;
+	const char *summary; /* one line for usage texts */
+};
+
+/* The tools by name, or NULL. */
+const struct tool *tool_find(const char *name);
+/* The table, terminated by an entry with name NULL. */
+extern const struct tool tools[];
+
+/* ---- for the tools ---------------------------------------------------- */
+
+#define TOOL_EXIT_USAGE   2
+#define TOOL_EXIT_PARTIAL 64 /* chmem: some of the request succeeded */
+
+/* --sysroot DIR: the tool works on DIR's tree from now on (writes change
+ * its files); live is cleared. */
+void tool_use_sysroot(struct tool_ctx *t, const char *dir);
+
+/* Whether the tool may write: always on a model or sysroot; on the live
+ * machine only as root and with --yes (yes). Otherwise 0 is not returned:
+ * -EPERM, with the reason and the ways out in t->err. */
+int tool_may_write(struct tool_ctx *t, const char *prog, bool yes);
+
+/* Resets getopt for a fresh argv (glibc: optind 0 re-initialises). */
+void tool_getopt_reset(void);
+
+#endif
