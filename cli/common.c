@@ -14,6 +14,9 @@ const char *kernel_script(void)
 {
 	const char *env = getenv("MEMHP_GUEST_KERNEL");
 
+	/* The script puts this build's static memhp into the initramfs. */
+	if (MEMHP_GUEST_TOOL[0])
+		setenv("MEMHP_GUEST_TOOL", MEMHP_GUEST_TOOL, 0);
 	return env && *env ? env : MEMHP_SOURCE_DIR "/scripts/guest-kernel.sh";
 }
 

@@ -114,6 +114,12 @@ compile() {
 }
 compile load.c load
 compile timeout.c memhp-timeout
+# memhp's memory tools as /bin/memhp: guest/memhp.c, built static by meson;
+# the memhp that runs this script names it (not in sanitizer builds).
+if [ -n "${MEMHP_GUEST_TOOL:-}" ]; then
+	[ -x "$MEMHP_GUEST_TOOL" ] || die "MEMHP_GUEST_TOOL=$MEMHP_GUEST_TOOL is not an executable"
+	cp "$MEMHP_GUEST_TOOL" "$stage/bin/memhp"
+fi
 
 # virtio_mem and what it needs, dependencies first; built-in ones are absent.
 find_module() {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -327,7 +328,7 @@ int memhp_tool_main(int argc, char **argv, FILE *out, FILE *err)
 	struct strbuf o = {0}, e = {0};
 	struct sysroot root = {.prefix = "/"};
 	struct vfs fs;
-	struct tool_ctx t = {.out = &o, .err = &e, .live = true};
+	struct tool_ctx t = {.out = &o, .err = &e, .live = true, .root = geteuid() == 0};
 	int ret;
 
 	if (!tool)

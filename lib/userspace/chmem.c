@@ -225,6 +225,10 @@ static int change(struct chmem *c, struct live_block *b, bool in_range)
 		snprintf(buf, sizeof(buf), "%s\n", what);
 		ret = vfs_write(c->t->fs, path, buf);
 	}
+	if (ret == -EINTR) {
+		c->t->interrupted = true; /* the real tool is killed here */
+		return ret;
+	}
 	if (ret) {
 		strbuf_addf(c->t->err, "%s: %s %s failed: %s\n", c->prog, name, verb,
 			    linux_strerror(ret));
@@ -246,7 +250,7 @@ static int by_size(struct chmem *c)
 	size_t n = c->lm.nr_blocks;
 	enum memory_block_state target = c->enable ? MEM_ONLINE : MEM_OFFLINE;
 
-	for (size_t k = 0; k < n && c->done < c->size; k++) {
+	for (size_t k = 0; k < n && c->done < c->size && !c->t->interrupted; k++) {
 		struct live_block *b = &c->lm.blocks[c->enable ? k : n - 1 - k];
 
 		if (b->state == target)
@@ -270,7 +274,7 @@ static int by_range(struct chmem *c)
 	enum memory_block_state target = c->enable ? MEM_ONLINE : MEM_OFFLINE;
 	uint64_t todo = c->end - c->start + 1, total = todo;
 
-	for (size_t k = 0; k < c->lm.nr_blocks; k++) {
+	for (size_t k = 0; k < c->lm.nr_blocks && !c->t->interrupted; k++) {
 		struct live_block *b = &c->lm.blocks[k];
 		char name[96];
 
@@ -519,8 +523,8 @@ static int chmem_main(struct tool_ctx *t, int argc, char **argv, bool enable)
 	ret = parse_options(&c, argc, argv, &sysroot, &request);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (sysroot)
-		tool_use_sysroot(t, sysroot);
+	if (sysroot && tool_use_sysroot(t, c.prog, sysroot))
+		return 1;
 	if (!c.dry_run && tool_may_write(t, c.prog, c.yes))
 		return 1;
 	ret = live_read(t->fs, &c.lm, err, sizeof(err));

@@ -16,6 +16,7 @@
 #include "digits.h"
 #include "linux_errno.h"
 #include "strbuf.h"
+#include "tool.h"
 #include "vfs.h"
 
 /* Exit status given with -EOPNOTSUPP (the guest never ran anything). */
@@ -1028,6 +1029,37 @@ static bool load_size(const char *s, bool count, uint64_t *bytes)
 	return *bytes % 4096 == 0;
 }
 
+/* `memhp TOOL ...`: the static memhp of the guest's initramfs
+ * (guest/memhp.c), whose tools are the library's, run here on the same
+ * tree. The guest is a live machine to them, and commands run as root. */
+static int cmd_memhp(struct sh *sh, char **argv)
+{
+	const struct tool *tool = argv[1] ? tool_find(argv[1]) : NULL;
+	struct tool_ctx t = {.fs = sh->fs,
+			     .out = &sh->out,
+			     .err = &sh->err,
+			     .live = true,
+			     .root = true,
+			     .sysroot_forbidden = true};
+	int argc = 0;
+
+	if (!tool)
+		return unsupported(sh, "`memhp` runs one of its memory tools: online, offline, "
+				       "configure, doctor");
+	while (argv[argc + 1])
+		argc++;
+	sh->rc = tool->main(&t, argc, argv + 1);
+	if (t.sysroot_refused)
+		return unsupported(sh, "--sysroot names a guest path the model does not have");
+	if (t.interrupted) {
+		/* Killed by the time-out's SIGINT: its buffered output is lost. */
+		strbuf_reset(&sh->out);
+		strbuf_reset(&sh->err);
+		interrupted(sh);
+	}
+	return 0;
+}
+
 static int cmd_load(struct sh *sh, char **argv)
 {
 	static const char *const kinds[] = {"movable", "unmovable", "pin", "hugetlb"};
@@ -1114,6 +1146,8 @@ static int run(struct sh *sh)
 		r = cmd_zones(sh, cmd.argv.v);
 	else if (!strcmp(name, "load"))
 		r = cmd_load(sh, cmd.argv.v);
+	else if (!strcmp(name, "memhp"))
+		r = cmd_memhp(sh, cmd.argv.v);
 	else
 		r = unsupported(sh, "`%s` is not a modelled command", name);
 out:

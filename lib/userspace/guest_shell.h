@@ -10,7 +10,8 @@ struct vfs;
 /* The commands the shell models, as messages name them. */
 #define GUEST_SHELL_COMMANDS                                                                       \
 	"echo VALUE > PATH, cat PATH..., setstate [-a ATTR] VALUE BLOCK..., zones [BLOCK...], "  \
-	"load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=N], load free NAME"
+	"load movable|unmovable|pin|hugetlb NAME SIZE|COUNT [node=N], load free NAME, "              \
+	"memhp online|offline|configure|doctor ..."
 
 /* What `load` (guest/load.c on the real guest) asks of the kernel. */
 enum guest_load_kind {

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chmem.h"
 
@@ -22,24 +21,30 @@ const struct tool *tool_find(const char *name)
 	return NULL;
 }
 
-void tool_use_sysroot(struct tool_ctx *t, const char *dir)
+int tool_use_sysroot(struct tool_ctx *t, const char *prog, const char *dir)
 {
+	if (t->sysroot_forbidden) {
+		t->sysroot_refused = true;
+		strbuf_addf(t->err, "%s: --sysroot is not available here\n", prog);
+		return -EPERM;
+	}
 	t->sysroot.prefix = dir;
 	sysroot_vfs_rw(&t->sysroot, &t->sysroot_fs);
 	t->fs = &t->sysroot_fs;
 	t->live = false;
+	return 0;
 }
 
 int tool_may_write(struct tool_ctx *t, const char *prog, bool yes)
 {
 	if (!t->live)
 		return 0;
-	if (geteuid() == 0 && yes)
+	if (t->root && yes)
 		return 0;
 	strbuf_addf(t->err,
 		    "%s: refusing to change this machine's memory: %s\n"
 		    "%s: use --dry-run to see what would be done, or --sysroot DIR for a copy\n",
-		    prog, geteuid() ? "it needs root" : "run with --yes to confirm", prog);
+		    prog, t->root ? "run with --yes to confirm" : "it needs root", prog);
 	return -EPERM;
 }
 

@@ -17,8 +17,16 @@ struct tool_ctx {
 	 * A tool given --sysroot DIR switches to DIR's tree (and live off). */
 	const struct vfs *fs;
 	struct strbuf *out, *err;
-	/* fs is this host's own /sys: writing needs root and --yes. */
+	/* fs is the running machine's own /sys (this host's, or the guest's
+	 * for the guest shell): writing needs root and --yes. */
 	bool live;
+	bool root; /* the caller is root (euid 0; the guest's shell always) */
+	/* --sysroot is refused (the guest shell: a guest path is not the
+	 * host's); sysroot_refused tells the caller a tool asked for it. */
+	bool sysroot_forbidden, sysroot_refused;
+	/* A write ended with EINTR: on a real machine the time-out's SIGINT
+	 * killed the tool there, and whatever it had buffered was lost. */
+	bool interrupted;
 	/* Storage a tool's --sysroot switches fs to. */
 	struct sysroot sysroot;
 	struct vfs sysroot_fs;
@@ -46,8 +54,9 @@ extern const struct tool tools[];
 #define TOOL_EXIT_PARTIAL 64 /* chmem: some of the request succeeded */
 
 /* --sysroot DIR: the tool works on DIR's tree from now on (writes change
- * its files); live is cleared. */
-void tool_use_sysroot(struct tool_ctx *t, const char *dir);
+ * its files); live is cleared. -EPERM (with the reason in t->err) where
+ * sysroot_forbidden; the context is then unchanged. */
+int tool_use_sysroot(struct tool_ctx *t, const char *prog, const char *dir);
 
 /* Whether the tool may write: always on a model or sysroot; on the live
  * machine only as root and with --yes (yes). Otherwise 0 is not returned:
