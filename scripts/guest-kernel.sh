@@ -121,6 +121,22 @@ if [ -n "${MEMHP_GUEST_TOOL:-}" ]; then
 	cp "$MEMHP_GUEST_TOOL" "$stage/bin/memhp"
 fi
 
+# util-linux's chmem and lsmem from this host, with the shared libraries
+# they load, so scenarios can show what the real tools do on the real
+# kernel (memhp exec runs the same tools against the model).
+add_host_tool() {
+	bin=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$1" 2>/dev/null) || return 0
+	for f in "$bin" $(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+'); do
+		[ -e "$stage$f" ] && continue
+		mkdir -p "$stage$(dirname "$f")"
+		cp -L "$f" "$stage$f"
+	done
+	ln -sf "$bin" "$stage/bin/$1"
+}
+for tool in chmem lsmem; do
+	add_host_tool $tool
+done
+
 # virtio_mem and what it needs, dependencies first; built-in ones are absent.
 find_module() {
 	find "$moddir/kernel" -name "$1.ko" -o -name "$1.ko.xz" | head -n 1
