@@ -2,15 +2,21 @@
  * guest, parsed as the QEMU backend parses it, then turned into the
  * snapshot JSON (snapshot_from_vfs over the captured tree) and listed by
  * memhp ls (lsmem_print over the same tree: every attribute lsmem parses,
- * with column and split lists taken from the input's first bytes). */
+ * with column and split lists taken from the input's first bytes), read
+ * by the live reader (live.c: blocks, node links, firmware nodes,
+ * /proc/zoneinfo, /proc/iomem, /proc/cmdline) with the zone `online`
+ * would pick for every block, and a dry run of memhp online over it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "live.h"
 #include "lsmem.h"
+#include "strbuf.h"
 #include "sysfs_capture.h"
+#include "tool.h"
 #include "vfs.h"
 
 /* memhp ls over the tree, in a format and with columns the input picks. */
@@ -50,6 +56,31 @@ static void fuzz_ls(const struct sysfs_capture *cap, const uint8_t *data, size_t
 	fclose(out);
 }
 
+/* The live reader and the policy over the tree; memhp online --dry-run
+ * with a policy the input picks. */
+static void fuzz_live(const struct sysfs_capture *cap, uint8_t b)
+{
+	static const char *const policies[] = {"auto-movable", "contig-zones"};
+	char *argv[] = {"online", "--dry-run", "--policy", (char *)policies[b & 1], "--ratio",
+			b & 2 ? "0" : "301", b & 4 ? "1G" : "-b", b & 4 ? NULL : "0-4095", NULL};
+	struct strbuf out = {0}, err = {0};
+	struct live_memory lm;
+	struct zone_decision d;
+	char why[256];
+	struct vfs fs;
+	struct tool_ctx t = {.fs = &fs, .out = &out, .err = &err};
+
+	sysfs_capture_vfs(cap, &fs);
+	if (!live_read(&fs, &lm, why, sizeof(why))) {
+		for (size_t i = 0; i < lm.nr_blocks && i < 4096; i++)
+			live_zone_for_block(&lm, lm.blocks[i].id, MMOP_ONLINE, NULL, &d);
+		live_release(&lm);
+	}
+	tool_find("online")->main(&t, b & 4 ? 7 : 8, argv);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_object_to_json_string(snap);
 		json_object_put(snap);
 		fuzz_ls(&cap, data, size);
+		fuzz_live(&cap, size > 2 ? data[2] : 0);
 		sysfs_capture_release(&cap);
 	}
 	free(text);
