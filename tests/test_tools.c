@@ -11,6 +11,7 @@
 #include "test_util.h"
 
 #include "chmem.h"
+#include "guest_shell.h"
 #include "live.h"
 #include "array.h"
 #include "tool.h"
@@ -309,6 +310,33 @@ static void test_live_read(void **state)
 	tu_teardown_machine((void **)&m);
 }
 
+/* `memhp TOOL` in the model's guest shell: the same tools on the model's
+ * tree; the guest is live to them (root, --yes to write), and a host path
+ * is never opened for it. */
+static void test_guest_shell(void **state)
+{
+	struct machine *m = six_offline_dimms();
+	struct guest_result res;
+
+	(void)state;
+	assert_int_equal(guest_shell_run(TU_VFS(m), "memhp online -b 48", &res), 0);
+	assert_int_equal(res.rc, 1);
+	assert_non_null(strstr(res.err, "run with --yes to confirm"));
+	guest_result_free(&res);
+	assert_int_equal(guest_shell_run(TU_VFS(m), "memhp online --yes -b 48", &res), 0);
+	assert_int_equal(res.rc, 0);
+	assert_string_equal(tu_blk(m, 48, "state"), "online\n");
+	guest_result_free(&res);
+	assert_int_equal(guest_shell_run(TU_VFS(m), "memhp online --yes --sysroot /tmp 1G", &res),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(res.err, "the model does not have"));
+	guest_result_free(&res);
+	assert_int_equal(guest_shell_run(TU_VFS(m), "memhp frobnicate", &res), -EOPNOTSUPP);
+	guest_result_free(&res);
+	assert_string_equal(tu_blk(m, 49, "state"), "offline\n");
+	tu_teardown_machine((void **)&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +349,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_live_read),
+	    cmocka_unit_test(test_guest_shell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -348,7 +348,16 @@ static const struct attr proc_sys_vm_attrs[] = {
 	{0},
 };
 
+/* /proc/cmdline: the command line the kernel booted with. The QEMU
+ * backend's own words (console=ttyS0 nokaslr panic=-1) are not the
+ * scenario's and are not shown. */
+static void cmdline_show(const struct vfs_ctx *c, struct strbuf *sb)
+{
+	strbuf_addf(sb, "%s\n", c->k->saved_command_line ? c->k->saved_command_line : "");
+}
+
 static const struct attr proc_attrs[] = {
+	{.name = "cmdline", .mode = 0444, .show = cmdline_show},
 	{.name = "meminfo", .mode = 0444, .show = meminfo_show},
 	{.name = "zoneinfo", .mode = 0444, .show = zoneinfo_show},
 	{0},

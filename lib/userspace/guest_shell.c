@@ -1040,7 +1040,7 @@ static int cmd_memhp(struct sh *sh, char **argv)
 			     .err = &sh->err,
 			     .live = true,
 			     .root = true,
-			     .sysroot_forbidden = true};
+			     .host_paths_forbidden = true};
 	int argc = 0;
 
 	if (!tool)
@@ -1049,8 +1049,9 @@ static int cmd_memhp(struct sh *sh, char **argv)
 	while (argv[argc + 1])
 		argc++;
 	sh->rc = tool->main(&t, argc, argv + 1);
-	if (t.sysroot_refused)
-		return unsupported(sh, "--sysroot names a guest path the model does not have");
+	if (t.host_path_refused)
+		return unsupported(sh, "it names a file (--sysroot, --config) of the guest, which "
+				       "the model does not have");
 	if (t.interrupted) {
 		/* Killed by the time-out's SIGINT: its buffered output is lost. */
 		strbuf_reset(&sh->out);

@@ -23,8 +23,7 @@ const struct tool *tool_find(const char *name)
 
 int tool_use_sysroot(struct tool_ctx *t, const char *prog, const char *dir)
 {
-	if (t->sysroot_forbidden) {
-		t->sysroot_refused = true;
+	if (tool_host_path_ok(t, dir)) {
 		strbuf_addf(t->err, "%s: --sysroot is not available here\n", prog);
 		return -EPERM;
 	}
@@ -33,6 +32,15 @@ int tool_use_sysroot(struct tool_ctx *t, const char *prog, const char *dir)
 	t->fs = &t->sysroot_fs;
 	t->live = false;
 	return 0;
+}
+
+int tool_host_path_ok(struct tool_ctx *t, const char *path)
+{
+	(void)path;
+	if (!t->host_paths_forbidden)
+		return 0;
+	t->host_path_refused = true;
+	return -EPERM;
 }
 
 int tool_may_write(struct tool_ctx *t, const char *prog, bool yes)

@@ -21,9 +21,11 @@ struct tool_ctx {
 	 * for the guest shell): writing needs root and --yes. */
 	bool live;
 	bool root; /* the caller is root (euid 0; the guest's shell always) */
-	/* --sysroot is refused (the guest shell: a guest path is not the
-	 * host's); sysroot_refused tells the caller a tool asked for it. */
-	bool sysroot_forbidden, sysroot_refused;
+	/* The model's guest shell: a path the guest names (--sysroot DIR, a
+	 * config file) is not the host's, so tools must not open one; they
+	 * set host_path_refused instead, and the shell reports the command
+	 * as outside the model. */
+	bool host_paths_forbidden, host_path_refused;
 	/* A write ended with EINTR: on a real machine the time-out's SIGINT
 	 * killed the tool there, and whatever it had buffered was lost. */
 	bool interrupted;
@@ -55,13 +57,17 @@ extern const struct tool tools[];
 
 /* --sysroot DIR: the tool works on DIR's tree from now on (writes change
  * its files); live is cleared. -EPERM (with the reason in t->err) where
- * sysroot_forbidden; the context is then unchanged. */
+ * host_paths_forbidden; the context is then unchanged. */
 int tool_use_sysroot(struct tool_ctx *t, const char *prog, const char *dir);
 
 /* Whether the tool may write: always on a model or sysroot; on the live
  * machine only as root and with --yes (yes). Otherwise 0 is not returned:
  * -EPERM, with the reason and the ways out in t->err. */
 int tool_may_write(struct tool_ctx *t, const char *prog, bool yes);
+
+/* Whether the tool may open the host file path: 0, or -EPERM where
+ * host_paths_forbidden (host_path_refused is then set). */
+int tool_host_path_ok(struct tool_ctx *t, const char *path);
 
 /* Resets getopt for a fresh argv (glibc: optind 0 re-initialises). */
 void tool_getopt_reset(void);
