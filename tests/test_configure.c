@@ -9,6 +9,7 @@
 
 #include "configure.h"
 #include "memhp_conf.h"
+#include "readfile.h"
 
 /* ---- the parser alone ---- */
 
@@ -388,6 +389,28 @@ static void test_configure_usage(void **state)
 	tt_release(&r);
 }
 
+/* The shipped example is the seeds' configuration, and valid. */
+static void test_configure_example(void **state)
+{
+	struct memhp_conf c = {0};
+	struct strbuf err = {0};
+	char *text = NULL, why[256];
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(read_file_max(EXAMPLES_DIR "/memhp.conf", MEMHP_CONF_MAX, &text, &len, why,
+				       sizeof(why)),
+			 0);
+	assert_int_equal(conf_parse(&c, "memhp.conf", text, len, &err), 0);
+	assert_string_equal(c.v[CONF_ONLINE_POLICY].value, "auto-movable");
+	assert_string_equal(c.v[CONF_AUTO_MOVABLE_RATIO].value, "301");
+	assert_string_equal(c.v[CONF_AUTO_MOVABLE_NUMA_AWARE].value, "Y");
+	assert_string_equal(c.v[CONF_AUTO_ONLINE_BLOCKS].value, "online");
+	assert_false(c.v[CONF_MEMMAP_ON_MEMORY].set);
+	free(text);
+	strbuf_release(&err);
+}
+
 /* ---- the seeds' target usage on the model ---- */
 
 /* A 4 GiB q35 VM booted with memhp_default_state=offline gets six 4 GiB
@@ -452,6 +475,7 @@ int main(void)
 	    cmocka_unit_test(test_configure_live_refuses),
 	    cmocka_unit_test(test_configure_partial),
 	    cmocka_unit_test(test_configure_usage),
+	    cmocka_unit_test(test_configure_example),
 	    cmocka_unit_test(test_configure_seeds_6_1),
 	    cmocka_unit_test(test_configure_seeds_6_12),
 	};
