@@ -35,7 +35,7 @@ struct rule_write {
 	char value_when[MAX_ALTS][160];
 	size_t nvalues;
 	char when[256];	   /* the line's other conditions */
-	char skipped[256]; /* GOTOs that jump past it */
+	char skipped[520]; /* GOTOs that jump past it */
 	bool add_only;	   /* ACTION=="add" applies */
 	bool guarded;	   /* it checks ATTR{state} first */
 	bool active;	   /* not masked */
@@ -81,6 +81,15 @@ __attribute__((format(printf, 2, 3))) static void warn(struct doctor *d, const c
 	d->nwarn++;
 }
 
+/* src into dst (len bytes), cut short if longer. */
+static void set_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int read_attr(const struct vfs *fs, const char *path, char *buf, size_t len)
 {
 	char *s, *e;
@@ -91,9 +100,15 @@ static int read_attr(const struct vfs *fs, const char *path, char *buf, size_t l
 	e = s + strlen(s);
 	while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
 		*--e = '\0';
-	snprintf(buf, len, "%s", s);
+	set_str(buf, len, s);
 	free(s);
 	return 0;
+}
+
+/* A label as kept in a field of len bytes (cut short as set_str cuts). */
+static bool label_is(const char *kept, size_t len, const char *label)
+{
+	return kept[0] && !strncmp(kept, label, len - 1);
 }
 
 static bool exists(const struct doctor *d, const char *path)
@@ -122,7 +137,7 @@ static void kernel_section(struct doctor *d)
 		for (char *w = strtok_r(cmdline, " \t\n", &save); w;
 		     w = strtok_r(NULL, " \t\n", &save)) {
 			if (!strncmp(w, "memhp_default_state=", 20))
-				snprintf(d->cmd_state, sizeof(d->cmd_state), "%s", w);
+				set_str(d->cmd_state, sizeof(d->cmd_state), w);
 			if (!strncmp(w, "memhp_default_state=", 20) ||
 			    !strncmp(w, "memory_hotplug.", 15) || !strcmp(w, "movable_node") ||
 			    !strncmp(w, "movablecore=", 12) || !strncmp(w, "kernelcore=", 11))
@@ -231,7 +246,7 @@ static bool pattern_matches(const char *pattern, const char *s)
 {
 	char buf[512], *save = NULL;
 
-	snprintf(buf, sizeof(buf), "%s", pattern);
+	set_str(buf, sizeof(buf), pattern);
 	for (char *alt = strtok_r(buf, "|", &save); alt; alt = strtok_r(NULL, "|", &save))
 		if (!fnmatch(alt, s, 0))
 			return true;
@@ -266,7 +281,7 @@ static void add_jump(struct rule_file *rf, const char *label, unsigned int line)
 	if (i == rf->njumps) {
 		if (rf->njumps == sizeof(rf->jumps) / sizeof(rf->jumps[0]))
 			return;
-		snprintf(rf->jumps[rf->njumps++].label, sizeof(rf->jumps[0].label), "%s", label);
+		set_str(rf->jumps[rf->njumps++].label, sizeof(rf->jumps[0].label), label);
 	}
 	snprintf(rf->jumps[i].lines + strlen(rf->jumps[i].lines),
 		 sizeof(rf->jumps[i].lines) - strlen(rf->jumps[i].lines), "%s%u",
@@ -329,7 +344,7 @@ static void resolve_value(struct rule_file *rf, struct rule_write *w, const char
 	if (!v)
 		v = strstr(value, "%E{");
 	if (!v || !(e = strchr(v, '}'))) {
-		snprintf(w->value[0], sizeof(w->value[0]), "%s", value);
+		set_str(w->value[0], sizeof(w->value[0]), value);
 		w->nvalues = 1;
 		return;
 	}
@@ -337,12 +352,12 @@ static void resolve_value(struct rule_file *rf, struct rule_write *w, const char
 	snprintf(name, sizeof(name), "%.*s", (int)(e - v), v);
 	for (size_t i = 0; i < rf->nenv && w->nvalues < MAX_ALTS; i++)
 		if (!strcmp(rf->env[i].name, name)) {
-			snprintf(w->value[w->nvalues], sizeof(w->value[0]), "%s", rf->env[i].value);
+			set_str(w->value[w->nvalues], sizeof(w->value[0]), rf->env[i].value);
 			snprintf(w->value_when[w->nvalues++], sizeof(w->value_when[0]), "%s",
 				 rf->env[i].when);
 		}
 	if (!w->nvalues) {
-		snprintf(w->value[0], sizeof(w->value[0]), "%s", value);
+		set_str(w->value[0], sizeof(w->value[0]), value);
 		w->nvalues = 1;
 	}
 }
@@ -364,9 +379,9 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		struct token *tk = &tks[i];
 
 		if (!strcmp(tk->key, "LABEL")) {
-			if (!strcmp(tk->value, rf->mem_label))
+			if (label_is(rf->mem_label, sizeof(rf->mem_label), tk->value))
 				rf->mem_label[0] = '\0';
-			if (!strcmp(tk->value, rf->add_label))
+			if (label_is(rf->add_label, sizeof(rf->add_label), tk->value))
 				rf->add_label[0] = '\0';
 			if (rf->unreachable) {
 				rf->unreachable = false;
@@ -374,7 +389,7 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 				for (size_t j = 0; j < rf->njumps; j++)
 					if (!strcmp(rf->jumps[j].label, tk->value))
 						snprintf(rf->reach, sizeof(rf->reach),
-							 "only through GOTO=\"%s\" on line %s",
+							 "only through GOTO=\"%.64s\" on line %s",
 							 tk->value, rf->jumps[j].lines);
 			}
 		} else if (!strcmp(tk->key, "GOTO")) {
@@ -398,11 +413,11 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		char cond[256];
 
 		if (not_mem) {
-			snprintf(rf->mem_label, sizeof(rf->mem_label), "%s", goto_label);
+			set_str(rf->mem_label, sizeof(rf->mem_label), goto_label);
 			return;
 		}
 		if (not_add && (mem || rf->mem_label[0])) {
-			snprintf(rf->add_label, sizeof(rf->add_label), "%s", goto_label);
+			set_str(rf->add_label, sizeof(rf->add_label), goto_label);
 			return;
 		}
 		if (!nmatch) {
@@ -411,7 +426,8 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		}
 		add_jump(rf, goto_label, line);
 		conditions(tks, n, cond, sizeof(cond));
-		if ((mem || rf->mem_label[0]) && !strcmp(goto_label, rf->mem_label) && cond[0])
+		if ((mem || rf->mem_label[0]) &&
+		    label_is(rf->mem_label, sizeof(rf->mem_label), goto_label) && cond[0])
 			snprintf(rf->skipped + strlen(rf->skipped),
 				 sizeof(rf->skipped) - strlen(rf->skipped), "%s%s (line %u)",
 				 rf->skipped[0] ? "; " : "", cond, line);
@@ -429,8 +445,8 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		if (!strcmp(tk->key, "ENV") && rf->nenv < 16) {
 			struct env_set *e = &rf->env[rf->nenv++];
 
-			snprintf(e->name, sizeof(e->name), "%s", tk->attr);
-			snprintf(e->value, sizeof(e->value), "%s", tk->value);
+			set_str(e->name, sizeof(e->name), tk->attr);
+			set_str(e->value, sizeof(e->value), tk->value);
 			conditions(tks, n, e->when, sizeof(e->when));
 			continue;
 		}
@@ -443,9 +459,9 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		if (!w)
 			return;
 		snprintf(w->where, sizeof(w->where), "%s:%u", rf->path, line);
-		snprintf(w->attr, sizeof(w->attr), "%s", run ? "RUN" : tk->attr);
+		set_str(w->attr, sizeof(w->attr), run ? "RUN" : tk->attr);
 		if (run) {
-			snprintf(w->value[0], sizeof(w->value[0]), "%s", run);
+			set_str(w->value[0], sizeof(w->value[0]), run);
 			w->nvalues = 1;
 		} else {
 			resolve_value(rf, w, tk->value);
@@ -463,7 +479,7 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 				      !strcmp(tks[j].attr, "state");
 		w->active = rf->active;
 		if (rf->masked_by)
-			snprintf(w->masked_by, sizeof(w->masked_by), "%s", rf->masked_by);
+			set_str(w->masked_by, sizeof(w->masked_by), rf->masked_by);
 	}
 }
 
@@ -557,7 +573,7 @@ static void udev_section(struct doctor *d)
 				r = g;
 			}
 			memset(&r[n], 0, sizeof(r[n]));
-			snprintf(r[n].name, sizeof(r[n].name), "%s", *p);
+			set_str(r[n].name, sizeof(r[n].name), *p);
 			snprintf(r[n].path, sizeof(r[n].path), "%s/%s", rule_dirs[i], *p);
 			for (j = 0; j < n && strcmp(r[j].name, *p); j++)
 				;
@@ -568,7 +584,8 @@ static void udev_section(struct doctor *d)
 		}
 		vfs_free_list(names);
 	}
-	qsort(r, n, sizeof(*r), cmp_rule);
+	if (n)
+		qsort(r, n, sizeof(*r), cmp_rule);
 	for (size_t i = 0; i < n; i++)
 		scan_rule_file(d, r[i].path, r[i].masked_by[0] ? r[i].masked_by : NULL);
 	free(r);
