@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "memhp/memhp.h"
 
 struct command {
 	const char *name;
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
+	/* online, offline, configure, doctor: the library's memory tools. */
+	if (memhp_tool_summary(argv[1]))
+		return memhp_tool_main(argc - 1, argv + 1, stdout, stderr);
 	fprintf(stderr, "memhp: unknown command '%s'\n", argv[1]);
 	print_usage(stderr);
 	return EXIT_USAGE;

@@ -68,22 +68,6 @@ static struct auto_movable_input auto_movable_input(const struct kernel *k, int 
 	};
 }
 
-static enum zone_type auto_movable_zone(const struct kernel *k, int nid,
-					const struct memory_group *group,
-					const struct node_zone_spans *spans, uint64_t start_pfn,
-					uint64_t nr_pages, struct auto_movable_decision *d)
-{
-	struct auto_movable_stats stats[MAX_NUMNODES];
-	struct auto_movable_input in = auto_movable_input(k, nid, group, stats);
-
-	in.spans = spans;
-	in.start_pfn = start_pfn;
-	in.nr_pages = nr_pages;
-	if (group && group->stats.is_dynamic && group->stats.unit_pages != nr_pages)
-		in.unit = scan_unit(k, group, start_pfn);
-	return auto_movable_zone_for_pfn(&in, d);
-}
-
 /* The room left on one side of the ratio: 0 when it does not fit. */
 static uint64_t ratio_room(const struct auto_movable_input *in, int nid)
 {
@@ -114,26 +98,21 @@ const struct zone *zone_for_pfn_range_explained(const struct kernel *k, enum mmo
 					  uint64_t nr_pages, struct zone_decision *d)
 {
 	const struct node *n = &k->nodes[nid];
+	struct auto_movable_stats stats[MAX_NUMNODES];
+	struct auto_movable_input in = {0};
 	struct node_zone_spans spans;
 
 	node_zone_spans(n, &spans);
-	*d = (struct zone_decision){
-	    .online_type = type,
-	    .policy = k->online_policy,
-	    .movable_node = k->cmdline.movable_node,
-	    .kernel_zone = default_kernel_zone_for_pfn(&spans, start_pfn, nr_pages),
-	};
-	d->in_kernel_span = span_intersects(&spans, d->kernel_zone, start_pfn, nr_pages);
-	d->in_movable_span = span_intersects(&spans, ZONE_MOVABLE, start_pfn, nr_pages);
-	if (type == MMOP_ONLINE_KERNEL)
-		d->zone = d->kernel_zone;
-	else if (type == MMOP_ONLINE_MOVABLE)
-		d->zone = ZONE_MOVABLE;
-	else if (k->online_policy == ONLINE_POLICY_AUTO_MOVABLE)
-		d->zone =
-		    auto_movable_zone(k, nid, group, &spans, start_pfn, nr_pages, &d->auto_movable);
-	else
-		d->zone = contig_zones_zone_for_pfn(&spans, d->movable_node, start_pfn, nr_pages);
+	/* Statistics are gathered only when the policy will read them. */
+	if (type == MMOP_ONLINE && k->online_policy == ONLINE_POLICY_AUTO_MOVABLE) {
+		in = auto_movable_input(k, nid, group, stats);
+		if (group && group->stats.is_dynamic && group->stats.unit_pages != nr_pages)
+			in.unit = scan_unit(k, group, start_pfn);
+	}
+	in.spans = &spans;
+	in.start_pfn = start_pfn;
+	in.nr_pages = nr_pages;
+	zone_for_online_type(type, k->online_policy, k->cmdline.movable_node, &in, d);
 	return &n->zones[d->zone];
 }
 

@@ -182,6 +182,29 @@ enum zone_type auto_movable_zone_for_pfn(const struct auto_movable_input *in,
 	return d.zone;
 }
 
+enum zone_type zone_for_online_type(enum mmop type, enum online_policy policy, bool movable_node,
+				    const struct auto_movable_input *in, struct zone_decision *d)
+{
+	*d = (struct zone_decision){
+	    .online_type = type,
+	    .policy = policy,
+	    .movable_node = movable_node,
+	    .kernel_zone = default_kernel_zone_for_pfn(in->spans, in->start_pfn, in->nr_pages),
+	};
+	d->in_kernel_span = span_intersects(in->spans, d->kernel_zone, in->start_pfn, in->nr_pages);
+	d->in_movable_span = span_intersects(in->spans, ZONE_MOVABLE, in->start_pfn, in->nr_pages);
+	if (type == MMOP_ONLINE_KERNEL)
+		d->zone = d->kernel_zone;
+	else if (type == MMOP_ONLINE_MOVABLE)
+		d->zone = ZONE_MOVABLE;
+	else if (policy == ONLINE_POLICY_AUTO_MOVABLE)
+		d->zone = auto_movable_zone_for_pfn(in, &d->auto_movable);
+	else
+		d->zone = contig_zones_zone_for_pfn(in->spans, movable_node, in->start_pfn,
+						    in->nr_pages);
+	return d->zone;
+}
+
 static const char *const reason_names[] = {
 	[AUTO_MOVABLE_RATIO_ZERO] = "ratio-zero",
 	[AUTO_MOVABLE_GROUP_HAS_KERNEL] = "group-has-kernel",

@@ -145,4 +145,11 @@ struct zone_decision {
 	struct auto_movable_decision auto_movable; /* online + auto-movable */
 };
 
+/* zone_for_pfn_range() without the kernel around it: which zone a write of
+ * `type` to the state of in's block gives, under `policy`. in->spans,
+ * start_pfn and nr_pages are always read, the rest only for auto-movable.
+ * The model's kernel and a live machine's statistics both decide here. */
+enum zone_type zone_for_online_type(enum mmop type, enum online_policy policy, bool movable_node,
+				    const struct auto_movable_input *in, struct zone_decision *d);
+
 #endif

@@ -18,6 +18,7 @@
 #include "scenario.h"
 #include "scenario_run.h"
 #include "strbuf.h"
+#include "tool.h"
 #include "vfs.h"
 
 struct memhp_run {
@@ -316,4 +317,38 @@ int memhp_json_load(const char *path, struct json_object **out, char *err, size_
 int memhp_read_text_file(const char *path, char **text, char *err, size_t errlen)
 {
 	return read_text_file(path, INPUT_FILE_MAX, text, err, errlen);
+}
+
+/* ---- the memory tools on this machine -------------------------------- */
+
+int memhp_tool_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	const struct tool *tool = tool_find(argv[0]);
+	struct strbuf o = {0}, e = {0};
+	struct sysroot root = {.prefix = "/"};
+	struct vfs fs;
+	struct tool_ctx t = {.out = &o, .err = &e, .live = true};
+	int ret;
+
+	if (!tool)
+		return -ENOENT;
+	sysroot_vfs_rw(&root, &fs);
+	t.fs = &fs;
+	ret = tool->main(&t, argc, argv);
+	if (o.buf)
+		fputs(o.buf, out);
+	if (e.buf)
+		fputs(e.buf, err);
+	if (strbuf_error(&o) || strbuf_error(&e))
+		fprintf(err, "memhp %s: out of memory: output incomplete\n", argv[0]);
+	strbuf_release(&o);
+	strbuf_release(&e);
+	return ret;
+}
+
+const char *memhp_tool_summary(const char *name)
+{
+	const struct tool *tool = tool_find(name);
+
+	return tool ? tool->summary : NULL;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,4 +264,30 @@ int qemu_strtou64(const char *s, uint64_t *res)
 		return -ERANGE;
 	*res = v;
 	return 0;
+}
+
+void size_to_human_string(uint64_t bytes, char *buf, size_t len)
+{
+	static const char letters[] = "BKMGTPE";
+	unsigned int exp = 0;
+	unsigned long long dec, frac;
+
+	while (exp < 60 && bytes >= 1ULL << (exp + 10))
+		exp += 10;
+	dec = exp ? bytes >> exp : bytes;
+	frac = exp ? bytes & ((1ULL << exp) - 1) : 0;
+	if (frac) {
+		/* Three digits after the point, rounded to one. */
+		frac = frac >= UINT64_MAX / 1000 ? ((frac / 1024) * 1000) >> (exp - 10)
+						 : (frac * 1000) >> exp;
+		frac = ((frac + 50) / 100) * 10;
+		if (frac == 100) {
+			dec++;
+			frac = 0;
+		}
+	}
+	if (frac)
+		snprintf(buf, len, "%llu.%llu%c", dec, frac / 10, letters[exp / 10]);
+	else
+		snprintf(buf, len, "%llu%c", dec, letters[exp / 10]);
 }

@@ -37,4 +37,8 @@ int qemu_strtosz(const char *s, char default_suffix, uint64_t *res);
 int qemu_strtoi64(const char *s, int64_t *res);
 int qemu_strtou64(const char *s, uint64_t *res);
 
+/* util-linux's size_to_human_string() with one-letter suffixes, as lsmem
+ * and chmem print sizes: "128M", "1.5G", "512B". */
+void size_to_human_string(uint64_t bytes, char *buf, size_t len);
+
 #endif

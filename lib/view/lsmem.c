@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "digits.h"
+#include "strparse.h"
 #include "vfs.h"
 
 static const struct {
@@ -83,32 +84,6 @@ int memhp_ls_columns(const char *list, int *ids, size_t max, size_t *n, char *ba
 	}
 	*n = at;
 	return 0;
-}
-
-void lsmem_human_size(unsigned long long bytes, char *buf, size_t len)
-{
-	static const char letters[] = "BKMGTPE";
-	unsigned int exp = 0;
-	unsigned long long dec, frac;
-
-	while (exp < 60 && bytes >= 1ULL << (exp + 10))
-		exp += 10;
-	dec = exp ? bytes >> exp : bytes;
-	frac = exp ? bytes & ((1ULL << exp) - 1) : 0;
-	if (frac) {
-		/* Three digits after the point, rounded to one. */
-		frac = frac >= UINT64_MAX / 1000 ? ((frac / 1024) * 1000) >> (exp - 10)
-						 : (frac * 1000) >> exp;
-		frac = ((frac + 50) / 100) * 10;
-		if (frac == 100) {
-			dec++;
-			frac = 0;
-		}
-	}
-	if (frac)
-		snprintf(buf, len, "%llu.%llu%c", dec, frac / 10, letters[exp / 10]);
-	else
-		snprintf(buf, len, "%llu%c", dec, letters[exp / 10]);
 }
 
 /* ---- reading the tree ---- */
@@ -294,7 +269,7 @@ static void cell(const struct lsmem *l, const struct lsmem_block *b, int col, ch
 		if (l->o->bytes)
 			snprintf(buf, len, "%" PRIu64, size);
 		else
-			lsmem_human_size(size, buf, len);
+			size_to_human_string(size, buf, len);
 		break;
 	case MEMHP_LS_STATE:
 		snprintf(buf, len, "%s", states[b->state]);
@@ -401,7 +376,7 @@ static void print_summary(const struct lsmem *l, FILE *out)
 		if (l->o->bytes) {
 			fprintf(out, "%-23s %15" PRIu64 "\n", labels[i], v[i]);
 		} else {
-			lsmem_human_size(v[i], buf, sizeof(buf));
+			size_to_human_string(v[i], buf, sizeof(buf));
 			fprintf(out, "%-23s %5s\n", labels[i], buf);
 		}
 	}

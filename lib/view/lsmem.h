@@ -18,7 +18,5 @@ int lsmem_column_id(const char *name, size_t len);
 int lsmem_print(const struct vfs *fs, const struct memhp_ls_options *o, FILE *out, char *err,
 		size_t errlen);
 
-/* util-linux's size_to_human_string(SIZE_SUFFIX_1LETTER): "128M", "1.9G". */
-void lsmem_human_size(unsigned long long bytes, char *buf, size_t len);
 
 #endif

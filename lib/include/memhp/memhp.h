@@ -159,6 +159,15 @@ int memhp_ls_columns(const char *list, int *ids, size_t max, size_t *n, char *ba
 /* Lists the blocks. 0, or -errno with err saying what lsmem says. */
 int memhp_ls(const struct memhp_ls_options *o, FILE *out, char *err, size_t errlen);
 
+/* The memory tools (lib/userspace/tool.h): memhp online, offline and the
+ * others, on this machine's /sys and /proc, or on a tree given with their
+ * own --sysroot. argv[0] names the tool. Their output goes to out and err;
+ * returns the exit status (64: partial success, as chmem), or -ENOENT if
+ * argv[0] is not a tool. */
+int memhp_tool_main(int argc, char **argv, FILE *out, FILE *err);
+/* Whether name is a tool, and its one-line summary (NULL if not). */
+const char *memhp_tool_summary(const char *name);
+
 /* Compares two run JSON objects on the fields scenario-format.md lists;
  * one line per difference into *report (malloc'd). Returns the number of
  * differences or -errno. */

@@ -1,0 +1,54 @@
+/* The memory tools' table and what they share (tool.h). */
+#include "tool.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chmem.h"
+#include "configure.h"
+
+const struct tool tools[] = {
+    {"online", tool_online_main, "online memory blocks (chmem -e, with the kernel's policies)"},
+    {"offline", tool_offline_main, "offline memory blocks (chmem -d)"},
+    {"configure", tool_configure_main,
+     "set the online policy from /etc/memhp.conf and online the offline blocks"},
+    {"doctor", tool_doctor_main, "who onlines hot-added memory, and do they conflict"},
+    {NULL, NULL, NULL},
+};
+
+const struct tool *tool_find(const char *name)
+{
+	for (const struct tool *t = tools; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+void tool_use_sysroot(struct tool_ctx *t, const char *dir)
+{
+	t->sysroot.prefix = dir;
+	sysroot_vfs_rw(&t->sysroot, &t->sysroot_fs);
+	t->fs = &t->sysroot_fs;
+	t->live = false;
+}
+
+int tool_may_write(struct tool_ctx *t, const char *prog, bool yes)
+{
+	if (!t->live)
+		return 0;
+	if (geteuid() == 0 && yes)
+		return 0;
+	strbuf_addf(t->err,
+		    "%s: refusing to change this machine's memory: %s\n"
+		    "%s: use --dry-run to see what would be done, or --sysroot DIR for a copy\n",
+		    prog, geteuid() ? "it needs root" : "run with --yes to confirm", prog);
+	return -EPERM;
+}
+
+void tool_getopt_reset(void)
+{
+	optind = 0;
+	opterr = 0;
+}
