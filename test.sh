@@ -64,8 +64,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 echo "== fuzz smoke =="
 fuzz_log=$(mktemp)
 scripts/fuzz.sh --smoke "${FUZZ_SECONDS:-30}" | tee "$fuzz_log"
-passed=$((passed + $(grep -c '^fuzz-[a-z]* OK' "$fuzz_log")))
-failed=$((failed + $(grep -c '^fuzz-[a-z]* FAIL' "$fuzz_log")))
+passed=$((passed + $(grep -c '^fuzz-[a-z_]* OK' "$fuzz_log")))
+failed=$((failed + $(grep -c '^fuzz-[a-z_]* FAIL' "$fuzz_log")))
 grep -q '^fuzz-' "$fuzz_log" || failed=$((failed + 1)) # it did not even build
 rm -f "$fuzz_log"
 echo "$passed passed, $failed failed"

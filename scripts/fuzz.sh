@@ -2,7 +2,7 @@
 # Runs the libFuzzer harnesses of tests/fuzz, each for SECONDS (default 60),
 # in a clang build with ASan and UBSan (build-fuzz/).
 #   scripts/fuzz.sh [--smoke | --cpu] [SECONDS] [HARNESS...]
-# HARNESS: scenario guest qmp diff capture vmem_request (default: all). Seeds come from
+# HARNESS: scenario guest qmp diff capture vmem_request memhp_conf (default: all). Seeds come from
 # tests/conformance/ and examples/; tests/fuzz/corpus/NAME/ holds inputs that
 # once crashed, run first as regressions. Prints one "fuzz-NAME OK|FAIL"
 # line a harness. --smoke: what test.sh runs: the regressions and seeds,
@@ -22,7 +22,7 @@ esac
 secs=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff capture vmem_request)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(scenario guest qmp diff capture vmem_request memhp_conf)
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
@@ -53,6 +53,10 @@ seeds() {
 	fi
 	if [ "$name" = vmem_request ]; then
 		vmem_request_seeds "$out"
+	fi
+	if [ "$name" = memhp_conf ]; then
+		cp examples/memhp.conf "$out/"
+		printf 'online_policy=auto-movable\nauto_movable_ratio = 0x12d # hex\nmemmap_on_memory=force\n' >"$out/set"
 	fi
 	if [ "$name" = diff ]; then
 		for f in tests/conformance/expected/*.6.1.json; do
@@ -147,7 +151,7 @@ run_one() {
 
 for h in "${harnesses[@]}"; do
 	if [ ! -x "$dir/tests/fuzz/fuzz_$h" ]; then
-		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture vmem_request)" >&2
+		echo "fuzz.sh: no harness '$h' (scenario guest qmp diff capture vmem_request memhp_conf)" >&2
 		exit 2
 	fi
 	seeds "$h" "$dir/seeds/$h"

@@ -6,10 +6,14 @@
 #include <string.h>
 
 #include "chmem.h"
+#include "configure.h"
 
 const struct tool tools[] = {
     {"online", tool_online_main, "online memory blocks (chmem -e, with the kernel's policies)"},
     {"offline", tool_offline_main, "offline memory blocks (chmem -d)"},
+    {"configure", tool_configure_main,
+     "set the online policy from /etc/memhp.conf and online the offline blocks"},
+    {"doctor", tool_doctor_main, "who onlines hot-added memory, and do they conflict"},
     {NULL, NULL, NULL},
 };
 
