@@ -104,6 +104,18 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 /* The explanation as plain text (malloc'd), or NULL without memory. */
 char *memhp_explain_text(struct json_object *explanation);
 
+/* memhp explain --live: block `block` of a live machine, read (never
+ * written) from sysroot's sys/ and proc/ (NULL: this machine's, "/"): the
+ * zone `online` would choose now with the policy's arithmetic on the live
+ * numbers, an online block judged as if it were offline and compared with
+ * its zone. *out in memhp_explain_file()'s schema with "live": true (no
+ * "onlined_by": a live machine keeps no history; present_early estimated).
+ * No memory directory or no such block: -ENOENT; zones that cannot be
+ * weighed (no /proc/zoneinfo, a block without node): -ENODATA; err says
+ * which, naming the sysroot. */
+int memhp_explain_live(const char *sysroot, uint64_t block, struct json_object **out, char *err,
+		       size_t errlen);
+
 /* memhp plan: runs the model on a scenario up to `snapshot at_label` (or
  * to its end) and plans for its memory devices and nodes (view/plan.h). */
 struct memhp_plan_options {
