@@ -131,7 +131,9 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 char *memhp_plan_text(struct json_object *plan);
 
 /* memhp ls: util-linux lsmem 2.38.1's listing of a /sys tree, byte for
- * byte (columns, ranges, splitting, formats, summary). */
+ * byte (columns, ranges, splitting, formats, summary), plus columns lsmem
+ * lacks, shown only when asked for, and the auto-movable ratio's numbers
+ * per node (ratio). */
 enum memhp_ls_column {
 	MEMHP_LS_RANGE,
 	MEMHP_LS_SIZE,
@@ -140,8 +142,15 @@ enum memhp_ls_column {
 	MEMHP_LS_BLOCK,
 	MEMHP_LS_NODE,
 	MEMHP_LS_ZONES,
+	/* memhp's own, not in lsmem (so not in --output-all): */
+	MEMHP_LS_ZONE,	 /* the zone an online block is in */
+	MEMHP_LS_DEVICE, /* its memory device: ACPI name or virtioN */
 	MEMHP_LS_NR_COLUMNS,
 };
+
+/* lsmem's own columns, the first ones; its limits on -o and -S lists are
+ * 2 * and 1 * this many entries. */
+#define MEMHP_LS_NR_LSMEM_COLUMNS (MEMHP_LS_ZONES + 1)
 
 enum memhp_ls_format {
 	MEMHP_LS_TABLE,
@@ -162,6 +171,12 @@ struct memhp_ls_options {
 	int split[MEMHP_LS_NR_COLUMNS];
 	size_t nr_split;
 	const char *sysroot; /* lsmem's --sysroot; NULL: this machine's /sys */
+	/* Instead of the blocks and the summary: per node and over all
+	 * nodes, KERNEL_EARLY and MOVABLE pages from /proc/zoneinfo (live.h:
+	 * KERNEL_EARLY estimated), auto_movable_ratio, the limit ratio *
+	 * KERNEL_EARLY / 100 and the room left under it, in the format asked
+	 * (table, raw, pairs, JSON). */
+	bool ratio;
 };
 
 /* Parses a column list as lsmem's -o and -S do: "+LIST" appends to
