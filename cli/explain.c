@@ -25,7 +25,12 @@ static void explain_usage(FILE *f)
 		"would choose now, with the policy's arithmetic (and, in a virtio-mem\n"
 		"device, its driver's state of the block). --device explains virtio-mem\n"
 		"device ID: its sizes and driver, why size differs from requested-size\n"
-		"(what holds each block, or why plugging stopped) and where it plugs.\n",
+		"(what holds each block, or why plugging stopped) and where it plugs.\n"
+		"       memhp explain --live [--sysroot DIR] --block N [--json]\n"
+		"explains memoryN of this machine (or of the tree DIR/sys, DIR/proc, such as\n"
+		"memhp run --sysroot-out writes), read only: the zone `online` would choose\n"
+		"now from the live numbers (an online block judged as if it were offline,\n"
+		"and compared with its zone).\n",
 		KERNEL_NAMES);
 }
 
@@ -40,25 +45,76 @@ static int parse_block(const char *s, uint64_t *out)
 	return errno || *end ? -EINVAL : 0;
 }
 
+/* --live reads a machine: no scenario, label, kernel profile or device. */
+static int check_live_args(int argc, bool have_block, bool have_kernel,
+			   const struct memhp_explain_options *eo)
+{
+	const char *bad = optind != argc ? "a scenario file"
+			  : have_kernel	 ? "--kernel"
+			  : eo->at_label ? "--at"
+			  : eo->device	 ? "--device"
+					 : NULL;
+
+	if (bad) {
+		fprintf(stderr,
+			"memhp explain: --live explains a running machine: %s does not "
+			"apply\n",
+			bad);
+		return EXIT_USAGE;
+	}
+	if (!have_block) {
+		fprintf(stderr, "memhp explain: --live needs --block N\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int check_model_args(int argc, bool have_block, const char *sysroot,
+			    const struct memhp_explain_options *eo)
+{
+	if (sysroot) {
+		fprintf(stderr, "memhp explain: --sysroot goes with --live\n");
+		return EXIT_USAGE;
+	}
+	if (optind + 1 != argc || (!have_block && !eo->device)) {
+		explain_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"kernel", required_argument, NULL, 'k'}, {"block", required_argument, NULL, 'b'},
-	    {"at", required_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
-	    {"device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"block", required_argument, NULL, 'b'},
+	    {"at", required_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"device", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"live", no_argument, NULL, 'l'},
+	    {"sysroot", required_argument, NULL, 's'},
 	    {0},
 	};
 	struct memhp_explain_options eo = {.kernel = MEMHP_KERNEL_6_12};
 	struct json_object *e;
-	bool json = false, have_block = false;
+	bool json = false, have_block = false, live = false, have_kernel = false;
+	const char *sysroot = NULL;
 	char err[1024] = "", *text;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "k:b:a:d:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:b:a:d:jhls:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (parse_kernel_option("explain", optarg, &eo.kernel))
 				return EXIT_USAGE;
+			have_kernel = true;
+			break;
+		case 'l':
+			live = true;
+			break;
+		case 's':
+			sysroot = optarg;
 			break;
 		case 'b':
 			if (parse_block(optarg, &eo.block)) {
@@ -91,11 +147,14 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "memhp explain: --block and --device exclude each other\n");
 		return EXIT_USAGE;
 	}
-	if (optind + 1 != argc || (!have_block && !eo.device)) {
-		explain_usage(stderr);
-		return EXIT_USAGE;
-	}
-	ret = memhp_explain_file(argv[optind], &eo, &e, err, sizeof(err));
+	ret = live ? check_live_args(argc, have_block, have_kernel, &eo)
+		   : check_model_args(argc, have_block, sysroot, &eo);
+	if (ret)
+		return ret;
+	if (live)
+		ret = memhp_explain_live(sysroot, eo.block, &e, err, sizeof(err));
+	else
+		ret = memhp_explain_file(argv[optind], &eo, &e, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
 		return EXIT_USAGE;

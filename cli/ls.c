@@ -1,5 +1,6 @@
 /* memhp ls: lsmem, byte for byte (util-linux 2.38.1's options and
- * output; its behaviour re-implemented in lib/view/lsmem.c). */
+ * output; its behaviour re-implemented in lib/view/lsmem.c), plus what
+ * lsmem lacks, only when asked for: the ZONE and DEVICE columns, --ratio. */
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
@@ -19,6 +20,8 @@ static const char *const ls_column_help[][2] = {
     {"BLOCK", "memory block number or blocks range"},
     {"NODE", "numa node of memory"},
     {"ZONES", "valid zones for the memory range"},
+    {"ZONE", "zone an online range is in (memhp, not lsmem)"},
+    {"DEVICE", "memory device: ACPI name or virtioN (memhp, not lsmem)"},
 };
 
 static void ls_usage(FILE *f)
@@ -37,6 +40,8 @@ static void ls_usage(FILE *f)
 	      " -S, --split <list>   split ranges by specified columns\n"
 	      " -s, --sysroot <dir>  use the specified directory as system root\n"
 	      "     --summary[=when] print summary information (never,always or only)\n"
+	      "     --ratio          instead: per node, KERNEL_EARLY and MOVABLE pages against\n"
+	      "                      auto_movable_ratio's limit (memhp, not lsmem)\n"
 	      " -h, --help           display this help\n\n"
 	      "Available output columns:\n",
 	      f);
@@ -75,7 +80,7 @@ static int exclusive(int c, int *seen_format, int *seen_split_all)
 	return 0;
 }
 
-enum { OPT_SUMMARY = 256, OPT_OUTPUT_ALL };
+enum { OPT_SUMMARY = 256, OPT_OUTPUT_ALL, OPT_RATIO };
 
 int cmd_ls(int argc, char **argv)
 {
@@ -87,6 +92,7 @@ int cmd_ls(int argc, char **argv)
 	    {"pairs", no_argument, NULL, 'P'},	       {"raw", no_argument, NULL, 'r'},
 	    {"sysroot", required_argument, NULL, 's'}, {"split", required_argument, NULL, 'S'},
 	    {"summary", optional_argument, NULL, OPT_SUMMARY},
+	    {"ratio", no_argument, NULL, OPT_RATIO},
 	    {0},
 	};
 	struct memhp_ls_options o = {.want_table = true, .want_summary = true};
@@ -117,11 +123,16 @@ int cmd_ls(int argc, char **argv)
 			outarg = optarg;
 			break;
 		case OPT_OUTPUT_ALL:
-			for (o.nr_columns = 0; o.nr_columns < MEMHP_LS_NR_COLUMNS; o.nr_columns++)
+			/* lsmem's columns: memhp's own only when named. */
+			for (o.nr_columns = 0; o.nr_columns < MEMHP_LS_NR_LSMEM_COLUMNS;
+			     o.nr_columns++)
 				o.columns[o.nr_columns] = (int)o.nr_columns;
 			break;
 		case 's':
 			o.sysroot = optarg;
+			break;
+		case OPT_RATIO:
+			o.ratio = true;
 			break;
 		case 'S':
 			splitarg = optarg;
@@ -162,13 +173,14 @@ int cmd_ls(int argc, char **argv)
 		memcpy(o.columns, defaults, sizeof(defaults));
 		o.nr_columns = sizeof(defaults) / sizeof(defaults[0]);
 	}
-	if (outarg && columns_arg("--output", outarg, o.columns,
-				  sizeof(o.columns) / sizeof(o.columns[0]), &o.nr_columns))
+	if (outarg && columns_arg("--output", outarg, o.columns, 2 * MEMHP_LS_NR_LSMEM_COLUMNS,
+				  &o.nr_columns))
 		return EXIT_FAILURE;
 	if (splitarg) {
 		o.split_set = true;
 		if (strcasecmp(splitarg, "none") &&
-		    columns_arg("--split", splitarg, o.split, MEMHP_LS_NR_COLUMNS, &o.nr_split))
+		    columns_arg("--split", splitarg, o.split, MEMHP_LS_NR_LSMEM_COLUMNS,
+				&o.nr_split))
 			return EXIT_FAILURE;
 	}
 	if (memhp_ls(&o, stdout, err, sizeof(err))) {

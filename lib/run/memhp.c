@@ -256,6 +256,23 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 	return ret;
 }
 
+int memhp_explain_live(const char *sysroot, uint64_t block, struct json_object **out, char *err,
+		       size_t errlen)
+{
+	struct sysroot sr = {.prefix = sysroot ? sysroot : "/"};
+	char why[512] = "";
+	struct vfs fs;
+	int ret;
+
+	sysroot_vfs(&sr, &fs);
+	*out = explain_live_block(&fs, sysroot ? sysroot : "live", block, &ret, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "%s: %s", sysroot ? sysroot : "this machine", why);
+	else if (!*out)
+		ret = -ENOMEM;
+	return ret;
+}
+
 /* A view's text of its JSON, malloc'd; NULL without memory. */
 static char *view_text(void (*format)(struct json_object *o, struct strbuf *sb),
 		       struct json_object *o)

@@ -65,7 +65,7 @@ static struct json_object *auto_movable_json(const struct auto_movable_decision 
 	return o;
 }
 
-static struct json_object *decision_json(const struct zone_decision *d)
+struct json_object *explain_decision_json(const struct zone_decision *d)
 {
 	struct json_object *o = json_object_new_object();
 	bool auto_movable =
@@ -203,13 +203,13 @@ struct json_object *explain_block(const struct explain_input *in, int *err_out)
 	json_object_object_add(e, "params", params_json(k));
 	if (online && in->onlined_step != SCENARIO_STEP_NONE) {
 		json_object_object_add(e, "onlined_by", onlined_by_json(sc, in->onlined_step));
-		json_object_object_add(e, "decision", decision_json(in->decision));
+		json_object_object_add(e, "decision", explain_decision_json(in->decision));
 	} else if (!online) {
 		struct zone_decision d;
 
 		zone_for_pfn_range_explained(k, MMOP_ONLINE, b->nid, b->group, pfn,
 					     k->pages_per_block, &d);
-		json_object_object_add(e, "would_choose", decision_json(&d));
+		json_object_object_add(e, "would_choose", explain_decision_json(&d));
 	}
 	json_object_object_add(e, "zones_now", zones_json(k));
 	return e;
@@ -221,8 +221,13 @@ static void text_header(struct json_object *e, struct strbuf *sb)
 {
 	struct json_object *g = get_obj(e, "group"), *p = get_obj(e, "params");
 	uint64_t pfn = get_u64(e, "start_pfn"), nr = get_u64(e, "nr_pages");
-	const char *zone = get_str(e, "zone");
+	const char *zone = get_str(e, "zone"), *dev = get_str(e, "device");
+	bool live = get_bool(e, "live");
 
+	if (live)
+		strbuf_addf(sb, "Live machine: %s%s%s\n", get_str(e, "scenario"),
+			    get_str(e, "kernel") ? ", kernel " : "",
+			    get_str(e, "kernel") ? get_str(e, "kernel") : "");
 	strbuf_addf(
 	    sb, "memory%" PRIu64 " (node %d, pfn %" PRIu64 "-%" PRIu64 ", %" PRIu64 " pages",
 	    get_u64(e, "block"), json_object_get_int(get_obj(e, "node")), pfn, pfn + nr - 1, nr);
@@ -239,12 +244,15 @@ static void text_header(struct json_object *e, struct strbuf *sb)
 	if (g && !strcmp(get_str(g, "kind"), "static"))
 		strbuf_addf(sb, "  memory group %d: static (%s%s), max_pages %" PRIu64,
 			    json_object_get_int(get_obj(g, "id")),
-			    get_str(e, "device") ? "pc-dimm " : "one device",
-			    get_str(e, "device") ? get_str(e, "device") : "",
-			    get_u64(g, "max_pages"));
+			    !dev   ? "one device"
+			    : live ? "ACPI memory device "
+				   : "pc-dimm ",
+			    dev ? dev : "", get_u64(g, "max_pages"));
 	else if (g)
-		strbuf_addf(sb, "  memory group %d: dynamic, unit_pages %" PRIu64,
-			    json_object_get_int(get_obj(g, "id")), get_u64(g, "unit_pages"));
+		strbuf_addf(sb, "  memory group %d: dynamic%s%s%s, unit_pages %" PRIu64,
+			    json_object_get_int(get_obj(g, "id")), live && dev ? " (" : "",
+			    live && dev ? dev : "", live && dev ? ")" : "",
+			    get_u64(g, "unit_pages"));
 	else
 		strbuf_addf(sb, "  no memory group");
 	if (g)
@@ -408,10 +416,14 @@ static void text_decision(struct json_object *d, struct json_object *e, struct s
 			    get_bool(d, "movable_node") ? "on" : "off");
 }
 
-static void text_zones(struct json_object *zones, struct strbuf *sb)
+static void text_zones(struct json_object *zones, bool live, struct strbuf *sb)
 {
 	strbuf_addf(sb, "\nPopulated zones now (KERNEL_EARLY: present_early of kernel zones minus "
 			"CMA; MOVABLE: present of Movable plus CMA):\n");
+	if (live)
+		strbuf_addf(sb,
+			    "  (/proc/zoneinfo; present_early is estimated: present minus the "
+			    "pages of online blocks of memory devices, which were hot-added)\n");
 	for (size_t i = 0; i < json_object_array_length(zones); i++) {
 		struct json_object *z = json_object_array_get_idx(zones, i);
 
@@ -422,6 +434,35 @@ static void text_zones(struct json_object *zones, struct strbuf *sb)
 			strbuf_addf(sb, "  cma %" PRIu64, get_u64(z, "cma"));
 		strbuf_addf(sb, "\n");
 	}
+}
+
+/* A live machine's online block: no history, so the decision `online`
+ * would make now (the block judged as if offline) against its zone. */
+static void text_live_online(struct json_object *e, struct json_object *would, struct strbuf *sb)
+{
+	const char *zone = get_str(e, "zone") ? get_str(e, "zone") : "no single zone";
+
+	strbuf_addf(sb,
+		    "Online in %s; how it was onlined is not recorded on a live machine.\n"
+		    "If it were offline, `online` would choose %s now:\n",
+		    zone, get_str(would, "zone"));
+	text_decision(would, e, sb);
+	if (get_bool(e, "matches_zone_now")) {
+		strbuf_addf(sb, "That matches its zone now (%s).\n", zone);
+		if (get_bool(e, "boot_memory"))
+			strbuf_addf(sb, "(Memory of no device is boot memory: online since boot, "
+					"its zone came from the boot layout, not a policy.)\n");
+		return;
+	}
+	strbuf_addf(sb,
+		    "That differs from its zone now (%s). Likely reasons: it was onlined with "
+		    "online_kernel or online_movable (by hand, a udev rule or an agent "
+		    "choosing the zone), under other policy parameters, or the numbers "
+		    "changed since (blocks onlined or offlined after it)%s.\n",
+		    zone,
+		    get_bool(e, "boot_memory")
+			? "; memory of no device is boot memory, placed by the boot layout"
+			: "");
 }
 
 void explain_format_text(struct json_object *e, struct strbuf *sb)
@@ -452,13 +493,19 @@ void explain_format_text(struct json_object *e, struct strbuf *sb)
 		strbuf_addf(sb, "  asked for: %s; zone chosen then: %s\n",
 			    get_str(d, "online_type"), get_str(d, "zone"));
 		text_decision(d, e, sb);
+	} else if (would && get_obj(e, "matches_zone_now")) {
+		text_live_online(e, would, sb);
 	} else if (would) {
 		strbuf_addf(sb, "`online` would choose %s now:\n", get_str(would, "zone"));
 		text_decision(would, e, sb);
+	} else if (get_bool(e, "live") && !get_str(e, "zone")) {
+		strbuf_addf(sb, "Online in more than one zone: boot memory across a zone boundary, "
+				"placed by the boot layout. The kernel refuses to offline such a "
+				"block, so no online policy decides it.\n");
 	} else {
 		strbuf_addf(sb, "Online since boot: its zone comes from the boot layout "
 				"(ZONE_MOVABLE at boot only with kernelcore=, movablecore= or "
 				"movable_node), not from an online policy.\n");
 	}
-	text_zones(get_obj(e, "zones_now"), sb);
+	text_zones(get_obj(e, "zones_now"), get_bool(e, "live"), sb);
 }

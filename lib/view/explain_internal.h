@@ -16,6 +16,7 @@
 
 struct machine;
 struct strbuf;
+struct zone_decision;
 
 static inline void add_u64(struct json_object *o, const char *key, uint64_t v)
 {
@@ -78,6 +79,9 @@ static inline const char *size_str(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%" PRIu64 " bytes", v);
 	return buf;
 }
+
+/* A zone decision ("decision", "would_choose") as JSON. */
+struct json_object *explain_decision_json(const struct zone_decision *d);
 
 /* The driver's view of memory block mb_id ("virtio_mem" of explain
  * --block), or NULL for a block of no virtio-mem device. */

@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "digits.h"
+#include "live.h"
 #include "strparse.h"
 #include "vfs.h"
 
@@ -24,6 +25,8 @@ static const struct {
     [MEMHP_LS_BLOCK] = {"BLOCK", 0, SCOLS_FL_RIGHT},
     [MEMHP_LS_NODE] = {"NODE", 0, SCOLS_FL_RIGHT},
     [MEMHP_LS_ZONES] = {"ZONES", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_ZONE] = {"ZONE", 0, SCOLS_FL_RIGHT},
+    [MEMHP_LS_DEVICE] = {"DEVICE", 0, 0},
 };
 
 /* The zone names lsmem knows; any other valid_zones word is "Unknown",
@@ -40,6 +43,7 @@ struct lsmem_block {
 	int state, node, nr_zones;
 	int zones[MAX_ZONES];
 	bool removable;
+	int device; /* index in lm.devices, or -1 */
 };
 
 struct lsmem {
@@ -48,6 +52,9 @@ struct lsmem {
 	uint64_t block_size, online, offline;
 	bool have_nodes, have_zones;
 	bool split_state, split_removable, split_node, split_zones;
+	bool split_zone, split_device;
+	bool want_devices; /* DEVICE shown or split by: lm read */
+	struct live_memory lm;
 	struct lsmem_block *blocks;
 	size_t nr_blocks;
 };
@@ -125,12 +132,21 @@ static int zone_id(const char *name)
 	return ZONE_UNKNOWN;
 }
 
+/* The memory device of block index (live.c: firmware_node, /proc/iomem). */
+static int block_device(const struct lsmem *l, uint64_t index)
+{
+	const struct live_block *lb = l->want_devices ? live_find_block(&l->lm, index) : NULL;
+
+	return lb ? lb->device : -1;
+}
+
 static void read_block(const struct lsmem *l, const char *name, struct lsmem_block *b)
 {
 	char *s;
 
 	*b = (struct lsmem_block){.count = 1, .state = STATE_UNKNOWN};
 	b->index = strtoull(name + 6, NULL, 10);
+	b->device = block_device(l, b->index);
 	if ((s = read_attr(l, name, "removable"))) {
 		b->removable = atoi(s) == 1;
 		free(s);
@@ -152,6 +168,13 @@ static void read_block(const struct lsmem *l, const char *name, struct lsmem_blo
 	}
 }
 
+/* ZONE: an online block's zone, the one word of its valid_zones; -1 for
+ * none (offline, several words, no valid_zones). */
+static int block_zone(const struct lsmem *l, const struct lsmem_block *b)
+{
+	return l->have_zones && b->state == STATE_ONLINE && b->nr_zones == 1 ? b->zones[0] : -1;
+}
+
 /* Whether b continues the last range (lsmem's is_mergeable()). */
 static bool mergeable(const struct lsmem *l, const struct lsmem_block *b)
 {
@@ -162,6 +185,11 @@ static bool mergeable(const struct lsmem *l, const struct lsmem_block *b)
 	if ((l->split_state && c->state != b->state) ||
 	    (l->split_removable && c->removable != b->removable) ||
 	    (l->split_node && l->have_nodes && c->node != b->node))
+		return false;
+	if (l->split_device && c->device != b->device)
+		return false;
+	if (l->split_zone &&
+	    (block_zone(l, c) != block_zone(l, b) || block_zone(l, c) == ZONE_UNKNOWN))
 		return false;
 	if (l->split_zones && l->have_zones) {
 		if (c->nr_zones != b->nr_zones)
@@ -230,6 +258,13 @@ static int read_info(struct lsmem *l, char *err, size_t errlen)
 	l->have_nodes = block_node(l, names[0]) != -1;
 	snprintf(path, sizeof(path), MEMORY_DIR "/memory0/valid_zones");
 	l->have_zones = vfs_lookup(l->fs, path, NULL) != VFS_NONE;
+	if (l->want_devices) {
+		ret = live_read(l->fs, &l->lm, err, errlen);
+		if (ret) {
+			vfs_free_list(names);
+			return ret;
+		}
+	}
 	l->blocks = calloc(n, sizeof(*l->blocks));
 	if (!l->blocks) {
 		vfs_free_list(names);
@@ -296,6 +331,14 @@ static void cell(const struct lsmem *l, const struct lsmem_block *b, int col, ch
 			snprintf(buf + at, len - at, "%s%s", z, i + 1 < b->nr_zones ? "/" : "");
 		}
 		break;
+	case MEMHP_LS_ZONE:
+		snprintf(buf, len, "%s",
+			 block_zone(l, b) == ZONE_UNKNOWN ? "Unknown"
+							  : zone_names[block_zone(l, b)]);
+		break;
+	case MEMHP_LS_DEVICE:
+		snprintf(buf, len, "%s", l->lm.devices[b->device].name);
+		break;
 	}
 }
 
@@ -304,7 +347,10 @@ static void cell(const struct lsmem *l, const struct lsmem_block *b, int col, ch
 static bool cell_unset(const struct lsmem *l, const struct lsmem_block *b, int col)
 {
 	return (col == MEMHP_LS_REMOVABLE && b->state != STATE_ONLINE) ||
-	       (col == MEMHP_LS_NODE && !l->have_nodes) || (col == MEMHP_LS_ZONES && !l->have_zones);
+	       (col == MEMHP_LS_NODE && !l->have_nodes) ||
+	       (col == MEMHP_LS_ZONES && !l->have_zones) ||
+	       (col == MEMHP_LS_ZONE && block_zone(l, b) < 0) ||
+	       (col == MEMHP_LS_DEVICE && b->device < 0);
 }
 
 static int new_columns(const struct lsmem *l, struct libscols_table *tb)
@@ -389,7 +435,103 @@ static void set_split(struct lsmem *l, const int *ids, size_t n)
 		l->split_removable |= ids[i] == MEMHP_LS_REMOVABLE;
 		l->split_node |= ids[i] == MEMHP_LS_NODE;
 		l->split_zones |= ids[i] == MEMHP_LS_ZONES;
+		l->split_zone |= ids[i] == MEMHP_LS_ZONE;
+		l->split_device |= ids[i] == MEMHP_LS_DEVICE;
+		l->want_devices |= ids[i] == MEMHP_LS_DEVICE;
 	}
+}
+
+/* ---- --ratio: the auto-movable ratio's two sides ---- */
+
+enum { RATIO_NODE, RATIO_KERNEL_EARLY, RATIO_MOVABLE, RATIO_RATIO, RATIO_LIMIT, RATIO_ROOM };
+
+static const char *const ratio_columns[] = {"NODE",  "KERNEL_EARLY", "MOVABLE",
+					    "RATIO", "LIMIT",	     "ROOM"};
+
+/* One row: limit = ratio * KERNEL_EARLY / 100, as auto_movable_can_online_movable()
+ * computes it; room is what MOVABLE may still grow by under it. */
+static int ratio_row(struct libscols_table *tb, const char *node,
+		     const struct auto_movable_stats *s, unsigned int ratio)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	uint64_t limit = (uint64_t)ratio * s->kernel_early_pages / 100;
+	const uint64_t v[] = {0,
+			      s->kernel_early_pages,
+			      s->movable_pages,
+			      ratio,
+			      limit,
+			      limit > s->movable_pages ? limit - s->movable_pages : 0};
+	char buf[32];
+
+	if (!ln || scols_line_set_data(ln, RATIO_NODE, node))
+		return -ENOMEM;
+	for (size_t c = RATIO_KERNEL_EARLY; c < ARRAY_SIZE(v); c++) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, v[c]);
+		if (scols_line_set_data(ln, c, buf))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int ratio_table(const struct memhp_ls_options *o, const struct live_memory *lm,
+		       struct libscols_table *tb)
+{
+	struct auto_movable_stats stats[MAX_NUMNODES], all = {0};
+	unsigned int ratio = lm->params.auto_movable_ratio;
+	char node[16];
+	int ret = 0;
+
+	scols_table_enable_raw(tb, o->format == MEMHP_LS_RAW);
+	scols_table_enable_export(tb, o->format == MEMHP_LS_PAIRS);
+	scols_table_enable_json(tb, o->format == MEMHP_LS_JSON);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_set_name(tb, "auto_movable");
+	for (size_t i = 0; i < ARRAY_SIZE(ratio_columns); i++) {
+		struct libscols_column *c =
+		    scols_table_new_column(tb, ratio_columns[i], 0, SCOLS_FL_RIGHT);
+
+		if (!c)
+			return -ENOMEM;
+		if (i != RATIO_NODE)
+			scols_column_set_json_type(c, SCOLS_JSON_NUMBER);
+	}
+	live_auto_movable_stats(lm, stats);
+	for (int n = 0; !ret && n < lm->nr_node_ids && n < MAX_NUMNODES; n++) {
+		if (!lm->nodes[n].online)
+			continue;
+		all.kernel_early_pages += stats[n].kernel_early_pages;
+		all.movable_pages += stats[n].movable_pages;
+		snprintf(node, sizeof(node), "%d", n);
+		ret = ratio_row(tb, node, &stats[n], ratio);
+	}
+	return ret ? ret : ratio_row(tb, "all", &all, ratio);
+}
+
+/* memhp ls --ratio: per node and over all nodes. */
+static int print_ratio(const struct vfs *fs, const struct memhp_ls_options *o, FILE *out, char *err,
+		       size_t errlen)
+{
+	struct libscols_table *tb;
+	struct live_memory lm;
+	int ret = live_read(fs, &lm, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!lm.has_zoneinfo) {
+		snprintf(err, errlen,
+			 "cannot open /proc/zoneinfo: the ratio needs the zones' pages");
+		live_release(&lm);
+		return -ENOENT;
+	}
+	tb = scols_new_table();
+	ret = tb ? ratio_table(o, &lm, tb) : -ENOMEM;
+	if (!ret) {
+		scols_table_set_stream(tb, out);
+		scols_print_table(tb);
+	}
+	scols_unref_table(tb);
+	live_release(&lm);
+	return ret;
 }
 
 int lsmem_print(const struct vfs *fs, const struct memhp_ls_options *o, FILE *out, char *err,
@@ -398,14 +540,19 @@ int lsmem_print(const struct vfs *fs, const struct memhp_ls_options *o, FILE *ou
 	struct lsmem l = {.fs = fs, .o = o};
 	int ret;
 
+	if (o->ratio)
+		return print_ratio(fs, o, out, err, errlen);
 	if (o->split_set)
 		set_split(&l, o->split, o->nr_split);
 	else
 		set_split(&l, o->columns, o->nr_columns);
+	for (size_t i = 0; i < o->nr_columns; i++)
+		l.want_devices |= o->columns[i] == MEMHP_LS_DEVICE;
 	/* --summary=only reads without splitting, as lsmem's shortcut does
 	 * (its split policy is still unset then). */
 	if (!o->want_table)
-		l.split_state = l.split_removable = l.split_node = l.split_zones = false;
+		l.split_state = l.split_removable = l.split_node = l.split_zones = l.split_zone =
+		    l.split_device = l.want_devices = false;
 	ret = read_info(&l, err, errlen);
 	if (!ret && o->want_table) {
 		ret = print_table(&l, out);
@@ -415,5 +562,6 @@ int lsmem_print(const struct vfs *fs, const struct memhp_ls_options *o, FILE *ou
 	if (!ret && o->want_summary)
 		print_summary(&l, out);
 	free(l.blocks);
+	live_release(&l.lm);
 	return ret;
 }

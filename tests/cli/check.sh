@@ -155,6 +155,27 @@ expect 2 "memhp explain: --block and --device exclude each other" \
 check explain-device-and-block
 expect 2 "Usage: memhp explain" "$memhp" explain "$vmem"
 check explain-neither-device-nor-block
+# memhp explain --live: a directory that is no sysroot, a block that is
+# not there, options that belong to the model; a tree --sysroot-out wrote.
+mkdir nosys
+expect 2 "nosys: /sys/devices/system/memory: no such directory" \
+	"$memhp" explain --live --sysroot nosys --block 0
+check explain-live-no-memory-dir
+"$memhp" run --quiet "$boot4g" --sysroot-out trees >/dev/null 2>&1 || fail "memhp run $boot4g"
+expect 2 "trees/boot: there is no memory9999" \
+	"$memhp" explain --live --sysroot trees/boot --block 9999
+check explain-live-no-block
+expect 2 "memhp explain: --live explains a running machine: --at does not apply" \
+	"$memhp" explain --live --at boot --block 1
+check explain-live-at
+expect 2 "memhp explain: --live needs --block N" "$memhp" explain --live
+check explain-live-no-block-option
+expect 2 "memhp explain: --sysroot goes with --live" \
+	"$memhp" explain "$boot4g" --sysroot trees/boot --block 1
+check explain-sysroot-without-live
+expect 0 "" "$memhp" explain --live --sysroot trees/boot --block 39 --json
+grep -qF '"live": true' out || fail "no live JSON in: $(head -c 300 out)"
+check explain-live-json
 # virtio-mem.md §15: 8 blocks offline = the 1 GiB threshold, the ninth
 # would make it 1 GiB + 128 MiB.
 expect 0 "" "$memhp" explain "$vmem" --device vm0 --at first-gib

@@ -104,6 +104,18 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 /* The explanation as plain text (malloc'd), or NULL without memory. */
 char *memhp_explain_text(struct json_object *explanation);
 
+/* memhp explain --live: block `block` of a live machine, read (never
+ * written) from sysroot's sys/ and proc/ (NULL: this machine's, "/"): the
+ * zone `online` would choose now with the policy's arithmetic on the live
+ * numbers, an online block judged as if it were offline and compared with
+ * its zone. *out in memhp_explain_file()'s schema with "live": true (no
+ * "onlined_by": a live machine keeps no history; present_early estimated).
+ * No memory directory or no such block: -ENOENT; zones that cannot be
+ * weighed (no /proc/zoneinfo, a block without node): -ENODATA; err says
+ * which, naming the sysroot. */
+int memhp_explain_live(const char *sysroot, uint64_t block, struct json_object **out, char *err,
+		       size_t errlen);
+
 /* memhp plan: runs the model on a scenario up to `snapshot at_label` (or
  * to its end) and plans for its memory devices and nodes (view/plan.h). */
 struct memhp_plan_options {
@@ -119,7 +131,9 @@ int memhp_plan_file(const char *path, const struct memhp_plan_options *opts,
 char *memhp_plan_text(struct json_object *plan);
 
 /* memhp ls: util-linux lsmem 2.38.1's listing of a /sys tree, byte for
- * byte (columns, ranges, splitting, formats, summary). */
+ * byte (columns, ranges, splitting, formats, summary), plus columns lsmem
+ * lacks, shown only when asked for, and the auto-movable ratio's numbers
+ * per node (ratio). */
 enum memhp_ls_column {
 	MEMHP_LS_RANGE,
 	MEMHP_LS_SIZE,
@@ -128,8 +142,15 @@ enum memhp_ls_column {
 	MEMHP_LS_BLOCK,
 	MEMHP_LS_NODE,
 	MEMHP_LS_ZONES,
+	/* memhp's own, not in lsmem (so not in --output-all): */
+	MEMHP_LS_ZONE,	 /* the zone an online block is in */
+	MEMHP_LS_DEVICE, /* its memory device: ACPI name or virtioN */
 	MEMHP_LS_NR_COLUMNS,
 };
+
+/* lsmem's own columns, the first ones; its limits on -o and -S lists are
+ * 2 * and 1 * this many entries. */
+#define MEMHP_LS_NR_LSMEM_COLUMNS (MEMHP_LS_ZONES + 1)
 
 enum memhp_ls_format {
 	MEMHP_LS_TABLE,
@@ -150,6 +171,12 @@ struct memhp_ls_options {
 	int split[MEMHP_LS_NR_COLUMNS];
 	size_t nr_split;
 	const char *sysroot; /* lsmem's --sysroot; NULL: this machine's /sys */
+	/* Instead of the blocks and the summary: per node and over all
+	 * nodes, KERNEL_EARLY and MOVABLE pages from /proc/zoneinfo (live.h:
+	 * KERNEL_EARLY estimated), auto_movable_ratio, the limit ratio *
+	 * KERNEL_EARLY / 100 and the room left under it, in the format asked
+	 * (table, raw, pairs, JSON). */
+	bool ratio;
 };
 
 /* Parses a column list as lsmem's -o and -S do: "+LIST" appends to
