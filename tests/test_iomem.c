@@ -173,7 +173,8 @@ static void test_iomem_tree(void **state)
 	assert_int_equal(request_mem_region(&root, 0x1000, 0x1000, "System RAM", true, NULL), 0);
 	assert_int_equal(request_mem_region(&root, 0x10000, 0x10000, "virtio0", false, &parent), 0);
 	for (uint64_t a = 0x10000; a < 0x14000; a += 0x1000) {
-		assert_int_equal(request_mem_region(&root, a, 0x1000, "System RAM (x)", true, &r), 0);
+		assert_int_equal(request_mem_region(&root, a, 0x1000, "System RAM (x)", true, &r),
+				 0);
 		assert_ptr_equal(r->parent, parent);
 		merge_system_ram_resource(r);
 	}
@@ -194,10 +195,8 @@ static void test_iomem_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_iomem_tree),
-	    cmocka_unit_test(test_iomem_boot),
-	    cmocka_unit_test(test_iomem_dimms),
-	    cmocka_unit_test(test_iomem_virtio_mem),
+	    cmocka_unit_test(test_iomem_tree),	 cmocka_unit_test(test_iomem_boot),
+	    cmocka_unit_test(test_iomem_dimms),	 cmocka_unit_test(test_iomem_virtio_mem),
 	    cmocka_unit_test(test_iomem_remove),
 	};
 
