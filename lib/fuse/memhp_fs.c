@@ -73,12 +73,12 @@ int memhp_fs_open(const char *path, const struct memhp_fs_options *o, struct mem
 
 int memhp_fs_mount(struct memhp_fs *fs, const char *dir, char *err, size_t errlen)
 {
-	return model_fuse_mount(fs->fuse, dir, err, errlen);
+	return model_fuse_mount(fs->fuse, dir, true, err, errlen);
 }
 
 int memhp_fs_serve(struct memhp_fs *fs)
 {
-	int ret = model_fuse_serve(fs->fuse, true, 0, NULL);
+	int ret = model_fuse_serve(fs->fuse, 0, NULL);
 
 	model_fuse_unmount(fs->fuse);
 	return ret;
@@ -224,7 +224,7 @@ static int run_command(struct memhp_fs *fs, const char *fusedir, char *const arg
 		exec_child(fusedir, argv, pipefd[1]);
 	}
 	close(pipefd[1]);
-	ret = model_fuse_serve(fs->fuse, false, pid, &wstatus);
+	ret = model_fuse_serve(fs->fuse, pid, &wstatus);
 	n = read(pipefd[0], err, errlen - 1);
 	close(pipefd[0]);
 	if (n > 0) {
@@ -259,7 +259,7 @@ int memhp_fs_exec(struct memhp_fs *fs, char *const argv[], int *status, char *er
 		snprintf(err, errlen, "%s: %s", fusedir, strerror(errno));
 		return -errno;
 	}
-	ret = model_fuse_mount(fs->fuse, fusedir, err, errlen);
+	ret = model_fuse_mount(fs->fuse, fusedir, false, err, errlen);
 	if (!ret) {
 		/* As system() does: ^C is for the command; we serve until it ends. */
 		old_int = signal(SIGINT, SIG_IGN);

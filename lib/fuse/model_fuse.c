@@ -27,6 +27,7 @@ struct model_fuse {
 	bool check;
 	struct fuse *fuse;
 	bool mounted;
+	bool signals; /* libfuse's SIGINT/SIGTERM/SIGHUP handlers are ours */
 };
 
 /* An open file: what its first read rendered (sysfs's seq_file buffer),
@@ -245,7 +246,8 @@ int model_fuse_new(struct machine *m, bool check, struct model_fuse **out)
 	return 0;
 }
 
-int model_fuse_mount(struct model_fuse *fs, const char *dir, char *err, size_t errlen)
+int model_fuse_mount(struct model_fuse *fs, const char *dir, bool exit_on_signal, char *err,
+		     size_t errlen)
 {
 	char *argv[] = {"memhp", "-o", "fsname=memhp,subtype=memhp", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
@@ -268,8 +270,22 @@ int model_fuse_mount(struct model_fuse *fs, const char *dir, char *err, size_t e
 		snprintf(err, errlen, "cannot set up FUSE");
 		return -ENOMEM;
 	}
+	/* Before the mount: a signal from now on ends the session, which
+	 * then unmounts, instead of leaving a dead mount behind. */
+	if (exit_on_signal) {
+		if (fuse_set_signal_handlers(fuse_get_session(fs->fuse))) {
+			snprintf(err, errlen, "cannot set signal handlers");
+			fuse_destroy(fs->fuse);
+			fs->fuse = NULL;
+			return -EIO;
+		}
+		fs->signals = true;
+	}
 	if (fuse_mount(fs->fuse, dir)) {
 		snprintf(err, errlen, "%s: cannot mount a FUSE filesystem there", dir);
+		if (fs->signals)
+			fuse_remove_signal_handlers(fuse_get_session(fs->fuse));
+		fs->signals = false;
 		fuse_destroy(fs->fuse);
 		fs->fuse = NULL;
 		return -EPERM;
@@ -286,6 +302,9 @@ void model_fuse_unmount(struct model_fuse *fs)
 	if (fs->mounted)
 		fuse_unmount(fs->fuse);
 	fs->mounted = false;
+	if (fs->signals)
+		fuse_remove_signal_handlers(fuse_get_session(fs->fuse));
+	fs->signals = false;
 }
 
 void model_fuse_free(struct model_fuse *fs)
@@ -298,8 +317,36 @@ void model_fuse_free(struct model_fuse *fs)
 	free(fs);
 }
 
+/* One request from the channel: 1 handled, 0 nothing to do, -ENODEV
+ * unmounted, or -errno. */
+static int serve_one(struct fuse_session *se, struct fuse_buf *fbuf)
+{
+	int ret = fuse_session_receive_buf(se, fbuf);
+
+	if (ret == -EINTR || ret == -EAGAIN)
+		return 0;
+	if (ret == 0)
+		return -ENODEV;
+	if (ret < 0)
+		return ret;
+	fuse_session_process_buf(se, fbuf);
+	return 1;
+}
+
+/* A command that exits closes its files on the way: their RELEASE
+ * requests are queued by the time its pidfd says it is gone. They are
+ * served before we stop, so that no open file is left behind. */
+static void drain(struct fuse_session *se, struct fuse_buf *fbuf)
+{
+	struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
+
+	while (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLIN))
+		if (serve_one(se, fbuf) < 0)
+			break;
+}
+
 /* fuse_session_loop(), with a child's pidfd beside the channel. */
-int model_fuse_serve(struct model_fuse *fs, bool exit_on_signal, pid_t child, int *wstatus)
+int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus)
 {
 	struct fuse_session *se = fuse_get_session(fs->fuse);
 	struct fuse_buf fbuf = {0};
@@ -312,8 +359,6 @@ int model_fuse_serve(struct model_fuse *fs, bool exit_on_signal, pid_t child, in
 		if (pfd[1].fd < 0)
 			return -errno;
 	}
-	if (exit_on_signal && fuse_set_signal_handlers(se))
-		return -EIO;
 	while (!fuse_session_exited(se)) {
 		if (poll(pfd, child > 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
@@ -323,28 +368,23 @@ int model_fuse_serve(struct model_fuse *fs, bool exit_on_signal, pid_t child, in
 		}
 		if (child > 0 && pfd[1].revents) {
 			waitpid(child, wstatus, 0);
+			drain(se, &fbuf);
 			break;
 		}
 		if (!pfd[0].revents)
 			continue;
-		ret = fuse_session_receive_buf(se, &fbuf);
-		if (ret == -EINTR || ret == -EAGAIN) {
+		ret = serve_one(se, &fbuf);
+		if (ret == -ENODEV) {
+			/* Unmounted (fusermount3 -u); fuse_unmount() still frees
+			 * the session's mount point and sees nothing to unmount. */
 			ret = 0;
-			continue;
-		}
-		if (ret <= 0) {
-			/* -ENODEV: unmounted (fusermount3 -u). */
-			if (ret == -ENODEV || ret == 0)
-				fs->mounted = false;
-			ret = ret == -ENODEV ? 0 : ret;
 			break;
 		}
-		fuse_session_process_buf(se, &fbuf);
+		if (ret < 0)
+			break;
 		ret = 0;
 	}
 	free(fbuf.mem);
-	if (exit_on_signal)
-		fuse_remove_signal_handlers(se);
 	if (pfd[1].fd >= 0)
 		close(pfd[1].fd);
 	return ret;

@@ -18,15 +18,18 @@ struct model_fuse;
 int model_fuse_new(struct machine *m, bool check, struct model_fuse **out);
 void model_fuse_free(struct model_fuse *fs);
 
-/* Mounts it at dir (an existing directory). 0, or -errno with err. */
-int model_fuse_mount(struct model_fuse *fs, const char *dir, char *err, size_t errlen);
+/* Mounts it at dir (an existing directory). With exit_on_signal,
+ * SIGINT/SIGTERM/SIGHUP end model_fuse_serve() from now on (libfuse's
+ * handlers, removed at unmount). 0, or -errno with err. */
+int model_fuse_mount(struct model_fuse *fs, const char *dir, bool exit_on_signal, char *err,
+		     size_t errlen);
 /* Unmounts, if mounted. */
 void model_fuse_unmount(struct model_fuse *fs);
 
 /* Serves requests until the filesystem is unmounted (fusermount3 -u),
- * SIGINT/SIGTERM/SIGHUP (with exit_on_signal) or, with child > 0, until
- * that child exits: then *wstatus gets its wait status. 0, or -errno
- * (a failure of the FUSE channel). */
-int model_fuse_serve(struct model_fuse *fs, bool exit_on_signal, pid_t child, int *wstatus);
+ * a signal (see model_fuse_mount) or, with child > 0, until that child
+ * exits: then *wstatus gets its wait status. 0, or -errno (a failure of
+ * the FUSE channel). */
+int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus);
 
 #endif

@@ -126,6 +126,17 @@ echo offline >"$tmp/mnt/sys/devices/system/memory/memory40/state" || fail "mount
 fusermount3 -u "$tmp/mnt" || fail "fusermount3 -u"
 wait $pid || fail "memhp mount exit status"
 
+# SIGTERM unmounts too.
+"$memhp" mount "$corpus/dimm-numa-node1.scn" "$tmp/mnt" &
+pid=$!
+for _ in $(seq 50); do
+	[ -e "$tmp/mnt/proc/iomem" ] && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid || fail "memhp mount after SIGTERM: exit status"
+[ -e "$tmp/mnt/proc/iomem" ] && fail "memhp mount: still mounted after SIGTERM"
+
 # 5. Bad input: the message and a non-zero exit, nothing run.
 bad() { # WANT-STATUS WANT-TEXT ARGS...
 	local want=$1 text=$2
