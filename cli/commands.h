@@ -10,5 +10,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

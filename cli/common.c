@@ -46,6 +46,9 @@ void print_usage(FILE *f)
 	    "            [--sysroot DIR] SIZE|START-END|BLOCK|FIRST-LAST\n"
 	    "  memhp fuzz --seed N --ops M [--seeds K] [--kernel " KERNEL_CHOICES
 	    "] [--out FILE] [--quiet]\n"
+	    "  memhp mount [--kernel " KERNEL_CHOICES "] FILE [--at LABEL] DIR\n"
+	    "  memhp exec [--kernel " KERNEL_CHOICES "] FILE [--at LABEL] [--json FILE]\n"
+	    "             [--sysroot-out DIR] -- CMD [ARG...]\n"
 	    "\n"
 	    "run: runs a scenario file (.scn) on the model of a QEMU x86 machine and its\n"
 	    "Linux guest (or, --backend qemu, on Debian's cloud kernel booted in QEMU),\n"
@@ -88,7 +91,11 @@ void print_usage(FILE *f)
 	    "  after another, with the model's invariants checked after each; the first\n"
 	    "  failure is printed as `seed N step K: ...` and its machine's scenario up to\n"
 	    "  that step is written to FILE (default memhp-fuzz-seed-N.scn), which\n"
-	    "  memhp run --check reproduces. Exit 0: no failure, 1: a failure.\n",
+	    "  memhp run --check reproduces. Exit 0: no failure, 1: a failure.\n"
+	    "mount: runs FILE on the model to `snapshot LABEL` (or its end) and serves its\n"
+	    "  /sys and /proc over FUSE at DIR until unmounted; reads show the model now,\n"
+	    "  writes change it. exec: the same under CMD, in a private mount namespace\n"
+	    "  where the memory parts of /sys and /proc are the model's (memhp exec --help).\n",
 	    KERNEL_NAMES);
 }
 

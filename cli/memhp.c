@@ -20,6 +20,8 @@ static const struct command commands[] = {
     {"plan", cmd_plan},
     {"ls", cmd_ls},
     {"fuzz", cmd_fuzz},
+    {"mount", cmd_mount},
+    {"exec", cmd_exec},
 };
 
 int main(int argc, char **argv)

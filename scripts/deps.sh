@@ -5,7 +5,7 @@
 # busybox-static are fetched by scripts/guest-kernel.sh, not installed).
 set -euo pipefail
 
-need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-dev util-linux)
+need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-dev util-linux libfuse3-dev fuse3)
 if [ "${1:-}" = "--qemu" ]; then
 	need+=(qemu-system-x86 xz-utils gzip dpkg apt)
 fi

@@ -9,6 +9,7 @@
 #include "idtree.h"
 #include "memory.h"
 #include "memory_group.h"
+#include "resource.h"
 #include "mm_types.h"
 #include "workqueue.h"
 #include "zone.h"
@@ -108,6 +109,7 @@ struct kernel {
 	struct firmware_range *hotplug;
 	size_t nr_hotplug;
 
+	struct resource iomem; /* /proc/iomem: RAM and memory devices' regions */
 	struct idtree blocks; /* block id -> struct memory_block */
 	struct memory_group_registry groups;
 	struct memory_notifier *notifiers; /* the chain, in call order */

@@ -386,6 +386,29 @@ static void set_boot_tail(struct kernel *k)
 	}
 }
 
+/* e820__reserve_resources(): a "System RAM" resource per usable e820
+ * entry. The firmware ranges come cut at node boundaries; the e820 entries
+ * they came from are whole again here (SeaBIOS never lists two adjacent
+ * RAM entries). x86's setup_arch() makes the first page reserved before. */
+static int reserve_ram_resources(struct kernel *k, const struct boot_info *bi)
+{
+	for (size_t i = 0; i < bi->nr_ram;) {
+		uint64_t start = bi->ram[i].start, end = bi->ram[i].end;
+		int ret;
+
+		for (i++; i < bi->nr_ram && bi->ram[i].start == end; i++)
+			end = bi->ram[i].end;
+		if (start < PAGE_SIZE)
+			start = PAGE_SIZE;
+		if (end <= start)
+			continue;
+		ret = request_mem_region(&k->iomem, start, end - start, "System RAM", true, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int kernel_boot(const struct boot_info *bi, struct kernel **out)
 {
 	struct pfn_range possible[MAX_NR_ZONES];
@@ -398,6 +421,7 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
+	iomem_init(&k->iomem);
 	k->version = bi->version;
 	k->is_vm = bi->is_vm;
 	/* Debian's 6.12 cloud kernel is built to online hot-added memory by
@@ -423,6 +447,8 @@ int kernel_boot(const struct boot_info *bi, struct kernel **out)
 		k->auto_online_type = k->cmdline.default_online_type;
 
 	ret = copy_ram(k, bi);
+	if (!ret)
+		ret = reserve_ram_resources(k, bi);
 	if (ret)
 		goto fail;
 	k->block_size = probe_memory_block_size(PFN_PHYS(k->max_pfn), k->is_vm);
@@ -452,6 +478,7 @@ void kernel_free(struct kernel *k)
 
 	if (!k)
 		return;
+	iomem_release_all(&k->iomem);
 	idtree_for_each(&k->blocks, id, b)
 	{
 		free(b->pages.ext);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "memmap_on_memory.h"
 
@@ -377,10 +378,14 @@ static int add_memory_memmap(struct kernel *k, uint64_t start, uint64_t size)
 	return ret;
 }
 
-int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags)
+/* add_memory_resource() with register_memory_resource()'s resource:
+ * named res_name, below a driver's non-busy region when one holds it. */
+static int add_memory_named(struct kernel *k, int nid, uint64_t start, uint64_t size,
+			    const char *res_name, unsigned int mhp_flags)
 {
 	struct memory_group *group = NULL;
 	uint64_t end = start + size, vmemmap_pages;
+	struct resource *res;
 	int ret;
 
 	if (size && end > start && range_has_blocks(k, start, size))
@@ -402,12 +407,20 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		return -EINVAL;
 	if (end > (1ULL << MAX_PHYSMEM_BITS))
 		return -E2BIG;
+	/* A range another resource holds: "System RAM resource ... cannot be
+	 * added". */
+	if (request_mem_region(&k->iomem, start, size, res_name, true, &res))
+		return -EEXIST;
 	vmemmap_pages = add_memory_vmemmap_pages(k, size, mhp_flags);
 	ret = create_memory_block_devices(k, start, size, nid, group, vmemmap_pages);
 	if (!ret && !vmemmap_pages)
 		ret = add_memory_memmap(k, start, size);
-	if (ret)
+	if (ret) {
+		release_mem_resource(res);
 		return ret;
+	}
+	if (mhp_flags & MHP_MERGE_RESOURCE)
+		merge_system_ram_resource(res);
 	k->nodes[nid].online = true;
 	if (k->auto_online_type != MMOP_OFFLINE) {
 		struct memory_block *b;
@@ -421,6 +434,22 @@ int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigne
 		}
 	}
 	return 0;
+}
+
+int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags)
+{
+	return add_memory_named(k, nid, start, size, "System RAM", mhp_flags);
+}
+
+int add_memory_driver_managed(struct kernel *k, int nid, uint64_t start, uint64_t size,
+			      const char *res_name, unsigned int mhp_flags)
+{
+	size_t n = res_name ? strlen(res_name) : 0;
+
+	/* Only "System RAM (...)" names: kexec tools tell them apart. */
+	if (!n || strncmp(res_name, "System RAM (", 12) || res_name[n - 1] != ')')
+		return -EINVAL;
+	return add_memory_named(k, nid, start, size, res_name, mhp_flags);
 }
 
 static void try_offline_node(struct kernel *k, int nid)
@@ -469,6 +498,10 @@ int remove_memory(struct kernel *k, uint64_t start, uint64_t size)
 	ret = check_vmemmap_removal(k, first, last);
 	if (ret)
 		return ret;
+	/* try_remove_memory(): the blocks go, then the range leaves its
+	 * resource (a virtio-mem resource of merged blocks is cut). */
+	if (release_mem_region_adjustable(&k->iomem, start, size))
+		return -ENOMEM;
 	while ((b = idtree_find_next(&k->blocks, first, &id)) && id < last) {
 		nid = b->nid;
 		remove_memory_block_device(k, b);

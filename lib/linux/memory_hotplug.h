@@ -10,6 +10,7 @@
 /* add_memory() flags */
 #define MHP_NID_IS_MGID      (1u << 0) /* the nid argument is a memory group id */
 #define MHP_MEMMAP_ON_MEMORY (1u << 1)
+#define MHP_MERGE_RESOURCE   (1u << 2) /* merge with adjacent resources of the same name */
 
 void node_zone_spans(const struct node *n, struct node_zone_spans *spans);
 
@@ -94,8 +95,12 @@ void restore_online_page_callback(struct kernel *k, const void *data);
  * says so. 0 (failed auto-onlines leave blocks offline), or -EINVAL,
  * -EEXIST, -E2BIG, -ENOMEM with nothing added. */
 int add_memory(struct kernel *k, int nid, uint64_t start, uint64_t size, unsigned int mhp_flags);
+/* add_memory_driver_managed(): the same, the range's resource named
+ * res_name, which must be "System RAM (...)" (-EINVAL otherwise). */
+int add_memory_driver_managed(struct kernel *k, int nid, uint64_t start, uint64_t size,
+			      const char *res_name, unsigned int mhp_flags);
 /* remove_memory(): every block of the range must be offline. 0, or
- * -EINVAL/-EBUSY with nothing removed. */
+ * -EINVAL/-EBUSY/-ENOMEM with nothing removed. */
 int remove_memory(struct kernel *k, uint64_t start, uint64_t size);
 /* offline_and_remove_memory(): 0, or a negative errno with every block it
  * had offlined onlined again into a zone of the same kind. */

@@ -356,8 +356,18 @@ static void cmdline_show(const struct vfs_ctx *c, struct strbuf *sb)
 	strbuf_addf(sb, "%s\n", c->k->saved_command_line ? c->k->saved_command_line : "");
 }
 
+/* /proc/iomem: the memory resources only (boot RAM, hot-added ranges,
+ * drivers' regions); the model has no PCI, ACPI, ROM or kernel-image
+ * resources. A real kernel shows non-root readers zeros (iomem_is_
+ * exclusive()/kptr_restrict); the model always shows the addresses. */
+static void iomem_proc_show(const struct vfs_ctx *c, struct strbuf *sb)
+{
+	iomem_show(&c->k->iomem, sb);
+}
+
 static const struct attr proc_attrs[] = {
 	{.name = "cmdline", .mode = 0444, .show = cmdline_show},
+	{.name = "iomem", .mode = 0444, .show = iomem_proc_show},
 	{.name = "meminfo", .mode = 0444, .show = meminfo_show},
 	{.name = "zoneinfo", .mode = 0444, .show = zoneinfo_show},
 	{0},

@@ -258,6 +258,52 @@ int memhp_fuzz_run(struct memhp_fuzz *f, struct memhp_fuzz_report *r, char *err,
 void memhp_fuzz_current(const struct memhp_fuzz *f, const char **text, size_t *len, uint64_t *step);
 void memhp_fuzz_free(struct memhp_fuzz *f);
 
+/* memhp mount and memhp exec: the model at a snapshot as a live FUSE
+ * filesystem (lib/fuse/). Reads render the model's state now; writes go
+ * to the model's sysfs stores and return the kernel's errno, after which
+ * the machine does the work they queued. Single-threaded. */
+struct memhp_fs_options {
+	enum memhp_kernel kernel;
+	const char *at_label;	 /* run to `snapshot at_label`; NULL: to the end */
+	const char *sysroot_out; /* the run's snapshot trees go there, or NULL */
+};
+
+struct memhp_fs;
+
+/* Runs the scenario on the model (as memhp plan does). A malformed file,
+ * an unknown label, a run that stopped on an error or a bad sysroot_out:
+ * -errno with "FILE:LINE: ..." or the reason in err, nothing kept. */
+int memhp_fs_open(const char *path, const struct memhp_fs_options *o, struct memhp_fs **out,
+		  char *err, size_t errlen);
+void memhp_fs_free(struct memhp_fs *fs);
+
+/* Mounts the tree (/sys/devices/system/{memory,node}, /sys/module/...,
+ * /proc/{meminfo,zoneinfo,iomem,sys/vm}) at dir, an existing directory.
+ * -ENOTDIR for dir, -ENODEV without /dev/fuse, -EPERM when the mount is
+ * refused; err says which. */
+int memhp_fs_mount(struct memhp_fs *fs, const char *dir, char *err, size_t errlen);
+/* Serves until unmounted (fusermount3 -u) or SIGINT/SIGTERM/SIGHUP, then
+ * unmounts. 0 or -errno. */
+int memhp_fs_serve(struct memhp_fs *fs);
+
+/* Runs argv in a private mount namespace (as non-root inside a user
+ * namespace that maps us to root) where /sys/devices/system/memory,
+ * /sys/devices/system/node, /sys/module/memory_hotplug/parameters,
+ * /proc/meminfo, /proc/zoneinfo and /proc/iomem are the model's, served
+ * from this process until the command ends. Nothing is mounted on the
+ * host. 0 with *status the command's exit status (128 + signal if
+ * killed), or -errno with what is missing in err (/dev/fuse, namespaces,
+ * the command itself). */
+int memhp_fs_exec(struct memhp_fs *fs, char *const argv[], int *status, char *err, size_t errlen);
+
+/* Adds the model's state now as snapshot `label` to the run JSON and,
+ * with dir, writes the tree dir/label as memhp run --sysroot-out does.
+ * 0 or -errno with err. */
+int memhp_fs_snapshot(struct memhp_fs *fs, const char *label, const char *dir, char *err,
+		      size_t errlen);
+/* The run JSON (owned by fs). */
+struct json_object *memhp_fs_result(const struct memhp_fs *fs);
+
 #ifdef __cplusplus
 }
 #endif

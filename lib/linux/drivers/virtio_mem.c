@@ -34,6 +34,7 @@ struct virtio_mem {
 
 	/* From the config space at probe. */
 	uint64_t device_block_size, addr, region_size;
+	struct resource *parent_resource; /* "virtioN" over the region */
 	uint64_t plugged_size, requested_size;
 	int nid, mgid;
 	bool in_sbm;
@@ -254,7 +255,9 @@ static int vm_add_memory(struct virtio_mem *vm, uint64_t addr, uint64_t size)
 	int rc;
 
 	vm->offline_size += size;
-	rc = add_memory(vm_kernel(vm), vm->mgid, addr, size, MHP_NID_IS_MGID);
+	rc = add_memory_driver_managed(vm_kernel(vm), vm->mgid, addr, size,
+				       "System RAM (virtio_mem)",
+				       MHP_MERGE_RESOURCE | MHP_NID_IS_MGID);
 	if (rc)
 		vm->offline_size -= size;
 	return rc;
@@ -1201,6 +1204,19 @@ static int vm_register(struct virtio_mem_driver *drv, struct virtio_mem *vm)
 	return 0;
 }
 
+/* virtio_mem_create_resource(): the device's whole region, named after
+ * the virtio device (dev_name(): "virtioN", N its index on the virtio bus,
+ * which is the transport's), claimed but not busy, so that the memory the
+ * driver adds nests below it. -EBUSY when something holds part of it. */
+static int create_resource(struct virtio_mem *vm)
+{
+	char name[RESOURCE_NAME_MAX];
+
+	snprintf(name, sizeof(name), "virtio%u", vm->dev);
+	return request_mem_region(&vm_kernel(vm)->iomem, vm->addr, vm->region_size, name, false,
+				  &vm->parent_resource);
+}
+
 /* virtio_mem_probe(): 0 when bound, -ENODEV/-EINVAL/-EBUSY when the
  * device stays unbound, -ENOMEM. */
 static int probe(struct virtio_mem_driver *drv, unsigned int dev)
@@ -1237,8 +1253,11 @@ static int probe(struct virtio_mem_driver *drv, unsigned int dev)
 	init_mode(vm);
 	INIT_WORK(&vm->wq, work_fn);
 	timer_setup(&vm->retry_timer, timer_fn);
-	ret = vm_register(drv, vm);
+	ret = create_resource(vm);
+	if (!ret)
+		ret = vm_register(drv, vm);
 	if (ret) {
+		release_mem_resource(vm->parent_resource);
 		vm_free(vm);
 		return ret;
 	}
