@@ -14,9 +14,11 @@
 #include <string.h>
 
 #include "linux_errno.h"
+#include "live.h"
 #include "memhp_conf.h"
 #include "readfile.h"
 #include "strbuf.h"
+#include "strparse.h"
 #include "tool.h"
 #include "vfs.h"
 
@@ -68,8 +70,18 @@ static int load_config(struct configure *c, const char *file, bool named, char *
 	struct strbuf *err = c->t->err;
 	char why[512], *text = NULL;
 	size_t len = 0;
-	int ret = read_file_max(file, MEMHP_CONF_MAX, &text, &len, why, sizeof(why));
+	int ret;
 
+	/* The model's guest has no files of its own: its default config is
+	 * missing, as in the real guest; a named one cannot be modelled. */
+	if (named && tool_host_path_ok(c->t, file))
+		return -EPERM;
+	if (c->t->host_paths_forbidden) {
+		ret = -ENOENT;
+		snprintf(why, sizeof(why), "%s: %s", file, strerror(ENOENT));
+	} else {
+		ret = read_file_max(file, MEMHP_CONF_MAX, &text, &len, why, sizeof(why));
+	}
 	if (ret == -ENOENT && !named && nsets) {
 		ret = 0;
 	} else if (ret) {
@@ -361,14 +373,54 @@ static int apply(struct configure *c)
 	return 0;
 }
 
+/* The machine's parameters as they will be once the config is written. */
+static void configured_params(const struct configure *c, struct live_params *p)
+{
+	const struct conf_value *v = c->conf.v;
+
+	if (v[CONF_ONLINE_POLICY].set)
+		p->online_policy = !strcmp(v[CONF_ONLINE_POLICY].value, "auto-movable")
+				       ? ONLINE_POLICY_AUTO_MOVABLE
+				       : ONLINE_POLICY_CONTIG_ZONES;
+	if (v[CONF_AUTO_MOVABLE_RATIO].set)
+		kstrtouint(v[CONF_AUTO_MOVABLE_RATIO].value, &p->auto_movable_ratio);
+	if (v[CONF_AUTO_MOVABLE_NUMA_AWARE].set)
+		kstrtobool(v[CONF_AUTO_MOVABLE_NUMA_AWARE].value, &p->auto_movable_numa_aware);
+}
+
+/* Each block's zone as the kernel would decide it with the configured
+ * policy (live.c, the model's policy code on the live numbers), each
+ * predicted block counting for the next; without the numbers, no zone. */
 static void dry_run(struct configure *c)
 {
+	struct live_memory lm;
+	struct live_params p;
+	bool have = !live_read(c->t->fs, &lm, (char[128]){0}, 128);
 	size_t changed = 0;
 
 	for (int k = 0; k < CONF_NR_KEYS; k++)
 		changed += c->conf.v[k].set && c->change[k];
-	for (size_t i = 0; i < c->nr_offline; i++)
-		strbuf_addf(c->t->out, "memory%" PRIu64 ": would be onlined\n", c->offline[i]);
+	if (have) {
+		p = lm.params;
+		configured_params(c, &p);
+	}
+	for (size_t i = 0; i < c->nr_offline; i++) {
+		struct live_block *b = have ? live_find_block(&lm, c->offline[i]) : NULL;
+		struct zone_decision d;
+
+		strbuf_addf(c->t->out, "memory%" PRIu64 ": would be onlined", c->offline[i]);
+		if (b && !live_zone_for_block(&lm, b->id, MMOP_ONLINE, &p, &d)) {
+			strbuf_addf(c->t->out, " -> %s", zone_name(d.zone));
+			if (d.policy == ONLINE_POLICY_AUTO_MOVABLE)
+				strbuf_addf(c->t->out, " (auto-movable, ratio %u: %s)",
+					    d.auto_movable.ratio,
+					    auto_movable_reason_name(d.auto_movable.reason));
+			live_account_block(&lm, b, MEM_ONLINE, (int)d.zone);
+		}
+		strbuf_addf(c->t->out, "\n");
+	}
+	if (have)
+		live_release(&lm);
 	strbuf_addf(c->t->out,
 		    "configure (dry run): would change %zu setting%s and online %zu offline "
 		    "block%s; nothing written\n",
@@ -415,7 +467,8 @@ int tool_configure_main(struct tool_ctx *t, int argc, char **argv)
 			yes = true;
 			break;
 		case 'S':
-			tool_use_sysroot(t, optarg);
+			if (tool_use_sysroot(t, PROG, optarg))
+				goto out;
 			break;
 		case 'h':
 			usage(t->out);

@@ -1061,7 +1061,8 @@ int tool_doctor_main(struct tool_ctx *t, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
-			tool_use_sysroot(t, optarg);
+			if (tool_use_sysroot(t, PROG, optarg))
+				return 1;
 			break;
 		case 'h':
 			strbuf_add(t->out, "usage: memhp doctor [--sysroot DIR]\n");
