@@ -268,7 +268,7 @@ static void assert_run_rejected(const char *text, bool check, const char *suffix
 
 	parse_text(&c, text);
 	if (check) {
-		assert_int_equal(scenario_check(c.sc, c.err, sizeof(c.err)), -EINVAL);
+		assert_int_equal(scenario_check(c.sc, NULL, c.err, sizeof(c.err)), -EINVAL);
 		assert_err_at("scenario_check", c.err, c.path, suffix, word);
 		c.err[0] = '\0';
 	}
@@ -289,6 +289,28 @@ static void test_run_unsupported_guest_command(void **state)
 			    "guest: echo offline > /sys/devices/system/memory/memory40/state\n"
 			    "guest: ls /sys\n",
 			    true, ":3: ", "ls");
+}
+
+/* With --at, only the lines up to the label run, so only they are
+ * checked: memhp exec --at a label before a line only a real guest can
+ * run (util-linux chmem there) still runs; a line before it still fails. */
+static void test_run_unsupported_after_label(void **state)
+{
+	struct run_ctx c;
+	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_1, .stop_after = "before"};
+
+	(void)state;
+	parse_text(&c, "qemu: -M q35 -m 4G\nsnapshot before\nguest: chmem -e 1G\n");
+	assert_int_equal(scenario_check(c.sc, "before", c.err, sizeof(c.err)), 0);
+	assert_int_equal(scenario_check(c.sc, NULL, c.err, sizeof(c.err)), -EINVAL);
+	c.err[0] = '\0';
+	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), 0);
+	assert_non_null(c.run.machine);
+	run_release(&c);
+	parse_text(&c, "qemu: -M q35 -m 4G\nguest: chmem -e 1G\nsnapshot before\n");
+	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
+	assert_err_at("scenario_run", c.err, c.path, ":2: ", "chmem");
+	run_release(&c);
 }
 
 /* Lines whose first word is a modelled command but whose rest is not
@@ -639,6 +661,7 @@ int main(void)
 	    cmocka_unit_test(test_run_host_settle_snapshot),
 	    cmocka_unit_test(test_run_malformed_line),
 	    cmocka_unit_test(test_run_unsupported_guest_command),
+	    cmocka_unit_test(test_run_unsupported_after_label),
 	    cmocka_unit_test(test_run_unsupported_guest_syntax),
 	    cmocka_unit_test(test_run_bad_qemu_option),
 	    cmocka_unit_test(test_run_defaults_pc_4g),

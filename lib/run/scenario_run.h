@@ -36,9 +36,10 @@ struct scenario_run {
 	struct zone_decision trace_decision; /* how it did */
 };
 
-/* Checks the whole scenario against the model before running anything:
- * -EINVAL with "FILE:LINE: ..." in err for what the model cannot run. */
-int scenario_check(const struct scenario *sc, char *err, size_t errlen);
+/* Checks the scenario (up to `snapshot stop_after` if not NULL) against the
+ * model before running anything: -EINVAL with "FILE:LINE: ..." in err for
+ * what the model cannot run. */
+int scenario_check(const struct scenario *sc, const char *stop_after, char *err, size_t errlen);
 
 struct guest_syscalls;
 struct kernel;

@@ -85,6 +85,28 @@ fi
 	[ "$(cat "$tmp/chmem/exec/sys/devices/system/memory/memory48/state")" = offline ] &&
 	[ -d "$tmp/chmem/added" ] || fail "chmem -e 1G: --sysroot-out trees"
 
+# 2b. The same chmem and lsmem inside the real 6.1 and 6.12 guests
+# (tests/exec/chmem-e-1g.scn, recorded with the QEMU backend, whose
+# initramfs carries this host's chmem and lsmem): under exec on the model
+# they print exactly what they printed there.
+recorded_stdout() { # JSON LINE: the step's stdout, unescaped
+	awk -v want="\"line\": \"$2\"," 'index($0, want) { f = 1; next }
+	     f && /"stdout":/ { sub(/^ *"stdout": "/, ""); sub(/",$/, ""); print; exit }' "$1"
+}
+for kernel in 6.1 6.12; do
+	rec=$src/tests/exec/chmem-e-1g.$kernel.json
+	printf '%b' "$(recorded_stdout "$rec" "guest: chmem -v -e 1G")" >"$tmp/want"
+	printf '%b' "$(recorded_stdout "$rec" "guest: lsmem -o RANGE,SIZE,STATE,BLOCK,ZONES")" >>"$tmp/want"
+	"$memhp" exec --kernel "$kernel" "$src/tests/exec/chmem-e-1g.scn" --at offline -- \
+		bash -c 'chmem -v -e 1G && lsmem -o RANGE,SIZE,STATE,BLOCK,ZONES' >"$tmp/got" 2>&1
+	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got"; then
+		echo "ok: chmem -e 1G and lsmem as on the real $kernel guest"
+	else
+		fail "chmem -e 1G on $kernel: not what the real guest printed"
+		diff "$tmp/want" "$tmp/got" | head
+	fi
+done
+
 # 3. Writes the model refuses return its errno to the writer: EINVAL for a
 # bad state, EBUSY where the real 6.12 refused to offline memory39 of
 # boot-offline-normal (its recorded run), EACCES for a read-only file.
