@@ -107,6 +107,29 @@ for kernel in 6.1 6.12; do
 	fi
 done
 
+# 2c. The seeds' target usage through exec: memhp configure with the
+# example config (auto-movable, ratio 301, auto-online) on the model's
+# machine booted with memhp_default_state=offline and six offline 4 GiB
+# DIMMs. The real 6.1 and 6.12 kernels put 48-143 in Movable and 144-239
+# in Normal (tests/conformance/tools-configure, recorded).
+"$memhp" exec "$corpus/tools-configure.scn" --at offline -- \
+	bash -c "'$memhp' configure --yes --config '$src/examples/memhp.conf' >/dev/null &&
+		lsmem -o RANGE,STATE,BLOCK,ZONES --summary=never" >"$tmp/got" 2>&1
+cat >"$tmp/want" <<'EOT'
+RANGE                                  STATE   BLOCK   ZONES
+0x0000000000000000-0x0000000007ffffff online       0    None
+0x0000000008000000-0x000000007fffffff online    1-15   DMA32
+0x0000000100000000-0x000000017fffffff online   32-47  Normal
+0x0000000180000000-0x000000047fffffff online  48-143 Movable
+0x0000000480000000-0x000000077fffffff online 144-239  Normal
+EOT
+if cmp -s "$tmp/want" "$tmp/got"; then
+	echo "ok: memhp configure under exec: 48-143 Movable, 144-239 Normal"
+else
+	fail "memhp configure under exec"
+	diff "$tmp/want" "$tmp/got" | head
+fi
+
 # 3. Writes the model refuses return its errno to the writer: EINVAL for a
 # bad state, EBUSY where the real 6.12 refused to offline memory39 of
 # boot-offline-normal (its recorded run), EACCES for a read-only file.
