@@ -99,6 +99,26 @@ capture_seeds() {
 			>"$out/$(basename "$(dirname "$root")")-$(basename "$root")"
 	done
 	rm -rf "$tmp"
+	# memhp doctor's inputs: udev rules (RHEL 9's memory rule) and a
+	# daxctl config, as files of a captured tree.
+	{
+		echo "@@F /sys/devices/system/memory/block_size_bytes"
+		echo 8000000
+		echo "@@EOF"
+		echo "@@F /sys/devices/system/memory/memory48/state"
+		echo offline
+		echo "@@EOF"
+		echo "@@F /usr/lib/udev/rules.d/40-redhat.rules"
+		printf '%s\n' 'SUBSYSTEM!="memory", GOTO="memory_hotplug_end"' \
+			'ACTION!="add", GOTO="memory_hotplug_end"' 'ENV{.state}="online"' \
+			'CONST{virt}=="none", ENV{.state}="online_movable"' \
+			'ATTR{state}=="offline", ATTR{state}="$env{.state}"' 'LABEL="memory_hotplug_end"'
+		echo "@@EOF"
+		echo "@@F /etc/daxctl.conf.d/dax.conf"
+		printf '%s\n' '[reconfigure-device unique_identifier_foo]' 'nvdimm.uuid = ed93e918' \
+			'mode = system-ram' 'online = true' 'movable = false'
+		echo "@@EOF"
+	} >"$out/doctor-rules"
 }
 
 max_len() {

@@ -5,7 +5,9 @@
  * with column and split lists taken from the input's first bytes), read
  * by the live reader (live.c: blocks, node links, firmware nodes,
  * /proc/zoneinfo, /proc/iomem, /proc/cmdline) with the zone `online`
- * would pick for every block, and a dry run of memhp online over it. */
+ * would pick for every block, a dry run of memhp online over it, and memhp
+ * doctor over it (udev rules, daxctl config and the rest are files of the
+ * tree: "@@F /etc/udev/rules.d/NAME.rules" seeds them). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,9 @@ static void fuzz_live(const struct sysfs_capture *cap, uint8_t b)
 		live_release(&lm);
 	}
 	tool_find("online")->main(&t, b & 4 ? 7 : 8, argv);
+	strbuf_reset(&out);
+	strbuf_reset(&err);
+	tool_find("doctor")->main(&t, 1, (char *[]){"doctor", NULL});
 	strbuf_release(&out);
 	strbuf_release(&err);
 }
