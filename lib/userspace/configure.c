@@ -45,22 +45,6 @@ static void usage(struct strbuf *sb)
 		       "[--yes] [--sysroot DIR]\n");
 }
 
-/* vfs_read of a one-line attribute without its newline and blanks. */
-static int read_attr(const struct vfs *fs, const char *path, char *buf, size_t len)
-{
-	char *s, *e;
-	int ret = vfs_read(fs, path, &s);
-
-	if (ret)
-		return ret;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	snprintf(buf, len, "%s", s);
-	free(s);
-	return 0;
-}
-
 /* ---- the config: file and --set ---- */
 
 /* The default file may be missing when --set gives the values; a file
@@ -113,7 +97,7 @@ static int check_key(struct configure *c, enum conf_key key)
 			    name, v->origin, name, path);
 		return -ENOENT;
 	}
-	ret = read_attr(c->t->fs, path, raw, sizeof(raw));
+	ret = tool_read_attr(c->t->fs, path, raw, sizeof(raw));
 	if (ret) {
 		strbuf_addf(err, "%s: %s: %s\n", PROG, path, linux_strerror(ret));
 		return ret;
@@ -168,7 +152,7 @@ static void warn_auto_online(struct configure *c)
 	char aob[32] = "", arg[128] = "";
 	bool cmd = cmdline_onlines(c->t->fs, arg, sizeof(arg)), aob_on;
 
-	aob_on = !read_attr(c->t->fs, MEMORY_DIR "/auto_online_blocks", aob, sizeof(aob)) &&
+	aob_on = !tool_read_attr(c->t->fs, MEMORY_DIR "/auto_online_blocks", aob, sizeof(aob)) &&
 		 !strncmp(aob, "online", 6);
 	if (!cmd && !aob_on)
 		return;
@@ -217,7 +201,7 @@ static int find_offline(struct configure *c)
 		if (*end)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/state", MEMORY_DIR, *p);
-		if (!read_attr(c->t->fs, path, state, sizeof(state)) && !strcmp(state, "offline"))
+		if (!tool_read_attr(c->t->fs, path, state, sizeof(state)) && !strcmp(state, "offline"))
 			c->offline[c->nr_offline++] = id;
 	}
 	vfs_free_list(names);
@@ -259,7 +243,7 @@ static int write_key(struct configure *c, enum conf_key key)
 			    linux_strerror(ret));
 		return ret;
 	}
-	ret = read_attr(c->t->fs, path, raw, sizeof(raw));
+	ret = tool_read_attr(c->t->fs, path, raw, sizeof(raw));
 	if (ret || conf_canonical(key, raw, now, sizeof(now), NULL) || strcmp(now, v->value)) {
 		strbuf_addf(c->t->err, "%s: %s: wrote '%s', reads '%s' back\n", PROG, path,
 			    v->value, ret ? linux_strerror(ret) : raw);
@@ -321,10 +305,10 @@ static int online_block(struct configure *c, uint64_t id, struct zone_count *zc,
 			    linux_strerror(ret));
 		return ret;
 	}
-	if (read_attr(c->t->fs, path, state, sizeof(state)))
+	if (tool_read_attr(c->t->fs, path, state, sizeof(state)))
 		snprintf(state, sizeof(state), "unreadable");
 	snprintf(path, sizeof(path), "%s/memory%" PRIu64 "/valid_zones", MEMORY_DIR, id);
-	if (read_attr(c->t->fs, path, zones, sizeof(zones)) || !zones[0])
+	if (tool_read_attr(c->t->fs, path, zones, sizeof(zones)) || !zones[0])
 		snprintf(zones, sizeof(zones), "unknown");
 	if (strcmp(state, "online")) {
 		strbuf_addf(c->t->err,

@@ -90,21 +90,6 @@ static void set_str(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
-static int read_attr(const struct vfs *fs, const char *path, char *buf, size_t len)
-{
-	char *s, *e;
-	int ret = vfs_read(fs, path, &s);
-
-	if (ret)
-		return ret;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	set_str(buf, len, s);
-	free(s);
-	return 0;
-}
-
 /* A label as kept in a field of len bytes (cut short as set_str cuts). */
 static bool label_is(const char *kept, size_t len, const char *label)
 {
@@ -124,12 +109,12 @@ static void kernel_section(struct doctor *d)
 	char *cmdline = NULL, *save = NULL;
 	struct strbuf params = {0};
 
-	if (read_attr(d->t->fs, MEMORY_DIR "/auto_online_blocks", d->aob, sizeof(d->aob)))
+	if (tool_read_attr(d->t->fs, MEMORY_DIR "/auto_online_blocks", d->aob, sizeof(d->aob)))
 		snprintf(d->aob, sizeof(d->aob), "?");
-	read_attr(d->t->fs, PARAMS_DIR "/online_policy", d->policy, sizeof(d->policy));
-	read_attr(d->t->fs, PARAMS_DIR "/auto_movable_ratio", d->ratio, sizeof(d->ratio));
-	read_attr(d->t->fs, PARAMS_DIR "/auto_movable_numa_aware", d->numa, sizeof(d->numa));
-	read_attr(d->t->fs, PARAMS_DIR "/memmap_on_memory", d->memmap, sizeof(d->memmap));
+	tool_read_attr(d->t->fs, PARAMS_DIR "/online_policy", d->policy, sizeof(d->policy));
+	tool_read_attr(d->t->fs, PARAMS_DIR "/auto_movable_ratio", d->ratio, sizeof(d->ratio));
+	tool_read_attr(d->t->fs, PARAMS_DIR "/auto_movable_numa_aware", d->numa, sizeof(d->numa));
+	tool_read_attr(d->t->fs, PARAMS_DIR "/memmap_on_memory", d->memmap, sizeof(d->memmap));
 	d->kernel_onlines = !strncmp(d->aob, "online", 6);
 
 	/* The model serves no /proc/cmdline: missing reads as empty. */
@@ -855,7 +840,7 @@ static void blocks_and_zones(struct doctor *d)
 				continue;
 			d->nr_blocks++;
 			snprintf(path, sizeof(path), "%s/%s/state", MEMORY_DIR, *p);
-			if (read_attr(d->t->fs, path, state, sizeof(state)) ||
+			if (tool_read_attr(d->t->fs, path, state, sizeof(state)) ||
 			    strcmp(state, "offline"))
 				continue;
 			if (!d->nr_offline++ || id < d->first_offline)

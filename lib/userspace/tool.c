@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chmem.h"
@@ -58,6 +60,21 @@ int tool_may_write(struct tool_ctx *t, const char *prog, bool yes)
 		    "%s: use --dry-run to see what would be done, or --sysroot DIR for a copy\n",
 		    prog, t->root ? "run with --yes to confirm" : "it needs root", prog);
 	return -EPERM;
+}
+
+int tool_read_attr(const struct vfs *fs, const char *path, char *buf, size_t len)
+{
+	char *s, *e;
+	int ret = vfs_read(fs, path, &s);
+
+	if (ret)
+		return ret;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	snprintf(buf, len, "%s", s);
+	free(s);
+	return 0;
 }
 
 void tool_getopt_reset(void)

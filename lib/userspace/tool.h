@@ -69,6 +69,10 @@ int tool_may_write(struct tool_ctx *t, const char *prog, bool yes);
  * host_paths_forbidden (host_path_refused is then set). */
 int tool_host_path_ok(struct tool_ctx *t, const char *path);
 
+/* A one-line attribute into buf (len bytes, cut short to fit) without its
+ * trailing newline and blanks: 0 or vfs_read()'s -errno. */
+int tool_read_attr(const struct vfs *fs, const char *path, char *buf, size_t len);
+
 /* Resets getopt for a fresh argv (glibc: optind 0 re-initialises). */
 void tool_getopt_reset(void);
 

@@ -83,9 +83,8 @@ struct json_object *explain_decision_json(const struct zone_decision *d)
 	return o;
 }
 
-static struct json_object *group_json(const struct memory_group *group)
+struct json_object *explain_group_json(const struct memory_group_stats *g, uint64_t nr_blocks)
 {
-	const struct memory_group_stats *g = &group->stats;
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "id", json_object_new_int(g->id));
@@ -97,7 +96,7 @@ static struct json_object *group_json(const struct memory_group *group)
 		add_u64(o, "max_pages", g->max_pages);
 	add_u64(o, "present_kernel_pages", g->present_kernel_pages);
 	add_u64(o, "present_movable_pages", g->present_movable_pages);
-	add_u64(o, "nr_blocks", group->nr_blocks);
+	add_u64(o, "nr_blocks", nr_blocks);
 	return o;
 }
 
@@ -195,7 +194,7 @@ struct json_object *explain_block(const struct explain_input *in, int *err_out)
 	json_object_object_add(e, "valid_zones", valid_zones_json(m, id));
 	add_bool(e, "boot_memory", b->early);
 	add_u64(e, "vmemmap_pages", b->nr_vmemmap_pages);
-	json_object_object_add(e, "group", b->group ? group_json(b->group) : NULL);
+	json_object_object_add(e, "group", b->group ? explain_group_json(&b->group->stats, b->group->nr_blocks) : NULL);
 	add_str(e, "device", b->fwnode ? machine_memory_device_id(m, pfn * PAGE_SIZE) : NULL);
 	vmem = explain_vmem_block_json(m, id);
 	if (vmem)

@@ -80,6 +80,10 @@ static inline const char *size_str(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* A memory group ("group"): the model's, or a live device's. */
+struct memory_group_stats;
+struct json_object *explain_group_json(const struct memory_group_stats *g, uint64_t nr_blocks);
+
 /* A zone decision ("decision", "would_choose") as JSON. */
 struct json_object *explain_decision_json(const struct zone_decision *d);
 

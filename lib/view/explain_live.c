@@ -26,25 +26,6 @@ static struct json_object *read_string(const struct vfs *fs, const char *path)
 	return json_string_take(v);
 }
 
-/* A device's memory group, as explain.c's group_json() shows the model's. */
-static struct json_object *live_group_json(const struct live_device *d)
-{
-	const struct memory_group_stats *g = &d->stats;
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int(g->id));
-	add_str(o, "kind", g->is_dynamic ? "dynamic" : "static");
-	json_object_object_add(o, "node", json_object_new_int(g->nid));
-	if (g->is_dynamic)
-		add_u64(o, "unit_pages", g->unit_pages);
-	else
-		add_u64(o, "max_pages", g->max_pages);
-	add_u64(o, "present_kernel_pages", g->present_kernel_pages);
-	add_u64(o, "present_movable_pages", g->present_movable_pages);
-	add_u64(o, "nr_blocks", d->nr_blocks);
-	return o;
-}
-
 static struct json_object *live_params_json(const struct live_memory *lm)
 {
 	const struct live_params *p = &lm->params;
@@ -93,7 +74,7 @@ static void add_device(struct json_object *e, const struct live_memory *lm,
 {
 	const struct live_device *d = b->device >= 0 ? &lm->devices[b->device] : NULL;
 
-	json_object_object_add(e, "group", d ? live_group_json(d) : NULL);
+	json_object_object_add(e, "group", d ? explain_group_json(&d->stats, d->nr_blocks) : NULL);
 	add_str(e, "device", d ? d->name : NULL);
 	add_str(e, "device_kind",
 		!d			      ? NULL
