@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "linux_errno.h"
+#include "live.h"
 #include "memhp_conf.h"
 #include "strbuf.h"
 #include "tool.h"
@@ -65,7 +66,8 @@ struct doctor {
 	/* blocks and zones */
 	size_t nr_blocks, nr_offline;
 	uint64_t first_offline, last_offline;
-	uint64_t kernel_pages[MAX_NODES], movable_pages[MAX_NODES];
+	uint64_t kernel_pages[MAX_NODES], movable_pages[MAX_NODES]; /* present */
+	uint64_t ratio_kernel[MAX_NODES], ratio_movable[MAX_NODES];  /* KERNEL_EARLY, MOVABLE */
 	bool node_seen[MAX_NODES], has_zoneinfo;
 };
 
@@ -822,56 +824,40 @@ static void in_kernel_section(struct doctor *d)
 
 /* ---- blocks and zones ---- */
 
+/* Blocks and per-node memory from live.c: present pages for the picture,
+ * and the ratio's own two sides (KERNEL_EARLY estimated as live.h says)
+ * for its warnings. */
 static void blocks_and_zones(struct doctor *d)
 {
-	char **names, path[320], state[32], *zi = NULL, *save = NULL;
-	int nid = -1;
-	bool movable = false;
+	struct auto_movable_stats stats[MAX_NUMNODES];
+	struct live_memory lm;
+	char err[256];
 
-	if (!vfs_list(d->t->fs, MEMORY_DIR, &names)) {
-		for (char **p = names; *p; p++) {
-			char *end;
-			uint64_t id;
-
-			if (strncmp(*p, "memory", 6) || (*p)[6] < '0' || (*p)[6] > '9')
-				continue;
-			id = strtoull(*p + 6, &end, 10);
-			if (*end)
-				continue;
-			d->nr_blocks++;
-			snprintf(path, sizeof(path), "%s/%s/state", MEMORY_DIR, *p);
-			if (tool_read_attr(d->t->fs, path, state, sizeof(state)) ||
-			    strcmp(state, "offline"))
-				continue;
-			if (!d->nr_offline++ || id < d->first_offline)
-				d->first_offline = id;
-			if (d->nr_offline == 1 || id > d->last_offline)
-				d->last_offline = id;
-		}
-		vfs_free_list(names);
-	}
-	/* /proc/zoneinfo: "Node N, zone NAME" headers, then "present N". */
-	if (vfs_read(d->t->fs, "/proc/zoneinfo", &zi))
+	if (live_read(d->t->fs, &lm, err, sizeof(err)))
 		return;
-	d->has_zoneinfo = true;
-	for (char *l = strtok_r(zi, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char zone[32];
-		unsigned long long pages;
+	d->nr_blocks = lm.nr_blocks;
+	for (size_t i = 0; i < lm.nr_blocks; i++) {
+		uint64_t id = lm.blocks[i].id;
 
-		if (sscanf(l, "Node %d, zone %31s", &nid, zone) == 2) {
-			movable = !strcmp(zone, "Movable");
-			if (nid >= 0 && nid < MAX_NODES)
-				d->node_seen[nid] = true;
+		if (lm.blocks[i].state != MEM_OFFLINE)
 			continue;
-		}
-		if (nid < 0 || nid >= MAX_NODES || sscanf(l, " present %llu", &pages) != 1)
-			continue;
-		if (movable)
-			d->movable_pages[nid] += pages;
-		else
-			d->kernel_pages[nid] += pages;
+		if (!d->nr_offline++)
+			d->first_offline = id;
+		d->last_offline = id;
 	}
-	free(zi);
+	d->has_zoneinfo = lm.has_zoneinfo;
+	live_auto_movable_stats(&lm, stats);
+	for (int n = 0; n < lm.nr_node_ids && n < MAX_NODES; n++) {
+		d->node_seen[n] = lm.nodes[n].online;
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (z == ZONE_MOVABLE)
+				d->movable_pages[n] += lm.nodes[n].zones[z].present;
+			else
+				d->kernel_pages[n] += lm.nodes[n].zones[z].present;
+		d->ratio_kernel[n] = stats[n].kernel_early_pages;
+		d->ratio_movable[n] = stats[n].movable_pages;
+	}
+	live_release(&lm);
 }
 
 static void blocks_section(struct doctor *d)
@@ -960,35 +946,34 @@ static void zone_warnings(struct doctor *d)
 {
 	unsigned long long k = 0, m = 0;
 	unsigned int ratio = (unsigned int)strtoul(d->ratio, NULL, 10);
+	bool am = !strcmp(d->policy, "auto-movable");
 
 	for (int n = 0; n < MAX_NODES; n++) {
+		uint64_t rk = d->ratio_kernel[n], rm = d->ratio_movable[n];
+
 		if (d->movable_pages[n] && !d->kernel_pages[n])
 			warn(d,
 			     "node %d has memory but no kernel memory (all %llu MiB present in "
 			     "Movable): its kernel allocations, memmap of new memory included, "
 			     "come from other nodes",
 			     n, (unsigned long long)(d->movable_pages[n] >> 8));
-		k += d->kernel_pages[n];
-		m += d->movable_pages[n];
-		if (!strcmp(d->policy, "auto-movable") && !strcmp(d->numa, "Y") &&
-		    d->movable_pages[n] && d->kernel_pages[n] &&
-		    d->movable_pages[n] * 100 > (unsigned long long)ratio * d->kernel_pages[n])
-			warn(
-			    d,
-			    "node %d: Movable %llu MiB is more than auto_movable_ratio=%u%% of its "
-			    "kernel memory (%llu MiB): the ratio cannot be kept there, new memory "
-			    "goes to kernel zones",
-			    n, (unsigned long long)(d->movable_pages[n] >> 8), ratio,
-			    (unsigned long long)(d->kernel_pages[n] >> 8));
+		k += rk;
+		m += rm;
+		if (am && !strcmp(d->numa, "Y") && rm && rk &&
+		    rm * 100 > (unsigned long long)ratio * rk)
+			warn(d,
+			     "node %d: MOVABLE %llu MiB is more than auto_movable_ratio=%u%% of its "
+			     "KERNEL_EARLY (%llu MiB): the ratio cannot be kept there, new memory "
+			     "goes to kernel zones",
+			     n, (unsigned long long)(rm >> 8), ratio, (unsigned long long)(rk >> 8));
 	}
-	/* From present pages: the kernel counts only early kernel memory,
-	 * which is at most that, so this is certain when it fires. */
-	if (!strcmp(d->policy, "auto-movable") && m * 100 > (unsigned long long)ratio * k)
-		warn(
-		    d,
-		    "Movable %llu MiB is more than auto_movable_ratio=%u%% of kernel memory "
-		    "(%llu MiB present): the ratio cannot be kept, new memory goes to kernel zones",
-		    m >> 8, ratio, k >> 8);
+	/* The kernel's sides (live.h: KERNEL_EARLY is present kernel memory
+	 * less that of memory devices, estimated). */
+	if (am && m * 100 > (unsigned long long)ratio * k)
+		warn(d,
+		     "MOVABLE %llu MiB is more than auto_movable_ratio=%u%% of KERNEL_EARLY "
+		     "(%llu MiB): the ratio cannot be kept, new memory goes to kernel zones",
+		     m >> 8, ratio, k >> 8);
 }
 
 static void precedence_section(struct doctor *d)
