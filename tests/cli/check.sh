@@ -229,6 +229,33 @@ expect 1 "memhp ls: mutually exclusive arguments: --split --all" "$memhp" ls -S 
 check ls-split-all
 expect 1 "memhp ls: unsupported --summary argument" "$memhp" ls --summary=maybe
 check ls-summary-bad
+# The memory tools on bad input: usage errors exit 2, a tree they cannot
+# read or a config they refuse exit 1, and nothing is written.
+expect 2 "memhp online: expected one SIZE, RANGE or BLOCK argument" "$memhp" online
+check online-no-argument
+expect 1 "memhp online: Failed to read /sys/devices/system/memory/block_size_bytes" \
+	"$memhp" online --sysroot "$scratch/nonexistent" 1G
+check online-no-sysroot
+"$memhp" run --quiet boot2g.scn --sysroot-out tools >/dev/null 2>&1
+cp -r tools/boot tools/before
+expect 1 "memhp offline: Size must be aligned to memory block size (128M)" \
+	"$memhp" offline --sysroot tools/boot 100M
+check offline-unaligned
+printf 'online_policy = auto-movable\nauto_movable_ratio = lots\n' >bad.conf
+expect 1 "bad.conf:2: expected an unsigned integer" \
+	"$memhp" configure --config bad.conf --sysroot tools/boot
+diff -r --no-dereference tools/before tools/boot >/dev/null || fail "configure changed the tree on a bad config"
+check configure-bad-value
+printf 'online_polcy = auto-movable\n' >typo.conf
+expect 1 "typo.conf:1: unknown key 'online_polcy'" "$memhp" configure --config typo.conf --dry-run
+check configure-unknown-key
+expect 1 "memhp configure: $scratch/nonexistent.conf: No such file or directory" \
+	"$memhp" configure --config "$scratch/nonexistent.conf" --dry-run
+check configure-missing-config
+expect 1 "" "$memhp" doctor --sysroot "$scratch/nonexistent"
+check doctor-no-sysroot
+expect 2 "" "$memhp" doctor --bogus
+check doctor-bad-option
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
