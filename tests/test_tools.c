@@ -212,7 +212,8 @@ static void test_live_refusal(void **state)
 	(void)state;
 	r = run_on(TU_VFS(m), true, "online", "-b", "48", NULL);
 	assert_int_equal(r.rc, 1);
-	assert_non_null(strstr(r.err.buf, "memhp online: refusing to change this machine's memory"));
+	assert_non_null(
+	    strstr(r.err.buf, "memhp online: refusing to change this machine's memory"));
 	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
 	run_release(&r);
 	r = run_on(TU_VFS(m), true, "online", "--yes", "-b", "48", NULL);
@@ -233,8 +234,9 @@ static void test_bad_arguments(void **state)
 	    {"0x1000-0x2000", NULL,
 	     "memhp online: Start address and (end address + 1) must be aligned to memory "
 	     "block size (128M)\n"},
-	    {"-z", "Highmem", "memhp online: unknown zone 'Highmem' (expected DMA, DMA32, Normal "
-			      "or Movable)\n"},
+	    {"-z", "Highmem",
+	     "memhp online: unknown zone 'Highmem' (expected DMA, DMA32, Normal "
+	     "or Movable)\n"},
 	    {"--ratio", "5", "memhp online: --ratio and --numa-aware need --policy\n"},
 	};
 
@@ -303,9 +305,9 @@ static void test_live_read(void **state)
 	/* Nothing hot-added is online: KERNEL_EARLY is every present page. */
 	live_auto_movable_stats(&lm, stats);
 	assert_int_equal(stats[0].movable_pages, 0);
-	assert_int_equal(stats[0].kernel_early_pages,
-			 lm.nodes[0].zones[ZONE_DMA].present + lm.nodes[0].zones[ZONE_DMA32].present +
-			     lm.nodes[0].zones[ZONE_NORMAL].present);
+	assert_int_equal(stats[0].kernel_early_pages, lm.nodes[0].zones[ZONE_DMA].present +
+							  lm.nodes[0].zones[ZONE_DMA32].present +
+							  lm.nodes[0].zones[ZONE_NORMAL].present);
 	live_release(&lm);
 	tu_teardown_machine((void **)&m);
 }

@@ -169,8 +169,8 @@ static void check_after(struct chmem *c, struct live_block *b, const char *what,
 	snprintf(path, sizeof(path), MEMORY_DIR "/memory%" PRIu64 "/state", b->id);
 	ret = vfs_read(c->t->fs, path, &raw);
 	if (!ret) {
-		bool echo = !strcmp(raw, what) || (strlen(raw) == strlen(what) + 1 &&
-						   !strncmp(raw, what, strlen(what)));
+		bool echo = !strcmp(raw, what) ||
+			    (strlen(raw) == strlen(what) + 1 && !strncmp(raw, what, strlen(what)));
 
 		free(raw);
 		if (echo && strcmp(what, "online") && strcmp(what, "offline")) {
@@ -338,7 +338,8 @@ static int parse_request(struct chmem *c, const char *arg)
 
 			size_to_human_string(bs, h, sizeof(h));
 			strbuf_addf(c->t->err,
-				    "%s: Size must be aligned to memory block size (%s)\n", c->prog, h);
+				    "%s: Size must be aligned to memory block size (%s)\n", c->prog,
+				    h);
 			return -EINVAL;
 		}
 		c->is_size = true;
@@ -355,7 +356,8 @@ static int parse_request(struct chmem *c, const char *arg)
 	} else {
 		if (strncmp(first, "0x", 2) || strncmp(dash + 1, "0x", 2) ||
 		    parse_u64(first + 2, 16, &c->start) || parse_u64(dash + 3, 16, &c->end)) {
-			strbuf_addf(c->t->err, "%s: Invalid address range: %s (expected 0xSTART-0xEND)\n",
+			strbuf_addf(c->t->err,
+				    "%s: Invalid address range: %s (expected 0xSTART-0xEND)\n",
 				    c->prog, arg);
 			return -EINVAL;
 		}
@@ -381,24 +383,25 @@ static int parse_request(struct chmem *c, const char *arg)
 
 static void usage(struct chmem *c, struct strbuf *sb)
 {
-	strbuf_addf(sb,
-		    "Usage:\n %s [options] SIZE|START-END|BLOCK|FIRST-LAST\n\n"
-		    "%s memory blocks, as chmem %s does.\n\n"
-		    "Options:\n"
-		    " -b, --blocks            use memory block numbers instead of addresses\n"
-		    " -z, --zone ZONE         %s\n"
-		    " -p, --policy POLICY     auto-movable or contig-zones: decide each zone here\n"
-		    "                         from the live numbers (default: the kernel's online)\n"
-		    " -r, --ratio N           auto_movable_ratio for --policy\n"
-		    "     --numa-aware y|n    auto_movable_numa_aware for --policy\n"
-		    " -n, --dry-run           say what would be written, write nothing\n"
-		    " -v, --verbose           one line per block\n"
-		    " -y, --yes               change this machine's memory (root only)\n"
-		    " -s, --sysroot DIR       work on the tree under DIR\n"
-		    " -h, --help              this text\n",
-		    c->prog, c->enable ? "Online" : "Offline", c->enable ? "-e" : "-d",
-		    c->enable ? "online into ZONE (Normal, Movable, DMA32, DMA)"
-			      : "only blocks online in ZONE");
+	strbuf_addf(
+	    sb,
+	    "Usage:\n %s [options] SIZE|START-END|BLOCK|FIRST-LAST\n\n"
+	    "%s memory blocks, as chmem %s does.\n\n"
+	    "Options:\n"
+	    " -b, --blocks            use memory block numbers instead of addresses\n"
+	    " -z, --zone ZONE         %s\n"
+	    " -p, --policy POLICY     auto-movable or contig-zones: decide each zone here\n"
+	    "                         from the live numbers (default: the kernel's online)\n"
+	    " -r, --ratio N           auto_movable_ratio for --policy\n"
+	    "     --numa-aware y|n    auto_movable_numa_aware for --policy\n"
+	    " -n, --dry-run           say what would be written, write nothing\n"
+	    " -v, --verbose           one line per block\n"
+	    " -y, --yes               change this machine's memory (root only)\n"
+	    " -s, --sysroot DIR       work on the tree under DIR\n"
+	    " -h, --help              this text\n",
+	    c->prog, c->enable ? "Online" : "Offline", c->enable ? "-e" : "-d",
+	    c->enable ? "online into ZONE (Normal, Movable, DMA32, DMA)"
+		      : "only blocks online in ZONE");
 }
 
 enum { OPT_NUMA_AWARE = 256 };
@@ -407,12 +410,17 @@ static int parse_options(struct chmem *c, int argc, char **argv, const char **sy
 			 const char **request)
 {
 	static const struct option opts[] = {
-	    {"blocks", no_argument, NULL, 'b'},	     {"zone", required_argument, NULL, 'z'},
-	    {"policy", required_argument, NULL, 'p'},  {"ratio", required_argument, NULL, 'r'},
+	    {"blocks", no_argument, NULL, 'b'},
+	    {"zone", required_argument, NULL, 'z'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"ratio", required_argument, NULL, 'r'},
 	    {"numa-aware", required_argument, NULL, OPT_NUMA_AWARE},
-	    {"dry-run", no_argument, NULL, 'n'},	     {"verbose", no_argument, NULL, 'v'},
-	    {"yes", no_argument, NULL, 'y'},	     {"sysroot", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	     {0},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"sysroot", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *policy = NULL, *ratio = NULL, *numa = NULL;
 	int opt;

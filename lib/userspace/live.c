@@ -103,8 +103,7 @@ int live_reread_block(const struct vfs *fs, const struct live_memory *lm, uint64
 }
 
 /* A block's firmware node, as the device it belongs to. */
-static int acpi_device_of(const struct vfs *fs, struct live_memory *lm, uint64_t id,
-			  size_t *cap)
+static int acpi_device_of(const struct vfs *fs, struct live_memory *lm, uint64_t id, size_t *cap)
 {
 	char path[128], *target;
 	const char *base;
@@ -115,7 +114,8 @@ static int acpi_device_of(const struct vfs *fs, struct live_memory *lm, uint64_t
 		return -1;
 	/* Blocks of one device are neighbours: look at the last one first. */
 	for (size_t i = lm->nr_devices; i-- > 0;)
-		if (lm->devices[i].kind == LIVE_DEVICE_ACPI && !strcmp(lm->devices[i].fwnode, target)) {
+		if (lm->devices[i].kind == LIVE_DEVICE_ACPI &&
+		    !strcmp(lm->devices[i].fwnode, target)) {
 			free(target);
 			return (int)i;
 		}
@@ -159,7 +159,8 @@ static int read_blocks(const struct vfs *fs, struct live_memory *lm, size_t *dev
 
 		if (!parse_numbered(*p, "memory", &b->id))
 			continue;
-		*b = (struct live_block){.id = b->id, .nid = NUMA_NO_NODE, .zone = -1, .device = -1};
+		*b =
+		    (struct live_block){.id = b->id, .nid = NUMA_NO_NODE, .zone = -1, .device = -1};
 		snprintf(path, sizeof(path), MEMORY_DIR "/%s/state", *p);
 		if (!read_line(fs, path, &v)) {
 			b->state = state_from_name(v);
@@ -301,9 +302,8 @@ static int parse_iomem(struct live_memory *lm, char *text, size_t *cap)
 				*cap = c;
 			}
 			cur = &lm->devices[lm->nr_devices];
-			*cur = (struct live_device){.kind = LIVE_DEVICE_VIRTIO_MEM,
-						    .start = s,
-						    .end = e + 1};
+			*cur = (struct live_device){
+			    .kind = LIVE_DEVICE_VIRTIO_MEM, .start = s, .end = e + 1};
 			snprintf(cur->name, sizeof(cur->name), "%s", name);
 			continue;
 		}
@@ -387,10 +387,11 @@ static void account_devices(struct live_memory *lm)
 	for (size_t i = 0; i < lm->nr_devices; i++) {
 		struct live_device *d = &lm->devices[i];
 
-		d->stats = (struct memory_group_stats){.id = (int)i,
-						       .nid = NUMA_NO_NODE,
-						       .is_dynamic = d->kind == LIVE_DEVICE_VIRTIO_MEM,
-						       .unit_pages = ppb};
+		d->stats =
+		    (struct memory_group_stats){.id = (int)i,
+						.nid = NUMA_NO_NODE,
+						.is_dynamic = d->kind == LIVE_DEVICE_VIRTIO_MEM,
+						.unit_pages = ppb};
 		d->nr_blocks = 0;
 		if (d->kind == LIVE_DEVICE_ACPI)
 			d->start = UINT64_MAX, d->end = 0;
@@ -535,7 +536,8 @@ void live_auto_movable_stats(const struct live_memory *lm,
 	for (int nid = 0; nid < lm->nr_node_ids && nid < MAX_NUMNODES; nid++)
 		for (int t = 0; t < MAX_NR_ZONES; t++) {
 			const struct live_zone *z = &lm->nodes[nid].zones[t];
-			uint64_t early = z->present > z->device_pages ? z->present - z->device_pages : 0;
+			uint64_t early =
+			    z->present > z->device_pages ? z->present - z->device_pages : 0;
 
 			auto_movable_stats_account_zone(&stats[nid], t, z->present, early,
 							z->cma < early ? z->cma : early);

@@ -44,10 +44,10 @@ enum live_device_kind {
 
 struct live_device {
 	enum live_device_kind kind;
-	char name[64];	       /* "PNP0C80:00", "virtio0" */
-	char fwnode[256];      /* ACPI: the firmware_node link's target */
-	uint64_t start, end;   /* bytes, end exclusive: blocks seen (ACPI), region (virtio) */
-	uint64_t nr_blocks;    /* memory blocks present */
+	char name[64];	     /* "PNP0C80:00", "virtio0" */
+	char fwnode[256];    /* ACPI: the firmware_node link's target */
+	uint64_t start, end; /* bytes, end exclusive: blocks seen (ACPI), region (virtio) */
+	uint64_t nr_blocks;  /* memory blocks present */
 	struct memory_group_stats stats; /* id: index in devices[] */
 };
 

@@ -52,7 +52,7 @@ extern const struct tool tools[];
 
 /* ---- for the tools ---------------------------------------------------- */
 
-#define TOOL_EXIT_USAGE   2
+#define TOOL_EXIT_USAGE	  2
 #define TOOL_EXIT_PARTIAL 64 /* chmem: some of the request succeeded */
 
 /* --sysroot DIR: the tool works on DIR's tree from now on (writes change
