@@ -45,15 +45,14 @@ static const char *member(struct json_object *o, const char *key)
 
 /* Every guest step's rc, stdout and stderr as the real guest's, and
  * memhp diff finds nothing else (QMP replies, snapshots). */
-static void check_against_real(const char *name, enum memhp_kernel k, const char *ks)
+static void check_with(struct memhp_guest_fallback *gf, const char *name, enum memhp_kernel k,
+		       const char *ks)
 {
-	struct memhp_guest_fallback *gf;
 	struct json_object *real, *got, *rs, *gs;
 	struct memhp_run *r;
 	char path[512], err[1024] = "", *report = NULL;
 	size_t n;
 
-	assert_int_equal(memhp_real_shell_new(&shell_opts, &gf, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/%s.%s.json", FUSE_DIR, name, ks);
 	assert_int_equal(memhp_json_load(path, &real, err, sizeof(err)), 0);
 	if (run(name, k, gf, &r, err, sizeof(err)))
@@ -80,6 +79,31 @@ static void check_against_real(const char *name, enum memhp_kernel k, const char
 	free(report);
 	json_object_put(real);
 	memhp_run_free(r);
+}
+
+static void check_against_real(const char *name, enum memhp_kernel k, const char *ks)
+{
+	struct memhp_guest_fallback *gf;
+	char err[1024] = "";
+
+	assert_int_equal(memhp_real_shell_new(&shell_opts, &gf, err, sizeof(err)), 0);
+	check_with(gf, name, k, ks);
+	memhp_real_shell_free(gf);
+}
+
+/* One shell for several runs: each run's machine gets its own tree, even
+ * where a freed machine's address comes back. */
+static void one_shell_runs(void **state)
+{
+	struct memhp_guest_fallback *gf;
+	char err[1024] = "";
+
+	(void)state;
+	assert_int_equal(memhp_real_shell_new(&shell_opts, &gf, err, sizeof(err)), 0);
+	for (int i = 0; i < 2; i++) {
+		check_with(gf, "real-shell", MEMHP_KERNEL_6_1, "6.1");
+		check_with(gf, "real-shell-eintr", MEMHP_KERNEL_6_12, "6.12");
+	}
 	memhp_real_shell_free(gf);
 }
 
@@ -237,6 +261,7 @@ int main(void)
 	    cmocka_unit_test(real_shell_6_12),
 	    cmocka_unit_test(eintr_6_1),
 	    cmocka_unit_test(eintr_6_12),
+	    cmocka_unit_test(one_shell_runs),
 	    cmocka_unit_test(bad_lines),
 	};
 

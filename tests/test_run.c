@@ -324,7 +324,13 @@ struct fake_fallback {
 	int calls;
 	char lines[4][96];
 	double timeouts[4];
+	struct machine *done; /* the machine of the run that ended */
 };
+
+static void fake_done(struct memhp_guest_fallback *gf, struct machine *m)
+{
+	((struct fake_fallback *)gf)->done = m;
+}
 
 static int fake_run(struct memhp_guest_fallback *gf, struct machine *m, const char *line,
 		    double timeout, struct guest_result *res, char *err, size_t errlen)
@@ -359,7 +365,7 @@ static struct json_object *step_at(struct json_object *result, size_t i)
 
 static void test_run_guest_fallback(void **state)
 {
-	struct fake_fallback f = {.hook.run = fake_run};
+	struct fake_fallback f = {.hook.run = fake_run, .hook.done = fake_done};
 	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_12,
 					    .guest_fallback = &f.hook};
 	struct json_object *s, *v;
@@ -396,6 +402,8 @@ static void test_run_guest_fallback(void **state)
 	assert_string_equal(json_object_get_string(v), "timed out after 5 s");
 	assert_true(json_object_object_get_ex(c.run.result, "status", &v));
 	assert_string_equal(json_object_get_string(v), "error");
+	assert_non_null(f.done);
+	assert_ptr_equal(f.done, c.run.machine);
 	run_release(&c);
 }
 

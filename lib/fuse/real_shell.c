@@ -224,7 +224,8 @@ static long long now_ms(void)
  * failed: the command is killed). */
 static int wait_command(struct real_shell *rs, pid_t pid, double timeout, int *wstatus)
 {
-	long long deadline = now_ms() + (long long)(timeout * 1000.0);
+	/* A time-out of more than a thousand years (or inf) is none. */
+	long long deadline = timeout < 3e10 ? now_ms() + (long long)(timeout * 1000.0) : -1;
 	int ret = model_fuse_serve_until(rs->fuse, pid, deadline, wstatus);
 
 	if (ret == -ETIMEDOUT) {
@@ -317,6 +318,16 @@ out:
 	return ret;
 }
 
+/* The run is over: its machine may be freed, and another one may later
+ * get its address. */
+static void run_done(struct memhp_guest_fallback *gf, struct machine *m)
+{
+	struct real_shell *rs = to_shell(gf);
+
+	if (rs->m == m)
+		unmount_tree(rs);
+}
+
 int memhp_real_shell_new(const struct memhp_real_shell_options *o,
 			 struct memhp_guest_fallback **out, char *err, size_t errlen)
 {
@@ -332,6 +343,7 @@ int memhp_real_shell_new(const struct memhp_real_shell_options *o,
 	if (!rs)
 		return -ENOMEM;
 	rs->hook.run = run_line;
+	rs->hook.done = run_done;
 	if (find_busybox(rs->shell, sizeof(rs->shell))) {
 		rs->name = "busybox sh";
 	} else {

@@ -455,6 +455,8 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	}
 	/* md is gone when this returns; the kernel must not call it again. */
 	unregister_memory_observer(md.m->kernel, &md);
+	if (opts->guest_fallback && opts->guest_fallback->done)
+		opts->guest_fallback->done(opts->guest_fallback, md.m);
 	run->machine = md.m;
 	run->trace_step = md.trace_step;
 	run->trace_decision = md.decision;

@@ -29,6 +29,10 @@ struct guest_result;
 struct memhp_guest_fallback {
 	int (*run)(struct memhp_guest_fallback *gf, struct machine *m, const char *line,
 		   double timeout, struct guest_result *res, char *err, size_t errlen);
+	/* The run on m is over (m lives on in the run's result, but nothing
+	 * may be kept that a later run's machine at the same address would
+	 * be taken for); or NULL. */
+	void (*done)(struct memhp_guest_fallback *gf, struct machine *m);
 };
 
 struct scenario_run_options {
