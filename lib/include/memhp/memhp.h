@@ -52,8 +52,9 @@ struct memhp_run_options {
 struct memhp_run;
 
 /* Parses and runs a .scn file. A malformed file or one the model cannot
- * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
- * nothing; so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
+ * run (a guest line outside its shell, without guest_fallback) returns
+ * -EINVAL with "FILE:LINE: what was expected" in err and runs nothing;
+ * so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
  * what was expected"), which is created when only its last component is
  * missing. Each snapshot then replaces DIR/LABEL as a whole. A run that
  * started always yields *out, with status "error" and the reason in err
