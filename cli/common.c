@@ -33,7 +33,7 @@ void print_usage(FILE *f)
 	    "Usage:\n"
 	    "  memhp run [--backend model|qemu] [--kernel " KERNEL_CHOICES
 	    "] FILE [--sysroot-out DIR]\n"
-	    "            [--json FILE] [--console-log FILE] [--quiet] [--check]\n"
+	    "            [--json FILE] [--console-log FILE] [--quiet] [--check] [--real-shell]\n"
 	    "  memhp diff A.json B.json\n"
 	    "  memhp conform [--kernel " KERNEL_CHOICES "] [--out DIR] FILE...\n"
 	    "  memhp conform --against DIR [--known DIR] [--kernel " KERNEL_CHOICES "] FILE...\n"
@@ -61,6 +61,8 @@ void print_usage(FILE *f)
 	    "  --quiet         print only the final layout\n"
 	    "  --check         check the model's invariants after every step (always on in\n"
 	    "                  debug and sanitizer builds, and with MEMHP_CHECK=1)\n"
+	    "  --real-shell    run guest lines the model's shell does not know in a real sh\n"
+	    "                  over the model's /sys and /proc (FUSE, a mount namespace)\n"
 	    "diff: compares two run JSON files on the fields scenario-format.md lists;\n"
 	    "  exit 0 only when they agree.\n"
 	    "conform: runs each FILE on the model and on the real kernel (both kernels unless\n"

@@ -98,6 +98,7 @@ struct run_cmd {
 	struct memhp_run_options ro;
 	const char *json_out;
 	bool quiet;
+	bool real_shell;
 };
 
 static int parse_backend(const char *arg, enum memhp_backend *out)
@@ -124,6 +125,7 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 	    {"console-log", required_argument, NULL, 'c'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"check", no_argument, NULL, 'C'},
+	    {"real-shell", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -155,6 +157,9 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 		case 'C':
 			rc->ro.check = true;
 			break;
+		case 'R':
+			rc->real_shell = true;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -173,6 +178,11 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 	}
 	if (rc->ro.check && rc->ro.backend != MEMHP_BACKEND_MODEL) {
 		fprintf(stderr, "memhp run: --check checks the model; it needs --backend model\n");
+		return EXIT_USAGE;
+	}
+	if (rc->real_shell && rc->ro.backend != MEMHP_BACKEND_MODEL) {
+		fprintf(stderr, "memhp run: --real-shell is the model's; the real guest has its "
+				"own shell\n");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -198,6 +208,21 @@ static int report_run(const struct run_cmd *rc, struct memhp_run *run, const cha
 	return ret || !strcmp(status, "error") ? 1 : 0;
 }
 
+/* --real-shell: the guest's own commands (setstate, zones) come from the
+ * source tree's guest/, as on the real guest's PATH. 0 or exit status 1. */
+static int open_real_shell(struct memhp_guest_fallback **out)
+{
+	struct memhp_real_shell_options o = {.path_prefix = MEMHP_SOURCE_DIR "/guest"};
+	char err[1024] = "";
+	int ret = memhp_real_shell_new(&o, out, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "memhp run: --real-shell: %s\n", err[0] ? err : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_cmd rc = {
@@ -211,12 +236,22 @@ int cmd_run(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	/* Before the scenario is read: no FUSE is a missing facility of this
+	 * machine, whatever the file holds. */
+	if (rc.real_shell && (ret = open_real_shell(&rc.ro.guest_fallback)))
+		return ret;
+	/* Which shell it is decides what such lines print: say it. */
+	if (rc.real_shell && !rc.quiet)
+		fprintf(stderr, "memhp: guest lines outside the model's shell run in %s\n",
+			memhp_real_shell_name(rc.ro.guest_fallback));
 	ret = memhp_run_file(argv[optind], &rc.ro, &run, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		memhp_real_shell_free(rc.ro.guest_fallback);
 		return EXIT_USAGE;
 	}
 	ret = report_run(&rc, run, err);
 	memhp_run_free(run);
+	memhp_real_shell_free(rc.ro.guest_fallback);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "scenario.h"
 #include "scenario_run.h"
 #include "array.h"
+#include "guest_shell.h"
 #include "test_util.h"
 
 /* Writes text to a new temporary .scn file; path receives its name. */
@@ -310,6 +311,99 @@ static void test_run_unsupported_after_label(void **state)
 	parse_text(&c, "qemu: -M q35 -m 4G\nguest: chmem -e 1G\nsnapshot before\n");
 	assert_int_equal(scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err)), -EINVAL);
 	assert_err_at("scenario_run", c.err, c.path, ":2: ", "chmem");
+	run_release(&c);
+}
+
+/* A guest fallback (what lib/fuse's real shell is): called for the lines
+ * the model's shell does not know, and only for them, with the step's
+ * time-out; its rc, stdout and stderr become the step's, -ETIMEDOUT a
+ * step error "timed out after S s" as on the QEMU backend, any other
+ * error ends the run naming the line. */
+struct fake_fallback {
+	struct memhp_guest_fallback hook; /* first */
+	int calls;
+	char lines[4][96];
+	double timeouts[4];
+	struct machine *done; /* the machine of the run that ended */
+};
+
+static void fake_done(struct memhp_guest_fallback *gf, struct machine *m)
+{
+	((struct fake_fallback *)gf)->done = m;
+}
+
+static int fake_run(struct memhp_guest_fallback *gf, struct machine *m, const char *line,
+		    double timeout, struct guest_result *res, char *err, size_t errlen)
+{
+	struct fake_fallback *f = (struct fake_fallback *)gf;
+	int i = f->calls++;
+
+	assert_non_null(m);
+	assert_true(i < 4);
+	snprintf(f->lines[i], sizeof(f->lines[i]), "%s", line);
+	f->timeouts[i] = timeout;
+	if (strstr(line, "hang"))
+		return -ETIMEDOUT;
+	if (strstr(line, "broken")) {
+		snprintf(err, errlen, "FUSE: broken");
+		return -EIO;
+	}
+	res->rc = 3;
+	res->out = strdup("out\n");
+	res->err = strdup("err\n");
+	return 0;
+}
+
+static struct json_object *step_at(struct json_object *result, size_t i)
+{
+	struct json_object *steps;
+
+	assert_true(json_object_object_get_ex(result, "steps", &steps));
+	assert_true(i < json_object_array_length(steps));
+	return json_object_array_get_idx(steps, i);
+}
+
+static void test_run_guest_fallback(void **state)
+{
+	struct fake_fallback f = {.hook.run = fake_run, .hook.done = fake_done};
+	struct scenario_run_options opts = {.version = MEMHP_KERNEL_6_12,
+					    .guest_fallback = &f.hook};
+	struct json_object *s, *v;
+	struct run_ctx c;
+
+	(void)state;
+	parse_text(&c, "qemu: -M q35 -m 4G\n"
+		       "guest-timeout: 20\n"
+		       "guest: cat /sys/devices/system/memory/block_size_bytes\n"
+		       "guest: for i in 1 2; do echo $i; done\n"
+		       "guest[5]: hang here\n"
+		       "guest: broken | line\n"
+		       "guest: echo never\n");
+	c.ret = scenario_run(c.sc, &opts, &c.run, c.err, sizeof(c.err));
+	assert_int_equal(c.ret, -EIO);
+	assert_err_at("scenario_run", c.err, c.path, ":6: FUSE: broken", NULL);
+	assert_int_equal(f.calls, 3);
+	assert_string_equal(f.lines[0], "for i in 1 2; do echo $i; done");
+	assert_true(f.timeouts[0] == 20.0 && f.timeouts[1] == 5.0);
+	s = step_at(c.run.result, 0); /* the model's own cat */
+	assert_true(json_object_object_get_ex(s, "stdout", &v));
+	assert_string_equal(json_object_get_string(v), "8000000\n");
+	s = step_at(c.run.result, 1);
+	assert_true(json_object_object_get_ex(s, "rc", &v));
+	assert_int_equal(json_object_get_int(v), 3);
+	assert_true(json_object_object_get_ex(s, "stdout", &v));
+	assert_string_equal(json_object_get_string(v), "out\n");
+	assert_true(json_object_object_get_ex(s, "stderr", &v));
+	assert_string_equal(json_object_get_string(v), "err\n");
+	s = step_at(c.run.result, 2);
+	assert_true(json_object_object_get_ex(s, "rc", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(s, "error", &v));
+	assert_string_equal(json_object_get_string(v), "timed out after 5 s");
+	assert_true(json_object_object_get_ex(c.run.result, "status", &v));
+	assert_string_equal(json_object_get_string(v), "error");
+	assert_non_null(f.done);
+	assert_ptr_equal(f.done, c.run.machine);
 	run_release(&c);
 }
 
@@ -657,6 +751,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_run_ok),
+	    cmocka_unit_test(test_run_guest_fallback),
 	    cmocka_unit_test(test_run_step_errors),
 	    cmocka_unit_test(test_run_host_settle_snapshot),
 	    cmocka_unit_test(test_run_malformed_line),

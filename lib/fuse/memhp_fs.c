@@ -3,12 +3,10 @@
  * where the memory parts of /sys and /proc are the model's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "model_fuse.h"
+#include "model_ns.h"
 #include "machine.h"
 #include "memhp/memhp.h"
 #include "scenario.h"
@@ -111,88 +110,20 @@ int memhp_fs_snapshot(struct memhp_fs *fs, const char *label, const char *dir, c
 
 /* ---- memhp exec ---- */
 
-/* The paths a command sees from the model, LXCFS-style. */
-static const char *const overlaid[] = {
-    MEMORY_DIR, NODE_DIR, PARAMS_DIR, "/proc/meminfo", "/proc/zoneinfo", "/proc/iomem",
-};
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EPERM;
-}
-
-/* A mount namespace of our own, whose mounts never reach the host: as
- * root directly, else inside a user namespace where we are root. */
-static int enter_namespace(char *err, size_t errlen)
-{
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	char map[64];
-
-	if (uid == 0) {
-		if (unshare(CLONE_NEWNS)) {
-			snprintf(err, errlen,
-				 "unshare(CLONE_NEWNS): %s (mount namespaces are "
-				 "not available here)",
-				 strerror(errno));
-			return -errno;
-		}
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS)) {
-			snprintf(err, errlen,
-				 "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s (user "
-				 "namespaces are not available here)",
-				 strerror(errno));
-			return -errno;
-		}
-		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned int)uid);
-		if (write_file("/proc/self/setgroups", "deny") ||
-		    write_file("/proc/self/uid_map", map)) {
-			snprintf(err, errlen, "cannot map uid %u to root in a user namespace",
-				 (unsigned int)uid);
-			return -EPERM;
-		}
-		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned int)gid);
-		if (write_file("/proc/self/gid_map", map)) {
-			snprintf(err, errlen, "cannot map gid %u in a user namespace",
-				 (unsigned int)gid);
-			return -EPERM;
-		}
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		snprintf(err, errlen, "cannot make / private in the new mount namespace: %s",
-			 strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 /* In the child: the model's parts over the real ones, then the command.
  * A setup failure goes to the parent through report (its text), and the
  * child exits 127. The parent serves FUSE meanwhile: binding a path of
  * the FUSE mount makes the kernel ask it. */
 static void exec_child(const char *fusedir, char *const argv[], int report)
 {
-	char src[512], msg[768];
+	char msg[768];
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	for (size_t i = 0; i < sizeof(overlaid) / sizeof(overlaid[0]); i++) {
-		snprintf(src, sizeof(src), "%s%s", fusedir, overlaid[i]);
-		if (mount(src, overlaid[i], NULL, MS_BIND, NULL)) {
-			snprintf(msg, sizeof(msg), "cannot bind the model's %s over %s: %s",
-				 overlaid[i], overlaid[i], strerror(errno));
-			if (write(report, msg, strlen(msg)) < 0)
-				_exit(127);
+	if (model_ns_bind(fusedir, msg, sizeof(msg))) {
+		if (write(report, msg, strlen(msg)) < 0)
 			_exit(127);
-		}
+		_exit(127);
 	}
 	execvp(argv[0], argv);
 	snprintf(msg, sizeof(msg), "%s: %s", argv[0], strerror(errno));
@@ -247,12 +178,9 @@ int memhp_fs_exec(struct memhp_fs *fs, char *const argv[], int *status, char *er
 	void (*old_int)(int), (*old_quit)(int);
 	int ret;
 
-	if (access("/dev/fuse", R_OK | W_OK)) {
-		snprintf(err, errlen, "/dev/fuse: %s (FUSE is not available here)",
-			 strerror(errno));
-		return -ENODEV;
-	}
-	ret = enter_namespace(err, errlen);
+	ret = model_fuse_available(err, errlen);
+	if (!ret)
+		ret = model_ns_enter(err, errlen);
 	if (ret)
 		return ret;
 	if (!mkdtemp(fusedir)) {
@@ -267,8 +195,7 @@ int memhp_fs_exec(struct memhp_fs *fs, char *const argv[], int *status, char *er
 		ret = run_command(fs, fusedir, argv, status, err, errlen);
 		signal(SIGINT, old_int);
 		signal(SIGQUIT, old_quit);
-		for (size_t i = 0; i < sizeof(overlaid) / sizeof(overlaid[0]); i++)
-			umount2(overlaid[i], MNT_DETACH);
+		model_ns_unbind();
 		model_fuse_unmount(fs->fuse);
 	}
 	rmdir(fusedir);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "machine.h"
@@ -28,6 +29,7 @@ struct model_fuse {
 	struct fuse *fuse;
 	bool mounted;
 	bool signals; /* libfuse's SIGINT/SIGTERM/SIGHUP handlers are ours */
+	pid_t interrupt_pgrp; /* SIGINT on a write that waits for a signal */
 };
 
 /* An open file: what its first read rendered (sysfs's seq_file buffer),
@@ -196,6 +198,8 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	copy[size] = '\0';
 	ret = vfs_write(&fs->v, path, copy);
 	free(copy);
+	if (ret == -EINTR && fs->interrupt_pgrp > 0)
+		kill(-fs->interrupt_pgrp, SIGINT);
 	if (ret)
 		return ret;
 	after_write(fs);
@@ -246,6 +250,19 @@ int model_fuse_new(struct machine *m, bool check, struct model_fuse **out)
 	return 0;
 }
 
+int model_fuse_available(char *err, size_t errlen)
+{
+	const char *dev = getenv("MEMHP_DEV_FUSE");
+
+	if (!dev || !*dev)
+		dev = "/dev/fuse";
+	if (access(dev, R_OK | W_OK)) {
+		snprintf(err, errlen, "%s: %s (FUSE is not available here)", dev, strerror(errno));
+		return -ENODEV;
+	}
+	return 0;
+}
+
 int model_fuse_mount(struct model_fuse *fs, const char *dir, bool exit_on_signal, char *err,
 		     size_t errlen)
 {
@@ -259,11 +276,8 @@ int model_fuse_mount(struct model_fuse *fs, const char *dir, bool exit_on_signal
 			 errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
 		return -ENOTDIR;
 	}
-	if (access("/dev/fuse", R_OK | W_OK)) {
-		snprintf(err, errlen, "/dev/fuse: %s (FUSE is not available here)",
-			 strerror(errno));
+	if (model_fuse_available(err, errlen))
 		return -ENODEV;
-	}
 	fs->fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), fs);
 	fuse_opt_free_args(&args);
 	if (!fs->fuse) {
@@ -335,23 +349,44 @@ static int serve_one(struct fuse_session *se, struct fuse_buf *fbuf)
 
 /* A command that exits closes its files on the way: their RELEASE
  * requests are queued by the time its pidfd says it is gone. They are
- * served before we stop, so that no open file is left behind. */
-static void drain(struct fuse_session *se, struct fuse_buf *fbuf)
+ * served before we stop, so that no open file is left behind; wait_ms:
+ * how long to wait for one more. */
+static void drain(struct fuse_session *se, struct fuse_buf *fbuf, int wait_ms)
 {
 	struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
 
-	while (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLIN))
+	while (poll(&pfd, 1, wait_ms) > 0 && (pfd.revents & POLLIN))
 		if (serve_one(se, fbuf) < 0)
 			break;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll()'s time-out for deadline_ms: -1 without one, 0 once it passed. */
+static int poll_timeout(long long deadline_ms)
+{
+	long long left;
+
+	if (deadline_ms < 0)
+		return -1;
+	left = deadline_ms - now_ms();
+	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
 /* fuse_session_loop(), with a child's pidfd beside the channel. */
-int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus)
+static int serve(struct model_fuse *fs, pid_t child, long long deadline_ms, int drain_ms,
+		 int *wstatus)
 {
 	struct fuse_session *se = fuse_get_session(fs->fuse);
 	struct fuse_buf fbuf = {0};
 	struct pollfd pfd[2] = {{.fd = fuse_session_fd(se), .events = POLLIN}, {.fd = -1}};
-	int ret = 0;
+	int ret = 0, n;
 
 	if (child > 0) {
 		pfd[1].fd = (int)syscall(SYS_pidfd_open, child, 0);
@@ -360,15 +395,20 @@ int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus)
 			return -errno;
 	}
 	while (!fuse_session_exited(se)) {
-		if (poll(pfd, child > 0 ? 2 : 1, -1) < 0) {
+		n = poll(pfd, child > 0 ? 2 : 1, poll_timeout(deadline_ms));
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
 			break;
 		}
+		if (n == 0 && deadline_ms >= 0 && now_ms() >= deadline_ms) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		if (child > 0 && pfd[1].revents) {
 			waitpid(child, wstatus, 0);
-			drain(se, &fbuf);
+			drain(se, &fbuf, drain_ms);
 			break;
 		}
 		if (!pfd[0].revents)
@@ -388,4 +428,21 @@ int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus)
 	if (pfd[1].fd >= 0)
 		close(pfd[1].fd);
 	return ret;
+}
+
+int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus)
+{
+	return serve(fs, child, -1, 100, wstatus);
+}
+
+int model_fuse_serve_until(struct model_fuse *fs, pid_t child, long long deadline_ms, int *wstatus)
+{
+	if (child <= 0)
+		return -EINVAL;
+	return serve(fs, child, deadline_ms, 0, wstatus);
+}
+
+void model_fuse_interrupt_group(struct model_fuse *fs, pid_t pgrp)
+{
+	fs->interrupt_pgrp = pgrp;
 }

@@ -18,6 +18,12 @@ struct model_fuse;
 int model_fuse_new(struct machine *m, bool check, struct model_fuse **out);
 void model_fuse_free(struct model_fuse *fs);
 
+/* Whether this process may use FUSE: its device (/dev/fuse, or
+ * $MEMHP_DEV_FUSE, which tests point elsewhere to see the refusal) can
+ * be opened for reading and writing. 0, or -ENODEV with
+ * "DEVICE: why (FUSE is not available here)" in err. */
+int model_fuse_available(char *err, size_t errlen);
+
 /* Mounts it at dir (an existing directory). With exit_on_signal,
  * SIGINT/SIGTERM/SIGHUP end model_fuse_serve() from now on (libfuse's
  * handlers, removed at unmount). 0, or -errno with err. */
@@ -31,5 +37,18 @@ void model_fuse_unmount(struct model_fuse *fs);
  * exits: then *wstatus gets its wait status. 0, or -errno (a failure of
  * the FUSE channel). */
 int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus);
+
+/* The same for a child (> 0), until deadline (CLOCK_MONOTONIC
+ * milliseconds; negative: none): -ETIMEDOUT when it passes with the child
+ * still running (it is not reaped then). The requests the child's exit
+ * queued are served without waiting for more. */
+int model_fuse_serve_until(struct model_fuse *fs, pid_t child, long long deadline_ms, int *wstatus);
+
+/* A write the kernel would retry until signalled (the store answered
+ * -EINTR: an offline whose pages cannot move) sends SIGINT to process
+ * group pgrp before the writer gets EINTR, as the guest's step time-out
+ * would once it expired (guest/timeout.c); the guest's work takes no
+ * time in the model. 0: no signal, the writer just gets EINTR. */
+void model_fuse_interrupt_group(struct model_fuse *fs, pid_t pgrp);
 
 #endif

@@ -64,6 +64,7 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 		.version = opts->kernel,
 		.sysroot_out = opts->sysroot_out,
 		.check = opts->check,
+		.guest_fallback = opts->guest_fallback,
 	};
 	struct scenario *sc;
 	struct memhp_run *r;

@@ -203,6 +203,51 @@ void model_guest_syscalls(struct kernel *k, struct guest_syscalls *sys)
 	*sys = (struct guest_syscalls){.load = model_load, .load_free = model_load_free, .ctx = k};
 }
 
+/* The QEMU backend's time-out for a guest command without one of its
+ * own (qemu_backend.c). */
+#define DEFAULT_GUEST_TIMEOUT 60.0
+
+static double guest_timeout(const struct model *md, const struct scenario_step *st)
+{
+	if (st->seconds > 0)
+		return st->seconds;
+	return md->sc->guest_timeout > 0 ? md->sc->guest_timeout : DEFAULT_GUEST_TIMEOUT;
+}
+
+/* A line the modelled shell does not know, run by the fallback (a real
+ * sh over the model's FUSE tree): recorded as the modelled shell's are. A
+ * command that outlived its time-out and SIGINT is a step error, as the
+ * QEMU backend records it. */
+static int fallback_guest(struct model *md, struct backend_step *s)
+{
+	struct guest_result res = {0};
+	double timeout = guest_timeout(md, s->st);
+	char why[768] = "";
+	int ret = md->opts->guest_fallback->run(md->opts->guest_fallback, md->m, s->st->arg,
+						timeout, &res, why, sizeof(why));
+
+	if (ret == -ETIMEDOUT) {
+		snprintf(why, sizeof(why), "timed out after %g s", timeout);
+		s->failed = true;
+		json_object_object_add(s->o, "rc", NULL);
+		json_object_object_add(s->o, "error", json_object_new_string(why));
+		guest_result_free(&res);
+		return 0;
+	}
+	if (ret) {
+		snprintf(md->err, md->errlen, "%s:%d: %s", md->sc->path, s->st->lineno,
+			 why[0] ? why : strerror(-ret));
+		guest_result_free(&res);
+		return ret;
+	}
+	s->failed = res.rc != 0;
+	json_object_object_add(s->o, "rc", json_object_new_int(res.rc));
+	json_object_object_add(s->o, "stdout", json_object_new_string(res.out ? res.out : ""));
+	json_object_object_add(s->o, "stderr", json_object_new_string(res.err ? res.err : ""));
+	guest_result_free(&res);
+	return 0;
+}
+
 static int model_guest(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
@@ -218,6 +263,10 @@ static int model_guest(void *ctx, struct backend_step *s)
 	kernel_sysfs(md->m->kernel, &fs);
 	model_guest_syscalls(md->m->kernel, &sys);
 	ret = guest_shell_run_sys(&fs, &sys, s->st->arg, &res);
+	if (ret == -EOPNOTSUPP && md->opts->guest_fallback) {
+		guest_result_free(&res);
+		return fallback_guest(md, s);
+	}
 	if (ret && ret != -EOPNOTSUPP)
 		return step_failed(md, s, "guest command", ret);
 	s->failed = res.rc != 0;
@@ -391,7 +440,8 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	memset(run, 0, sizeof(*run));
 	run->trace_step = SCENARIO_STEP_NONE;
 	ret = opts->stop_after ? check_label(sc, opts->stop_after, err, errlen) : 0;
-	if (!ret)
+	/* With a fallback every line can run. */
+	if (!ret && !opts->guest_fallback)
 		ret = scenario_check(sc, opts->stop_after, err, errlen);
 	if (ret)
 		return ret;
@@ -405,6 +455,8 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 	}
 	/* md is gone when this returns; the kernel must not call it again. */
 	unregister_memory_observer(md.m->kernel, &md);
+	if (opts->guest_fallback && opts->guest_fallback->done)
+		opts->guest_fallback->done(opts->guest_fallback, md.m);
 	run->machine = md.m;
 	run->trace_step = md.trace_step;
 	run->trace_decision = md.decision;

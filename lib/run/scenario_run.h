@@ -16,6 +16,25 @@ struct scenario_step;
 struct machine;
 struct json_object;
 
+struct guest_result;
+
+/* What runs the guest lines the modelled shell (guest_shell.h) does not
+ * know: the public struct memhp_guest_fallback (memhp.h) is this hook;
+ * lib/fuse's real shell embeds it. run() carries out line on m within
+ * timeout seconds (the step's guest[S]:, else the scenario's
+ * guest-timeout:, else 60): 0 with *res filled (its rc may be non-zero),
+ * -ETIMEDOUT when the command did not end even after being sent SIGINT at
+ * the time-out (a step error, as on the QEMU backend), or another -errno
+ * with the reason in err (the run stops). */
+struct memhp_guest_fallback {
+	int (*run)(struct memhp_guest_fallback *gf, struct machine *m, const char *line,
+		   double timeout, struct guest_result *res, char *err, size_t errlen);
+	/* The run on m is over (m lives on in the run's result, but nothing
+	 * may be kept that a later run's machine at the same address would
+	 * be taken for); or NULL. */
+	void (*done)(struct memhp_guest_fallback *gf, struct machine *m);
+};
+
 struct scenario_run_options {
 	enum memhp_kernel version;
 	/* Check the machine's invariants (machine_check()) after boot and
@@ -26,6 +45,9 @@ struct scenario_run_options {
 	const char *stop_after;  /* stop after this snapshot label, or NULL */
 	bool trace;              /* watch how trace_block gets onlined */
 	uint64_t trace_block;
+	/* Guest lines outside the modelled shell go there; NULL: they are
+	 * refused before the run (scenario_check()). */
+	struct memhp_guest_fallback *guest_fallback;
 };
 
 

@@ -256,6 +256,19 @@ expect 1 "" "$memhp" doctor --sysroot "$scratch/nonexistent"
 check doctor-no-sysroot
 expect 2 "" "$memhp" doctor --bogus
 check doctor-bad-option
+# A loop is outside the model's shell: refused as always without
+# --real-shell; with it but without FUSE, the device is named (exit 1,
+# nothing run); the QEMU backend has the guest's own shell.
+expect 2 "$src/fuse/real-shell.scn:12: guest command not supported: \`for b in 40 41 42; do" \
+	"$memhp" run --quiet "$src/fuse/real-shell.scn"
+check real-shell-not-asked
+MEMHP_DEV_FUSE=$scratch/no-fuse expect 1 \
+	"memhp run: --real-shell: $scratch/no-fuse: No such file or directory (FUSE is not available here)" \
+	"$memhp" run --quiet --real-shell "$src/fuse/real-shell.scn"
+[ -s out ] && fail "--real-shell without FUSE printed: $(head -c 300 out)"
+check real-shell-no-fuse
+expect 2 "memhp run: --real-shell is the model's" "$memhp" run --backend qemu --real-shell "$boot4g"
+check real-shell-qemu
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0

@@ -24,6 +24,9 @@ enum memhp_backend {
 	MEMHP_BACKEND_QEMU,  /* Debian's cloud kernel in qemu-system-x86_64 */
 };
 
+/* What runs guest lines outside the model's shell: memhp_real_shell_new(). */
+struct memhp_guest_fallback;
+
 struct memhp_run_options {
 	enum memhp_kernel kernel;
 	enum memhp_backend backend;
@@ -34,6 +37,10 @@ struct memhp_run_options {
 	 * debug and sanitizer builds and with MEMHP_CHECK=1 (MEMHP_CHECK=0:
 	 * off unless asked here). */
 	bool check;
+	/* Model only: guest lines outside the modelled shell (echo > PATH,
+	 * cat, setstate, zones, load, memhp TOOL) run there instead of being
+	 * refused before the run; NULL: refused. */
+	struct memhp_guest_fallback *guest_fallback;
 	/* QEMU backend only: */
 	const char *kernel_script; /* scripts/guest-kernel.sh (required) */
 	const char *console_log;   /* keep the guest console there, or NULL */
@@ -45,8 +52,9 @@ struct memhp_run_options {
 struct memhp_run;
 
 /* Parses and runs a .scn file. A malformed file or one the model cannot
- * run returns -EINVAL with "FILE:LINE: what was expected" in err and runs
- * nothing; so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
+ * run (a guest line outside its shell, without guest_fallback) returns
+ * -EINVAL with "FILE:LINE: what was expected" in err and runs nothing;
+ * so does an unusable sysroot_out (-errno, "--sysroot-out 'DIR':
  * what was expected"), which is created when only its last component is
  * missing. Each snapshot then replaces DIR/LABEL as a whole. A run that
  * started always yields *out, with status "error" and the reason in err
@@ -303,6 +311,37 @@ int memhp_fs_snapshot(struct memhp_fs *fs, const char *label, const char *dir, c
 		      size_t errlen);
 /* The run JSON (owned by fs). */
 struct json_object *memhp_fs_result(const struct memhp_fs *fs);
+
+/* memhp run --real-shell: guest lines the model's shell does not know
+ * (loops, pipes, variables, other programs) run in a real `sh -c LINE` —
+ * busybox's if `busybox` is on PATH, as on the real guest, else /bin/sh —
+ * in a mount namespace where the memory parts of /sys and /proc are the
+ * model's at that point of the run, served over FUSE from this process
+ * while the command runs (as memhp exec). Its rc, stdout and stderr
+ * become the step's; its writes change the model. The step's time-out
+ * sends SIGINT to the command's process group, and so does at once a
+ * write the kernel would retry until signalled (rc 130, as on the real
+ * guest); a command still running 15 s later is killed and the step
+ * records "timed out after S s". */
+struct memhp_real_shell_options {
+	/* Directories searched before the usual ones (PATH), e.g. the
+	 * source tree's guest/ for setstate and zones; or NULL. */
+	const char *path_prefix;
+};
+
+/* Checks FUSE (/dev/fuse; $MEMHP_DEV_FUSE names another device, for
+ * tests) and moves this process into a mount namespace of its own (as
+ * non-root, inside a user namespace), where the tree is mounted at the
+ * first line that needs it. 0 with *out, or -errno with what is missing
+ * in err ("/dev/fuse: No such file or directory (FUSE is not available
+ * here)", "unshare(CLONE_NEWNS): ... (mount namespaces are not available
+ * here)"). */
+int memhp_real_shell_new(const struct memhp_real_shell_options *o,
+			 struct memhp_guest_fallback **out, char *err, size_t errlen);
+/* The shell it runs: "busybox sh" or "/bin/sh". */
+const char *memhp_real_shell_name(const struct memhp_guest_fallback *gf);
+/* Unmounts and frees. */
+void memhp_real_shell_free(struct memhp_guest_fallback *gf);
 
 #ifdef __cplusplus
 }
