@@ -94,12 +94,7 @@ static void print_steps(struct json_object *result)
 	}
 }
 
-struct run_cmd {
-	struct memhp_run_options ro;
-	const char *json_out;
-	bool quiet;
-	bool real_shell;
-};
+#include "run.h"
 
 static int parse_backend(const char *arg, enum memhp_backend *out)
 {
@@ -126,6 +121,7 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"check", no_argument, NULL, 'C'},
 	    {"real-shell", no_argument, NULL, 'R'},
+	    {"matrix", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -160,6 +156,14 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 		case 'R':
 			rc->real_shell = true;
 			break;
+		case 'm':
+			if (rc->nr_matrix == RUN_MAX_MATRIX) {
+				fprintf(stderr, "memhp run: at most %d --matrix options\n",
+					RUN_MAX_MATRIX);
+				return EXIT_USAGE;
+			}
+			rc->matrix[rc->nr_matrix++] = optarg;
+			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -168,7 +172,7 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind == argc) {
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -189,7 +193,7 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 }
 
 /* The steps, the layout and the JSON of a run that started; 0 or 1. */
-static int report_run(const struct run_cmd *rc, struct memhp_run *run, const char *err)
+int report_run(const struct run_cmd *rc, struct memhp_run *run, const char *err)
 {
 	struct json_object *result = memhp_run_result(run);
 	const char *status = field_or_empty(result, "status");
@@ -236,6 +240,9 @@ int cmd_run(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	/* Several files or a sweep: batch.c, one process for all runs. */
+	if (argc - optind > 1 || rc.nr_matrix)
+		return run_batch(&rc, argv + optind, argc - optind);
 	/* Before the scenario is read: no FUSE is a missing facility of this
 	 * machine, whatever the file holds. */
 	if (rc.real_shell && (ret = open_real_shell(&rc.ro.guest_fallback)))

@@ -57,6 +57,21 @@ static int check_sysroot_out(const char *dir, char *err, size_t errlen)
 	return ret;
 }
 
+/* Words after the scenario's kernel-cmdline lines, as one more such line
+ * would add them. 0 or -ENOMEM (the scenario unchanged). */
+static int append_cmdline(struct scenario *sc, const char *words)
+{
+	struct strbuf sb = {0};
+	char *joined;
+
+	strbuf_addf(&sb, "%s%s%s", sc->kernel_cmdline, *sc->kernel_cmdline ? " " : "", words);
+	if (strbuf_detach(&sb, &joined))
+		return -ENOMEM;
+	free(sc->kernel_cmdline);
+	sc->kernel_cmdline = joined;
+	return 0;
+}
+
 int memhp_run_file(const char *path, const struct memhp_run_options *opts, struct memhp_run **out,
 		   char *err, size_t errlen)
 {
@@ -71,6 +86,8 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 	int ret;
 
 	ret = scenario_parse_file(path, &sc, err, errlen);
+	if (!ret && opts->extra_cmdline && *opts->extra_cmdline)
+		ret = append_cmdline(sc, opts->extra_cmdline);
 	if (!ret && opts->sysroot_out)
 		ret = check_sysroot_out(opts->sysroot_out, err, errlen);
 	if (ret) {

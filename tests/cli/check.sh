@@ -269,6 +269,33 @@ MEMHP_DEV_FUSE=$scratch/no-fuse expect 1 \
 check real-shell-no-fuse
 expect 2 "memhp run: --real-shell is the model's" "$memhp" run --backend qemu --real-shell "$boot4g"
 check real-shell-qemu
+# Batch mode: one process, every file under every --matrix combination.
+# am-q35-six-dimms under auto-movable: at ratio 301 DIMMs 1-3 go Movable
+# and DIMM 1 is ejected at the end (8 GiB Movable left, the scenario's own
+# comments and its recorded runs); at ratio 100 the limit (100 % of about
+# 3.9 GiB of boot kernel memory) is below one 4 GiB DIMM, so none is
+# Movable.
+six=$src/conformance/am-q35-six-dimms.scn
+expect 0 "" "$memhp" run --quiet --json batch --matrix kernel=6.1,6.12 \
+	--matrix memory_hotplug.auto_movable_ratio=100,301 "$six"
+for k in 6.1 6.12; do
+	grep -Eq "^ok +0 +1\.9G +[0-9.]+G +8G .* am-q35-six-dimms\.$k\.memory_hotplug\.auto_movable_ratio=301\$" out ||
+		fail "ratio 301 on $k: $(grep "$k.memory_hotplug.auto_movable_ratio=301" out)"
+	grep -Eq "^ok +0 +1\.9G +[0-9.]+G +0 .* am-q35-six-dimms\.$k\.memory_hotplug\.auto_movable_ratio=100\$" out ||
+		fail "ratio 100 on $k: $(grep "$k.memory_hotplug.auto_movable_ratio=100" out)"
+	for r in 100 301; do
+		[ -s "batch/am-q35-six-dimms.$k.memory_hotplug.auto_movable_ratio=$r.json" ] ||
+			fail "no batch/am-q35-six-dimms.$k.memory_hotplug.auto_movable_ratio=$r.json"
+	done
+done
+check batch-matrix
+expect 2 "memhp run: --matrix 'ratio': expected KEY=V1,V2,... without blanks or '/'" \
+	"$memhp" run --quiet --matrix ratio "$six"
+check batch-matrix-bad
+expect 2 "nosuch.scn: No such file or directory" "$memhp" run --quiet nosuch.scn "$six"
+grep -q "^not-run .* nosuch.6.12$" out || fail "no not-run row: $(tail -3 out)"
+grep -q "^ok .* am-q35-six-dimms.6.12$" out || fail "the second file did not run: $(tail -3 out)"
+check batch-missing-file
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0

@@ -41,6 +41,9 @@ struct memhp_run_options {
 	 * cat, setstate, zones, load, memhp TOOL) run there instead of being
 	 * refused before the run; NULL: refused. */
 	struct memhp_guest_fallback *guest_fallback;
+	/* Kernel command-line words added after the scenario's own
+	 * kernel-cmdline lines (a sweep's parameters), or NULL. */
+	const char *extra_cmdline;
 	/* QEMU backend only: */
 	const char *kernel_script; /* scripts/guest-kernel.sh (required) */
 	const char *console_log;   /* keep the guest console there, or NULL */
