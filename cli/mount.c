@@ -99,7 +99,7 @@ int cmd_mount(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "memhp mount: %s\n", err);
 		memhp_fs_free(fs);
-		return ret == -ENOTDIR ? EXIT_USAGE : 1;
+		return ret == -ENOTDIR || ret == -ENOENT ? EXIT_USAGE : 1;
 	}
 	ret = memhp_fs_serve(fs);
 	memhp_fs_free(fs);

@@ -271,9 +271,16 @@ int model_fuse_mount(struct model_fuse *fs, const char *dir, bool exit_on_signal
 	struct stat st;
 	int fd;
 
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", dir,
-			 errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+	/* st is only read once stat() filled it: a missing DIR once read
+	 * stack garbage and now and then said "not a directory". */
+	if (stat(dir, &st)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "%s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
 		return -ENOTDIR;
 	}
 	if (model_fuse_available(err, errlen))
