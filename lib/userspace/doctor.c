@@ -349,82 +349,120 @@ static void resolve_value(struct rule_file *rf, struct rule_write *w, const char
 	}
 }
 
-static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
-{
-	struct token tks[24];
-	size_t n = 0;
-	const char *p = text, *goto_label = NULL;
-	bool mem = false, other_subsys = false, not_mem = false, add = false, not_add = false;
-	size_t nmatch = 0;
-	int r;
+/* What one rule line matches on and where it jumps. */
+struct line_facts {
+	const char *goto_label;
+	bool mem, other_subsys, not_mem, add, not_add;
+	size_t nmatch;
+};
 
-	while (n < 24 && (r = next_token(&p, &tks[n])) == 1)
-		n++;
-	if (r < 0 && n < 24)
-		return; /* udevd skips a line it cannot parse */
+/* LABEL= ends the regions that GOTOs skipped to it. */
+static void rule_label(struct rule_file *rf, const char *label)
+{
+	if (label_is(rf->mem_label, sizeof(rf->mem_label), label))
+		rf->mem_label[0] = '\0';
+	if (label_is(rf->add_label, sizeof(rf->add_label), label))
+		rf->add_label[0] = '\0';
+	if (!rf->unreachable)
+		return;
+	rf->unreachable = false;
+	rf->reach[0] = '\0';
+	for (size_t j = 0; j < rf->njumps; j++)
+		if (!strcmp(rf->jumps[j].label, label))
+			snprintf(rf->reach, sizeof(rf->reach), "only through GOTO=\"%.64s\" on line %s",
+				 label, rf->jumps[j].lines);
+}
+
+static void line_facts(struct rule_file *rf, struct token *tks, size_t n, struct line_facts *f)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct token *tk = &tks[i];
 
 		if (!strcmp(tk->key, "LABEL")) {
-			if (label_is(rf->mem_label, sizeof(rf->mem_label), tk->value))
-				rf->mem_label[0] = '\0';
-			if (label_is(rf->add_label, sizeof(rf->add_label), tk->value))
-				rf->add_label[0] = '\0';
-			if (rf->unreachable) {
-				rf->unreachable = false;
-				rf->reach[0] = '\0';
-				for (size_t j = 0; j < rf->njumps; j++)
-					if (!strcmp(rf->jumps[j].label, tk->value))
-						snprintf(rf->reach, sizeof(rf->reach),
-							 "only through GOTO=\"%.64s\" on line %s",
-							 tk->value, rf->jumps[j].lines);
-			}
+			rule_label(rf, tk->value);
 		} else if (!strcmp(tk->key, "GOTO")) {
-			goto_label = tk->value;
+			f->goto_label = tk->value;
 		} else if (!strcmp(tk->key, "SUBSYSTEM") && is_match(tk)) {
 			bool m = pattern_matches(tk->value, "memory");
 			bool eq = !strcmp(tk->op, "==");
 
-			mem |= m && eq;
-			other_subsys |= !m && eq;
-			not_mem |= m && !eq;
+			f->mem |= m && eq;
+			f->other_subsys |= !m && eq;
+			f->not_mem |= m && !eq;
 		} else if (!strcmp(tk->key, "ACTION") && is_match(tk)) {
 			bool m = pattern_matches(tk->value, "add");
 
-			add |= m && !strcmp(tk->op, "==");
-			not_add |= m && strcmp(tk->op, "==");
+			f->add |= m && !strcmp(tk->op, "==");
+			f->not_add |= m && strcmp(tk->op, "==");
 		}
-		nmatch += is_match(tk);
+		f->nmatch += is_match(tk);
 	}
-	if (goto_label) {
-		char cond[256];
+}
 
-		if (not_mem) {
-			set_str(rf->mem_label, sizeof(rf->mem_label), goto_label);
-			return;
-		}
-		if (not_add && (mem || rf->mem_label[0])) {
-			set_str(rf->add_label, sizeof(rf->add_label), goto_label);
-			return;
-		}
-		if (!nmatch) {
-			rf->unreachable = true;
-			return;
-		}
-		add_jump(rf, goto_label, line);
-		conditions(tks, n, cond, sizeof(cond));
-		if ((mem || rf->mem_label[0]) &&
-		    label_is(rf->mem_label, sizeof(rf->mem_label), goto_label) && cond[0])
-			snprintf(rf->skipped + strlen(rf->skipped),
-				 sizeof(rf->skipped) - strlen(rf->skipped), "%s%s (line %u)",
-				 rf->skipped[0] ? "; " : "", cond, line);
+/* A GOTO line: the memory (or add) region it opens, or a jump past rules. */
+static void rule_goto(struct rule_file *rf, struct token *tks, size_t n,
+		      const struct line_facts *f, unsigned int line)
+{
+	char cond[256];
+
+	if (f->not_mem) {
+		set_str(rf->mem_label, sizeof(rf->mem_label), f->goto_label);
 		return;
 	}
-	if (rf->unreachable || other_subsys || !(mem || rf->mem_label[0]))
+	if (f->not_add && (f->mem || rf->mem_label[0])) {
+		set_str(rf->add_label, sizeof(rf->add_label), f->goto_label);
 		return;
+	}
+	if (!f->nmatch) {
+		rf->unreachable = true;
+		return;
+	}
+	add_jump(rf, f->goto_label, line);
+	conditions(tks, n, cond, sizeof(cond));
+	if ((f->mem || rf->mem_label[0]) &&
+	    label_is(rf->mem_label, sizeof(rf->mem_label), f->goto_label) && cond[0])
+		snprintf(rf->skipped + strlen(rf->skipped), sizeof(rf->skipped) - strlen(rf->skipped),
+			 "%s%s (line %u)", rf->skipped[0] ? "; " : "", cond, line);
+}
+
+/* One write to a block's state or online attribute (or a RUN that does). */
+static void rule_write(struct rule_file *rf, struct token *tks, size_t n, struct token *tk,
+		       const char *run, const struct line_facts *f, unsigned int line)
+{
+	struct rule_write *w = new_write(rf->d);
+
+	if (!w)
+		return;
+	snprintf(w->where, sizeof(w->where), "%s:%u", rf->path, line);
+	set_str(w->attr, sizeof(w->attr), run ? "RUN" : tk->attr);
+	if (run) {
+		set_str(w->value[0], sizeof(w->value[0]), run);
+		w->nvalues = 1;
+	} else {
+		resolve_value(rf, w, tk->value);
+	}
+	/* The online attribute: 1 onlines as "online" would. */
+	for (size_t v = 0; !run && !strcmp(tk->attr, "online") && v < w->nvalues; v++)
+		snprintf(w->value[v], sizeof(w->value[v]), "%s",
+			 !strcmp(w->value[v], "1") ? "online" : "offline");
+	conditions(tks, n, w->when, sizeof(w->when));
+	snprintf(w->skipped, sizeof(w->skipped), "%s%s%s", rf->skipped,
+		 rf->skipped[0] && rf->reach[0] ? "; " : "", rf->reach);
+	w->add_only = f->add || rf->add_label[0];
+	for (size_t j = 0; j < n; j++)
+		w->guarded |= is_match(&tks[j]) && !strcmp(tks[j].key, "ATTR") &&
+			      !strcmp(tks[j].attr, "state");
+	w->active = rf->active;
+	if (rf->masked_by)
+		set_str(w->masked_by, sizeof(w->masked_by), rf->masked_by);
+}
+
+/* A memory rule's assignments: ENV{} values for later $env{}, and writes. */
+static void rule_assignments(struct rule_file *rf, struct token *tks, size_t n,
+			     const struct line_facts *f, unsigned int line)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct token *tk = &tks[i];
-		struct rule_write *w;
 		const char *run = NULL;
 
 		if (!is_assign(tk))
@@ -439,35 +477,29 @@ static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
 		}
 		if (!strcmp(tk->key, "RUN"))
 			run = run_writes(tk->value);
-		if (!run && !(!strcmp(tk->key, "ATTR") &&
-			      (!strcmp(tk->attr, "state") || !strcmp(tk->attr, "online"))))
-			continue;
-		w = new_write(rf->d);
-		if (!w)
-			return;
-		snprintf(w->where, sizeof(w->where), "%s:%u", rf->path, line);
-		set_str(w->attr, sizeof(w->attr), run ? "RUN" : tk->attr);
-		if (run) {
-			set_str(w->value[0], sizeof(w->value[0]), run);
-			w->nvalues = 1;
-		} else {
-			resolve_value(rf, w, tk->value);
-		}
-		/* The online attribute: 1 onlines as "online" would. */
-		for (size_t v = 0; !run && !strcmp(tk->attr, "online") && v < w->nvalues; v++)
-			snprintf(w->value[v], sizeof(w->value[v]), "%s",
-				 !strcmp(w->value[v], "1") ? "online" : "offline");
-		conditions(tks, n, w->when, sizeof(w->when));
-		snprintf(w->skipped, sizeof(w->skipped), "%s%s%s", rf->skipped,
-			 rf->skipped[0] && rf->reach[0] ? "; " : "", rf->reach);
-		w->add_only = add || rf->add_label[0];
-		for (size_t j = 0; j < n; j++)
-			w->guarded |= is_match(&tks[j]) && !strcmp(tks[j].key, "ATTR") &&
-				      !strcmp(tks[j].attr, "state");
-		w->active = rf->active;
-		if (rf->masked_by)
-			set_str(w->masked_by, sizeof(w->masked_by), rf->masked_by);
+		if (run || (!strcmp(tk->key, "ATTR") &&
+			    (!strcmp(tk->attr, "state") || !strcmp(tk->attr, "online"))))
+			rule_write(rf, tks, n, tk, run, f, line);
 	}
+}
+
+static void rule_line(struct rule_file *rf, const char *text, unsigned int line)
+{
+	struct token tks[24];
+	struct line_facts f = {0};
+	const char *p = text;
+	size_t n = 0;
+	int r;
+
+	while (n < 24 && (r = next_token(&p, &tks[n])) == 1)
+		n++;
+	if (r < 0 && n < 24)
+		return; /* udevd skips a line it cannot parse */
+	line_facts(rf, tks, n, &f);
+	if (f.goto_label)
+		rule_goto(rf, tks, n, &f, line);
+	else if (!rf->unreachable && !f.other_subsys && (f.mem || rf->mem_label[0]))
+		rule_assignments(rf, tks, n, &f, line);
 }
 
 static void scan_rule_file(struct doctor *d, const char *path, const char *masked_by)
