@@ -67,7 +67,7 @@ struct doctor {
 	size_t nr_blocks, nr_offline;
 	uint64_t first_offline, last_offline;
 	uint64_t kernel_pages[MAX_NODES], movable_pages[MAX_NODES]; /* present */
-	uint64_t ratio_kernel[MAX_NODES], ratio_movable[MAX_NODES];  /* KERNEL_EARLY, MOVABLE */
+	uint64_t ratio_kernel[MAX_NODES], ratio_movable[MAX_NODES]; /* KERNEL_EARLY, MOVABLE */
 	bool node_seen[MAX_NODES], has_zoneinfo;
 };
 
@@ -369,8 +369,9 @@ static void rule_label(struct rule_file *rf, const char *label)
 	rf->reach[0] = '\0';
 	for (size_t j = 0; j < rf->njumps; j++)
 		if (!strcmp(rf->jumps[j].label, label))
-			snprintf(rf->reach, sizeof(rf->reach), "only through GOTO=\"%.64s\" on line %s",
-				 label, rf->jumps[j].lines);
+			snprintf(rf->reach, sizeof(rf->reach),
+				 "only through GOTO=\"%.64s\" on line %s", label,
+				 rf->jumps[j].lines);
 }
 
 static void line_facts(struct rule_file *rf, struct token *tks, size_t n, struct line_facts *f)
@@ -400,8 +401,8 @@ static void line_facts(struct rule_file *rf, struct token *tks, size_t n, struct
 }
 
 /* A GOTO line: the memory (or add) region it opens, or a jump past rules. */
-static void rule_goto(struct rule_file *rf, struct token *tks, size_t n,
-		      const struct line_facts *f, unsigned int line)
+static void rule_goto(struct rule_file *rf, struct token *tks, size_t n, const struct line_facts *f,
+		      unsigned int line)
 {
 	char cond[256];
 
@@ -421,8 +422,9 @@ static void rule_goto(struct rule_file *rf, struct token *tks, size_t n,
 	conditions(tks, n, cond, sizeof(cond));
 	if ((f->mem || rf->mem_label[0]) &&
 	    label_is(rf->mem_label, sizeof(rf->mem_label), f->goto_label) && cond[0])
-		snprintf(rf->skipped + strlen(rf->skipped), sizeof(rf->skipped) - strlen(rf->skipped),
-			 "%s%s (line %u)", rf->skipped[0] ? "; " : "", cond, line);
+		snprintf(rf->skipped + strlen(rf->skipped),
+			 sizeof(rf->skipped) - strlen(rf->skipped), "%s%s (line %u)",
+			 rf->skipped[0] ? "; " : "", cond, line);
 }
 
 /* One write to a block's state or online attribute (or a RUN that does). */
@@ -993,11 +995,12 @@ static void zone_warnings(struct doctor *d)
 		m += rm;
 		if (am && !strcmp(d->numa, "Y") && rm && rk &&
 		    rm * 100 > (unsigned long long)ratio * rk)
-			warn(d,
-			     "node %d: MOVABLE %llu MiB is more than auto_movable_ratio=%u%% of its "
-			     "KERNEL_EARLY (%llu MiB): the ratio cannot be kept there, new memory "
-			     "goes to kernel zones",
-			     n, (unsigned long long)(rm >> 8), ratio, (unsigned long long)(rk >> 8));
+			warn(
+			    d,
+			    "node %d: MOVABLE %llu MiB is more than auto_movable_ratio=%u%% of its "
+			    "KERNEL_EARLY (%llu MiB): the ratio cannot be kept there, new memory "
+			    "goes to kernel zones",
+			    n, (unsigned long long)(rm >> 8), ratio, (unsigned long long)(rk >> 8));
 	}
 	/* The kernel's sides (live.h: KERNEL_EARLY is present kernel memory
 	 * less that of memory devices, estimated). */
