@@ -19,11 +19,11 @@
 #define NO_DEV (-1)
 
 static const char *const kind_names[DRAW_NR_KINDS] = {
-    "DMA", "DMA32", "Normal", "Movable", "offline", "absent",
+    "DMA", "DMA32", "Normal", "Movable", "mixed", "offline", "absent",
 };
 static const char *const kind_colours[DRAW_NR_KINDS] = {
     DRAW_COLOUR_DMA,	 DRAW_COLOUR_DMA32,   DRAW_COLOUR_NORMAL,
-    DRAW_COLOUR_MOVABLE, DRAW_COLOUR_OFFLINE, DRAW_COLOUR_ABSENT,
+    DRAW_COLOUR_MOVABLE, DRAW_COLOUR_MIXED, DRAW_COLOUR_OFFLINE, DRAW_COLOUR_ABSENT,
 };
 static const char *const node_colours[] = {
     "#1f3a93", "#c0392b", "#16a085", "#d4ac0d", "#6c3483", "#ba4a00", "#2c3e50", "#a93226",
@@ -84,8 +84,10 @@ static bool cell_same(const struct cell *a, const struct cell *b)
 
 static enum draw_kind block_kind(const struct memory_block *b)
 {
-	if (b->state != MEM_ONLINE || !b->zone)
+	if (b->state != MEM_ONLINE)
 		return DRAW_OFFLINE;
+	if (!b->zone)
+		return DRAW_MIXED;
 	switch (b->zone->type) {
 	case ZONE_DMA:
 		return DRAW_DMA;
@@ -443,8 +445,8 @@ static unsigned int emit_legend(const struct machine *m, const struct cell *cell
 			    "fill=\"%s\" stroke=\"#555\" stroke-width=\"0.5\"/>"
 			    "<text class=\"tick\" x=\"%u\" y=\"%u\">%s</text>\n",
 			    draw_kind_name(k), x, y, draw_kind_colour(k), x + 16, y + 10,
-			    draw_kind_name(k));
-		x += 90;
+			    k == DRAW_MIXED ? "online, several zones" : draw_kind_name(k));
+		x += k == DRAW_MIXED ? 150 : 90;
 	}
 	y += 20;
 	x = 10;

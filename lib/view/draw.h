@@ -18,6 +18,9 @@ struct strbuf;
 #define DRAW_COLOUR_DMA32 "#2e86c1"
 #define DRAW_COLOUR_NORMAL "#28b463"
 #define DRAW_COLOUR_MOVABLE "#e67e22"
+/* An online block whose pages lie in more than one zone (memory0 on x86:
+ * DMA and DMA32), which sysfs shows without a single zone. */
+#define DRAW_COLOUR_MIXED "#c39bd3"
 #define DRAW_COLOUR_OFFLINE "#7f8c8d"
 #define DRAW_COLOUR_ABSENT "#eef1f2"
 
@@ -27,6 +30,7 @@ enum draw_kind {
 	DRAW_DMA32,
 	DRAW_NORMAL,
 	DRAW_MOVABLE,
+	DRAW_MIXED,
 	DRAW_OFFLINE,
 	DRAW_ABSENT,
 	DRAW_NR_KINDS,
