@@ -12,10 +12,8 @@
 static void draw_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memhp draw [--kernel " KERNEL_CHOICES
-		"] FILE [--at LABEL] -o OUT.svg\n"
-		"       memhp draw [--kernel " KERNEL_CHOICES
-		"] FILE --timeline -o OUT.svg\n"
+		"Usage: memhp draw [--kernel " KERNEL_CHOICES "] FILE [--at LABEL] -o OUT.svg\n"
+		"       memhp draw [--kernel " KERNEL_CHOICES "] FILE --timeline -o OUT.svg\n"
 		"Runs FILE on the model up to `snapshot LABEL` (default: to its end) and\n"
 		"draws its memory map: one cell per memory block, coloured by zone, with\n"
 		"memory devices, memory groups, nodes and virtio-mem's partly plugged\n"
@@ -65,7 +63,8 @@ int cmd_draw(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.timeline && o.at_label) {
-		fprintf(stderr, "memhp draw: --timeline covers the whole run: --at does not apply\n");
+		fprintf(stderr,
+			"memhp draw: --timeline covers the whole run: --at does not apply\n");
 		return EXIT_USAGE;
 	}
 	ret = memhp_draw_file(argv[optind], &o, &svg, err, sizeof(err));

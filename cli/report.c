@@ -11,8 +11,7 @@
 static void report_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memhp report [--kernel " KERNEL_CHOICES
-		"] FILE -o OUT.html\n"
+		"Usage: memhp report [--kernel " KERNEL_CHOICES "] FILE -o OUT.html\n"
 		"Runs FILE on the model and writes one self-contained HTML page (nothing\n"
 		"fetched): its steps, the timeline, the memory map at every snapshot and\n"
 		"the explanation of the block clicked in a map (precomputed for the first\n"

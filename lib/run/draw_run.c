@@ -23,8 +23,8 @@ static int take(struct strbuf *sb, int ret, char **out)
 }
 
 /* The map after FILE ran up to at_label, as memhp explain runs it. */
-static int draw_map_file(const struct scenario *sc, const struct memhp_draw_options *o,
-			 char **svg, char *err, size_t errlen)
+static int draw_map_file(const struct scenario *sc, const struct memhp_draw_options *o, char **svg,
+			 char *err, size_t errlen)
 {
 	struct scenario_run_options ro = {.version = o->kernel, .stop_after = o->at_label};
 	struct scenario_run run;
@@ -90,8 +90,8 @@ static void walk_trace(void *arg, uint64_t id, int *step, const struct zone_deci
 /* Boots sc and carries out its steps one by one, sampling the timeline
  * after boot and each step and, with r, adding steps and snapshots to the
  * report. A step that breaks the run ends it (the page says so). */
-static int walk_run(const struct scenario *sc, enum memhp_kernel kernel,
-		    struct draw_timeline *t, struct report *r, char *err, size_t errlen)
+static int walk_run(const struct scenario *sc, enum memhp_kernel kernel, struct draw_timeline *t,
+		    struct report *r, char *err, size_t errlen)
 {
 	struct walk w = {.sc = sc, .step = SCENARIO_STEP_BOOT};
 	struct memory_observer obs = {.zone_decided = walk_decided, .data = &w};
@@ -110,8 +110,8 @@ static int walk_run(const struct scenario *sc, enum memhp_kernel kernel,
 		w.step = (int)i;
 		failed = model_session_step(ms, st, (int)i, why, sizeof(why));
 		if (r)
-			ret = report_add_step(r, (int)i, scenario_step_kind_name(st->kind), st->line,
-					      failed ? why : NULL);
+			ret = report_add_step(r, (int)i, scenario_step_kind_name(st->kind),
+					      st->line, failed ? why : NULL);
 		if (!ret && !failed)
 			ret = draw_timeline_sample(t, model_session_machine(ms), st->line);
 		if (!ret && !failed && r && st->kind == STEP_SNAPSHOT)
@@ -142,8 +142,8 @@ static int draw_timeline_file(const struct scenario *sc, const struct memhp_draw
 	return take(&sb, ret, svg);
 }
 
-int memhp_draw_file(const char *path, const struct memhp_draw_options *opts, char **svg,
-		    char *err, size_t errlen)
+int memhp_draw_file(const char *path, const struct memhp_draw_options *opts, char **svg, char *err,
+		    size_t errlen)
 {
 	struct scenario *sc;
 	int ret;

@@ -15,15 +15,15 @@
 #include "virtio_mem_driver.h"
 #include "virtio_mem_pci.h"
 
-#define GIB (1024.0 * 1024.0 * 1024.0)
+#define GIB    (1024.0 * 1024.0 * 1024.0)
 #define NO_DEV (-1)
 
 static const char *const kind_names[DRAW_NR_KINDS] = {
     "DMA", "DMA32", "Normal", "Movable", "mixed", "offline", "absent",
 };
 static const char *const kind_colours[DRAW_NR_KINDS] = {
-    DRAW_COLOUR_DMA,	 DRAW_COLOUR_DMA32,   DRAW_COLOUR_NORMAL,
-    DRAW_COLOUR_MOVABLE, DRAW_COLOUR_MIXED, DRAW_COLOUR_OFFLINE, DRAW_COLOUR_ABSENT,
+    DRAW_COLOUR_DMA,   DRAW_COLOUR_DMA32,   DRAW_COLOUR_NORMAL, DRAW_COLOUR_MOVABLE,
+    DRAW_COLOUR_MIXED, DRAW_COLOUR_OFFLINE, DRAW_COLOUR_ABSENT,
 };
 static const char *const node_colours[] = {
     "#1f3a93", "#c0392b", "#16a085", "#d4ac0d", "#6c3483", "#ba4a00", "#2c3e50", "#a93226",
@@ -70,9 +70,9 @@ void draw_xml_escape(struct strbuf *sb, const char *s)
 
 struct cell {
 	uint8_t kind;
-	int16_t node; /* -1: none (absent) */
-	int32_t dev;  /* index in vm->memory_devices, or NO_DEV */
-	int32_t group; /* memory group id, or -1 */
+	int16_t node;		 /* -1: none (absent) */
+	int32_t dev;		 /* index in vm->memory_devices, or NO_DEV */
+	int32_t group;		 /* memory group id, or -1 */
 	uint32_t plugged, units; /* virtio-mem sub-blocks plugged of units; 1 of 1 else */
 };
 
@@ -176,8 +176,12 @@ static struct cell *map_cells(const struct machine *m, uint64_t n)
 	if (!cells)
 		return NULL;
 	for (uint64_t i = 0; i < n; i++)
-		cells[i] = (struct cell){
-		    .kind = DRAW_ABSENT, .node = -1, .dev = NO_DEV, .group = -1, .plugged = 1, .units = 1};
+		cells[i] = (struct cell){.kind = DRAW_ABSENT,
+					 .node = -1,
+					 .dev = NO_DEV,
+					 .group = -1,
+					 .plugged = 1,
+					 .units = 1};
 	device_cells(m, cells, n);
 	idtree_for_each(&m->kernel->blocks, id, b)
 	{
@@ -201,7 +205,7 @@ static void map_geometry(uint64_t n, struct draw_geometry *g)
 	g->ch = rows <= 128 ? g->cw : rows <= 1024 ? 4 : 2;
 	g->pitch = g->ch + (g->ch >= 6 ? 4 : 2);
 	g->x0 = 170;
-	g->y0 = 56;
+	g->y0 = 64;
 }
 
 static uint64_t map_rows(const struct draw_geometry *g)
@@ -213,8 +217,8 @@ static uint64_t map_rows(const struct draw_geometry *g)
  * three rects (a head, the full rows, a tail) when the full rows are all
  * of the run's kind; the middle is one rect spanning rows (its gaps are
  * painted over by the row gaps' background). */
-typedef void (*span_fn)(struct strbuf *sb, const struct draw_geometry *g, unsigned x,
-			unsigned y, unsigned w, unsigned h, void *arg);
+typedef void (*span_fn)(struct strbuf *sb, const struct draw_geometry *g, unsigned x, unsigned y,
+			unsigned w, unsigned h, void *arg);
 
 static void for_each_piece(struct strbuf *sb, const struct draw_geometry *g, uint64_t first,
 			   uint64_t count, unsigned int band, unsigned int band_h, span_fn fn,
@@ -236,8 +240,8 @@ static void for_each_piece(struct strbuf *sb, const struct draw_geometry *g, uin
 			continue;
 		}
 		full = (end - first) / g->cols;
-		fn(sb, g, g->x0, y, g->cols * g->cw,
-		   (unsigned int)(full - 1) * g->pitch + band_h, arg);
+		fn(sb, g, g->x0, y, g->cols * g->cw, (unsigned int)(full - 1) * g->pitch + band_h,
+		   arg);
 		first += full * g->cols;
 	}
 }
@@ -255,8 +259,8 @@ static void rect_piece(struct strbuf *sb, const struct draw_geometry *g, unsigne
 	const struct run_style *s = arg;
 
 	(void)g;
-	strbuf_addf(sb, "<rect class=\"%s\" x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\"%s%s%s", s->cls,
-		    x, y, w, h, s->fill ? " fill=\"" : "", s->fill ? s->fill : "",
+	strbuf_addf(sb, "<rect class=\"%s\" x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\"%s%s%s",
+		    s->cls, x, y, w, h, s->fill ? " fill=\"" : "", s->fill ? s->fill : "",
 		    s->fill ? "\"" : "");
 	strbuf_add(sb, s->extra);
 	if (s->title) {
@@ -313,7 +317,7 @@ static void emit_cells(const struct machine *m, const struct cell *cells,
 		const struct cell *c = &cells[i];
 		uint64_t j = i + 1;
 		char title[256], cls[48], extra[64] = "";
-		bool partial = c->plugged < c->units, empty = c->plugged == 0;
+		bool partial = c->plugged && c->plugged < c->units;
 		struct run_style s = {.cls = cls, .extra = extra, .title = title};
 
 		while (j < n && cell_same(&cells[j], c))
@@ -321,12 +325,12 @@ static void emit_cells(const struct machine *m, const struct cell *cells,
 		snprintf(cls, sizeof(cls), "c z-%s%s", draw_kind_name(c->kind),
 			 partial ? " partial" : "");
 		s.fill = draw_kind_colour(c->kind);
-		if (partial && !empty && c->kind != DRAW_ABSENT)
+		if (partial && c->kind != DRAW_ABSENT)
 			snprintf(extra, sizeof(extra), " fill-opacity=\"%.2f\"",
 				 0.35 + 0.65 * c->plugged / c->units);
 		cell_title(m, c, i, j - i, title, sizeof(title));
 		for_each_piece(sb, g, i, j - i, 0, g->ch, rect_piece, &s);
-		if (partial && !empty) {
+		if (partial) {
 			struct run_style h = {.cls = "hatch", .fill = "url(#partial)", .extra = ""};
 
 			for_each_piece(sb, g, i, j - i, 0, g->ch, rect_piece, &h);
@@ -335,9 +339,38 @@ static void emit_cells(const struct machine *m, const struct cell *cells,
 	}
 }
 
+/* A node band piece: over several rows, the node's band pattern
+ * (node_patterns()), which paints only the band under each row. */
+static void band_piece(struct strbuf *sb, const struct draw_geometry *g, unsigned x, unsigned y,
+		       unsigned w, unsigned h, void *arg)
+{
+	struct run_style s = *(const struct run_style *)arg;
+	char fill[32];
+	int node;
+
+	if (h > g->pitch && sscanf(s.cls, "node n%d", &node) == 1) {
+		snprintf(fill, sizeof(fill), "url(#band%d)", node % (int)NR_NODE_COLOURS);
+		s.fill = fill;
+	}
+	rect_piece(sb, g, x, y, w, h, &s);
+}
+
+/* One pattern per node colour: its band under each row, from y0 on. */
+static void node_patterns(const struct draw_geometry *g, struct strbuf *sb)
+{
+	strbuf_add(sb, "<defs>");
+	for (size_t i = 0; i < NR_NODE_COLOURS; i++)
+		strbuf_addf(sb,
+			    "<pattern id=\"band%zu\" patternUnits=\"userSpaceOnUse\" x=\"0\" "
+			    "y=\"%u\" width=\"%u\" height=\"%u\"><rect y=\"%u\" width=\"%u\" "
+			    "height=\"%u\" fill=\"%s\"/></pattern>",
+			    i, g->y0, g->cw, g->pitch, g->ch, g->cw, g->pitch - g->ch - 1,
+			    node_colours[i]);
+	strbuf_add(sb, "</defs>\n");
+}
+
 /* The node bands under the cells: one rect per run of a node. */
-static void emit_nodes(const struct cell *cells, const struct draw_geometry *g,
-		       struct strbuf *sb)
+static void emit_nodes(const struct cell *cells, const struct draw_geometry *g, struct strbuf *sb)
 {
 	uint64_t n = g->nr_blocks, i = 0;
 	unsigned int band_h = g->pitch - g->ch - 1;
@@ -353,7 +386,7 @@ static void emit_nodes(const struct cell *cells, const struct draw_geometry *g,
 		if (node >= 0) {
 			snprintf(cls, sizeof(cls), "node n%d", node);
 			s.fill = node_colours[node % NR_NODE_COLOURS];
-			for_each_piece(sb, g, i, j - i, g->ch, band_h ? band_h : 1, rect_piece, &s);
+			for_each_piece(sb, g, i, j - i, g->ch, band_h, band_piece, &s);
 		}
 		i = j;
 	}
@@ -371,8 +404,9 @@ static void emit_outlines(const struct cell *cells, const struct draw_geometry *
 		struct run_style s = {
 		    .cls = groups ? "group" : "device",
 		    .fill = "none",
-		    .extra = groups ? " stroke=\"#1b4f72\" stroke-width=\"1\" stroke-dasharray=\"3 2\""
-				    : " stroke=\"#000\" stroke-width=\"1.5\""};
+		    .extra = groups
+				 ? " stroke=\"#1b4f72\" stroke-width=\"1\" stroke-dasharray=\"3 2\""
+				 : " stroke=\"#000\" stroke-width=\"1.5\""};
 
 		while (j < n && (groups ? cells[j].group : cells[j].dev) == key)
 			j++;
@@ -384,32 +418,36 @@ static void emit_outlines(const struct cell *cells, const struct draw_geometry *
 
 /* Device names to the right of the row each starts in, stacked when
  * several start in one row. */
-static void emit_device_labels(const struct machine *m, const struct draw_geometry *g,
-			       struct strbuf *sb)
+static unsigned int emit_device_labels(const struct machine *m, const struct draw_geometry *g,
+				       struct strbuf *sb)
 {
-	uint64_t bs = m->kernel->block_size, last_row = UINT64_MAX;
-	unsigned int stack = 0;
+	uint64_t bs = m->kernel->block_size;
+	unsigned int next_y = 0;
 
 	for (size_t i = 0; i < m->vm->nr_memory_devices; i++) {
 		const struct memory_device *md = m->vm->memory_devices[i];
 		uint64_t first = md->ops->get_addr(md) / bs, row = first / g->cols;
-		uint64_t size = md->ops->get_region_size(md), plugged = md->ops->get_plugged_size(md);
+		uint64_t size = md->ops->get_region_size(md),
+			 plugged = md->ops->get_plugged_size(md);
 		char name[32];
 
-		stack = row == last_row ? stack + 1 : 0;
-		last_row = row;
+		unsigned int y = g->y0 + (unsigned int)row * g->pitch + 9;
+
+		/* Below the one before when they start in the same rows. */
+		if (y < next_y)
+			y = next_y;
+		next_y = y + 12;
 		strbuf_addf(sb, "<text class=\"devlabel\" x=\"%u\" y=\"%u\">",
-			    g->x0 + g->cols * g->cw + 8,
-			    g->y0 + (unsigned int)row * g->pitch + 9 + stack * 11);
+			    g->x0 + g->cols * g->cw + 8, y);
 		draw_xml_escape(sb, device_name(md, name, sizeof(name)));
 		strbuf_addf(sb, " (%s, %.2f/%.2f GiB, from block %" PRIu64 ")</text>\n",
 			    md->ops->qom_type, plugged / GIB, size / GIB, first);
 	}
+	return next_y;
 }
 
 /* Row labels: the row's first address in GiB and its first block. */
-static void emit_axes(const struct machine *m, const struct draw_geometry *g,
-		      struct strbuf *sb)
+static void emit_axes(const struct machine *m, const struct draw_geometry *g, struct strbuf *sb)
 {
 	uint64_t rows = map_rows(g), every = (rows + 39) / 40, bs = m->kernel->block_size;
 	unsigned int col_every = g->cols / 8;
@@ -418,7 +456,7 @@ static void emit_axes(const struct machine *m, const struct draw_geometry *g,
 		    "<text class=\"axis\" x=\"%u\" y=\"%u\" text-anchor=\"end\">GiB</text>\n"
 		    "<text class=\"axis\" x=\"%u\" y=\"%u\" text-anchor=\"end\">block</text>\n"
 		    "<text class=\"axis\" x=\"%u\" y=\"%u\">block in row &#8594;</text>\n",
-		    g->x0 - 70, g->y0 - 6, g->x0 - 6, g->y0 - 6, g->x0, g->y0 - 20);
+		    g->x0 - 70, g->y0 - 6, g->x0 - 6, g->y0 - 6, g->x0, g->y0 - 22);
 	for (unsigned int c = 0; c < g->cols; c += col_every)
 		strbuf_addf(sb, "<text class=\"tick\" x=\"%u\" y=\"%u\">%u</text>\n",
 			    g->x0 + c * g->cw, g->y0 - 6, c);
@@ -440,31 +478,34 @@ static unsigned int emit_legend(const struct machine *m, const struct cell *cell
 	bool seen[NR_NODE_COLOURS] = {false};
 
 	for (int k = 0; k < DRAW_NR_KINDS; k++) {
-		strbuf_addf(sb,
-			    "<rect class=\"legend z-%s\" x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
-			    "fill=\"%s\" stroke=\"#555\" stroke-width=\"0.5\"/>"
-			    "<text class=\"tick\" x=\"%u\" y=\"%u\">%s</text>\n",
-			    draw_kind_name(k), x, y, draw_kind_colour(k), x + 16, y + 10,
-			    k == DRAW_MIXED ? "online, several zones" : draw_kind_name(k));
+		strbuf_addf(
+		    sb,
+		    "<rect class=\"legend z-%s\" x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+		    "fill=\"%s\" stroke=\"#555\" stroke-width=\"0.5\"/>"
+		    "<text class=\"tick\" x=\"%u\" y=\"%u\">%s</text>\n",
+		    draw_kind_name(k), x, y, draw_kind_colour(k), x + 16, y + 10,
+		    k == DRAW_MIXED ? "online, several zones" : draw_kind_name(k));
 		x += k == DRAW_MIXED ? 150 : 90;
 	}
 	y += 20;
 	x = 10;
-	strbuf_addf(sb,
-		    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"" DRAW_COLOUR_MOVABLE
-		    "\" fill-opacity=\"0.6\"/><rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
-		    "fill=\"url(#partial)\"/><text class=\"tick\" x=\"%u\" y=\"%u\">virtio-mem block "
-		    "partly plugged (paler: fewer sub-blocks)</text>\n",
-		    x, y, x, y, x + 16, y + 10);
+	strbuf_addf(
+	    sb,
+	    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"" DRAW_COLOUR_MOVABLE
+	    "\" fill-opacity=\"0.6\"/><rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" "
+	    "fill=\"url(#partial)\"/><text class=\"tick\" x=\"%u\" y=\"%u\">virtio-mem block "
+	    "partly plugged (paler: fewer sub-blocks)</text>\n",
+	    x, y, x, y, x + 16, y + 10);
 	y += 20;
-	strbuf_addf(sb,
-		    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"none\" stroke=\"#000\" "
-		    "stroke-width=\"1.5\"/><text class=\"tick\" x=\"%u\" y=\"%u\">memory device "
-		    "(DIMM, virtio-mem)</text>"
-		    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"none\" "
-		    "stroke=\"#1b4f72\" stroke-dasharray=\"3 2\"/><text class=\"tick\" x=\"%u\" "
-		    "y=\"%u\">memory group</text>\n",
-		    x, y, x + 16, y + 10, x + 250, y, x + 266, y + 10);
+	strbuf_addf(
+	    sb,
+	    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"none\" stroke=\"#000\" "
+	    "stroke-width=\"1.5\"/><text class=\"tick\" x=\"%u\" y=\"%u\">memory device "
+	    "(DIMM, virtio-mem)</text>"
+	    "<rect x=\"%u\" y=\"%u\" width=\"12\" height=\"12\" fill=\"none\" "
+	    "stroke=\"#1b4f72\" stroke-dasharray=\"3 2\"/><text class=\"tick\" x=\"%u\" "
+	    "y=\"%u\">memory group</text>\n",
+	    x, y, x + 16, y + 10, x + 250, y, x + 266, y + 10);
 	y += 20;
 	strbuf_addf(sb, "<text class=\"tick\" x=\"%u\" y=\"%u\">node band under each row:</text>",
 		    x, y + 10);
@@ -499,7 +540,7 @@ int draw_map(const struct machine *m, const char *caption, struct strbuf *sb,
 	struct draw_geometry g;
 	struct cell *cells;
 	uint64_t n = map_nr_blocks(m), rows;
-	unsigned int width, legend_y, height;
+	unsigned int width, legend_y, height, labels_end;
 	struct strbuf body = {0};
 
 	map_geometry(n, &g);
@@ -519,12 +560,15 @@ int draw_map(const struct machine *m, const char *caption, struct strbuf *sb,
 	strbuf_add(&body, "<g class=\"cells\">\n");
 	emit_cells(m, cells, &g, &body);
 	strbuf_add(&body, "</g>\n<g class=\"nodes\">\n");
+	node_patterns(&g, &body);
 	emit_nodes(cells, &g, &body);
 	strbuf_add(&body, "</g>\n<g class=\"outlines\">\n");
 	emit_outlines(cells, &g, &body, true);
 	emit_outlines(cells, &g, &body, false);
 	strbuf_add(&body, "</g>\n");
-	emit_device_labels(m, &g, &body);
+	labels_end = emit_device_labels(m, &g, &body) + 8;
+	if (legend_y < labels_end)
+		legend_y = labels_end;
 	height = emit_legend(m, cells, &g, legend_y, &body) + 4;
 	free(cells);
 	strbuf_addf(sb,
@@ -556,7 +600,11 @@ struct tl_device {
 struct tl_sample {
 	char *what;
 	uint64_t present[MAX_NUMNODES][MAX_NR_ZONES]; /* bytes */
-	uint64_t movable, limit;		       /* bytes, all nodes */
+	uint64_t movable, limit;		      /* bytes, all nodes */
+	/* The sides as auto_movable_can_online_movable() weighs them: the
+	 * dynamic groups' movable memory and the early kernel memory they
+	 * need for it taken off. */
+	uint64_t policy_movable, policy_limit;
 	struct tl_device *devs;
 	size_t nr_devs;
 };
@@ -620,6 +668,34 @@ static int sample_devices(const struct machine *m, struct tl_sample *s)
 	return 0;
 }
 
+/* What the policy compares for a block outside any group, all nodes. */
+static void policy_sides(const struct kernel *k, struct tl_sample *s)
+{
+	struct auto_movable_stats node_stats[MAX_NUMNODES] = {{0}};
+	struct auto_movable_ratio_check check = {0};
+	struct auto_movable_input in = {
+	    .ratio = k->auto_movable_ratio,
+	    .numa_aware = k->auto_movable_numa_aware,
+	    .nid = NUMA_NO_NODE,
+	    .nr_node_ids = k->nr_node_ids,
+	    .node_stats = node_stats,
+	    .dynamic_groups = k->groups.dynamic,
+	    .nr_dynamic_groups = k->groups.nr_dynamic,
+	};
+
+	for (int nid = 0; nid < k->nr_node_ids && nid < MAX_NUMNODES; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			const struct zone *zone = &k->nodes[nid].zones[z];
+
+			auto_movable_stats_account_zone(&node_stats[nid], (enum zone_type)z,
+							zone->present_pages,
+							zone->present_early_pages, zone->cma_pages);
+		}
+	auto_movable_can_online_movable(&in, NUMA_NO_NODE, 0, &check);
+	s->policy_movable = check.movable_before * PAGE_SIZE;
+	s->policy_limit = check.shortfall_exhausts_kernel ? 0 : check.limit * PAGE_SIZE;
+}
+
 int draw_timeline_sample(struct draw_timeline *t, const struct machine *m, const char *what)
 {
 	const struct kernel *k = m->kernel;
@@ -648,10 +724,10 @@ int draw_timeline_sample(struct draw_timeline *t, const struct machine *m, const
 
 			s.present[nid][z] = zone->present_pages * PAGE_SIZE;
 			auto_movable_stats_account_zone(&am, (enum zone_type)z, zone->present_pages,
-							zone->present_early_pages,
-							zone->cma_pages);
+							zone->present_early_pages, zone->cma_pages);
 		}
 	}
+	policy_sides(k, &s);
 	s.movable = am.movable_pages * PAGE_SIZE;
 	s.limit = am.kernel_early_pages * PAGE_SIZE / 100 * k->auto_movable_ratio;
 	t->ratio = k->auto_movable_ratio;
@@ -669,8 +745,8 @@ struct tl_series {
 	const void *arg;
 };
 
-#define TL_X0 70u
-#define TL_STEP_W 28u
+#define TL_X0	   70u
+#define TL_STEP_W  28u
 #define TL_CHART_H 150u
 
 static double chart_max(const struct draw_timeline *t, const struct tl_series *sr, size_t nr)
@@ -711,22 +787,28 @@ static unsigned int emit_chart(const struct draw_timeline *t, const char *title,
 			    TL_X0 - 4, ty + 3, max * i / 4, TL_X0 + 1, ty, TL_X0 + w, ty);
 	}
 	for (size_t j = 0; j < t->nr; j++)
-		strbuf_addf(sb, "<text class=\"tick\" x=\"%u\" y=\"%u\" text-anchor=\"middle\">%zu</text>\n",
-			    TL_X0 + (unsigned int)j * TL_STEP_W, bottom + 12, j);
+		strbuf_addf(
+		    sb,
+		    "<text class=\"tick\" x=\"%u\" y=\"%u\" text-anchor=\"middle\">%zu</text>\n",
+		    TL_X0 + (unsigned int)j * TL_STEP_W, bottom + 12, j);
 	for (size_t i = 0; i < nr; i++) {
-		strbuf_addf(sb, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"",
+		strbuf_addf(sb,
+			    "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" "
+			    "stroke-width=\"2\"%s points=\"",
 			    sr[i].colour, sr[i].dashed ? " stroke-dasharray=\"5 3\"" : "");
 		for (size_t j = 0; j < t->nr; j++) {
 			double v = sr[i].value(&t->s[j], sr[i].arg) / GIB;
 
-			strbuf_addf(sb, "%s%u,%.1f", j ? " " : "", TL_X0 + (unsigned int)j * TL_STEP_W,
+			strbuf_addf(sb, "%s%u,%.1f", j ? " " : "",
+				    TL_X0 + (unsigned int)j * TL_STEP_W,
 				    bottom - v / max * TL_CHART_H);
 		}
 		strbuf_add(sb, "\"><title>");
 		draw_xml_escape(sb, sr[i].name);
 		strbuf_add(sb, "</title></polyline>\n");
 		strbuf_addf(sb,
-			    "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+			    "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" stroke=\"%s\" "
+			    "stroke-width=\"2\"%s/>"
 			    "<text class=\"tick\" x=\"%u\" y=\"%u\">",
 			    TL_X0 + w + 20, top + 6 + (unsigned int)i * 14, TL_X0 + w + 40,
 			    top + 6 + (unsigned int)i * 14, sr[i].colour,
@@ -736,8 +818,8 @@ static unsigned int emit_chart(const struct draw_timeline *t, const char *title,
 		strbuf_add(sb, "</text>\n");
 	}
 	if (!nr)
-		strbuf_addf(sb, "<text class=\"tick\" x=\"%u\" y=\"%u\">(none)</text>\n", TL_X0 + 10,
-			    top + 20);
+		strbuf_addf(sb, "<text class=\"tick\" x=\"%u\" y=\"%u\">(none)</text>\n",
+			    TL_X0 + 10, top + 20);
 	return bottom + 30 + (nr * 14 > TL_CHART_H ? (unsigned int)nr * 14 - TL_CHART_H : 0);
 }
 
@@ -764,6 +846,18 @@ static uint64_t limit_value(const struct tl_sample *s, const void *arg)
 	return s->limit;
 }
 
+static uint64_t policy_movable_value(const struct tl_sample *s, const void *arg)
+{
+	(void)arg;
+	return s->policy_movable;
+}
+
+static uint64_t policy_limit_value(const struct tl_sample *s, const void *arg)
+{
+	(void)arg;
+	return s->policy_limit;
+}
+
 struct dev_key {
 	const char *id;
 	bool requested;
@@ -785,7 +879,7 @@ static size_t zone_series(const struct draw_timeline *t, struct tl_series *sr,
 {
 	static const char *const zn[MAX_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
 	static const enum draw_kind zk[MAX_NR_ZONES] = {DRAW_DMA, DRAW_DMA32, DRAW_NORMAL,
-							 DRAW_MOVABLE};
+							DRAW_MOVABLE};
 	size_t nr = 0;
 
 	for (int nid = 0; nid < t->nr_nodes; nid++)
@@ -808,12 +902,12 @@ static size_t zone_series(const struct draw_timeline *t, struct tl_series *sr,
 	return nr;
 }
 
-static const char *const dev_colours[] = {"#1f618d", "#b03a2e", "#117a65", "#7d6608",
-					  "#6c3483", "#a04000"};
+static const char *const dev_colours[] = {"#1f618d", "#b03a2e", "#117a65",
+					  "#7d6608", "#6c3483", "#a04000"};
 
 /* The virtio-mem devices seen at some sample, two series each. */
-static size_t dev_series(const struct draw_timeline *t, struct tl_series *sr,
-			 struct dev_key *keys, char (*names)[64], size_t max)
+static size_t dev_series(const struct draw_timeline *t, struct tl_series *sr, struct dev_key *keys,
+			 char (*names)[64], size_t max)
 {
 	size_t nr = 0;
 
@@ -860,12 +954,19 @@ int draw_timeline_svg(const struct draw_timeline *t, const char *caption, struct
 	nr = zone_series(t, sr, zkeys, znames, TL_MAX_SERIES);
 	y = emit_chart(t, "present memory per zone and node", sr, nr, y, &body);
 	snprintf(limit, sizeof(limit), "limit: %u%% of KERNEL_EARLY", t->ratio);
-	sr[0] = (struct tl_series){.name = "MOVABLE (all nodes)", .colour = DRAW_COLOUR_MOVABLE,
-				   .value = movable_value};
+	sr[0] = (struct tl_series){
+	    .name = "MOVABLE (all nodes)", .colour = DRAW_COLOUR_MOVABLE, .value = movable_value};
 	sr[1] = (struct tl_series){
 	    .name = limit, .colour = "#c0392b", .dashed = true, .value = limit_value};
-	y = emit_chart(t, "auto-movable: MOVABLE against ratio x KERNEL_EARLY / 100", sr, 2, y,
-		       &body);
+	sr[2] = (struct tl_series){.name = "MOVABLE outside dynamic groups",
+				   .colour = "#7e5109",
+				   .value = policy_movable_value};
+	sr[3] = (struct tl_series){.name = "limit less dynamic groups' kernel needs",
+				   .colour = "#922b21",
+				   .dashed = true,
+				   .value = policy_limit_value};
+	y = emit_chart(t, "auto-movable (all nodes): MOVABLE against ratio x KERNEL_EARLY / 100",
+		       sr, 4, y, &body);
 	nr = dev_series(t, sr, dkeys, dnames, TL_MAX_SERIES);
 	y = emit_chart(t, "virtio-mem: requested-size and plugged size", sr, nr, y, &body);
 	strbuf_addf(&body, "<text class=\"axis\" x=\"10\" y=\"%u\">steps:</text>\n", y);

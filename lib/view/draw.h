@@ -14,15 +14,15 @@ struct strbuf;
 
 /* One colour per zone, and for blocks without one: the SVG and the HTML
  * report share them (the report's CSS and its browser test read them). */
-#define DRAW_COLOUR_DMA "#8e44ad"
-#define DRAW_COLOUR_DMA32 "#2e86c1"
-#define DRAW_COLOUR_NORMAL "#28b463"
+#define DRAW_COLOUR_DMA	    "#8e44ad"
+#define DRAW_COLOUR_DMA32   "#2e86c1"
+#define DRAW_COLOUR_NORMAL  "#28b463"
 #define DRAW_COLOUR_MOVABLE "#e67e22"
 /* An online block whose pages lie in more than one zone (memory0 on x86:
  * DMA and DMA32), which sysfs shows without a single zone. */
-#define DRAW_COLOUR_MIXED "#c39bd3"
+#define DRAW_COLOUR_MIXED   "#c39bd3"
 #define DRAW_COLOUR_OFFLINE "#7f8c8d"
-#define DRAW_COLOUR_ABSENT "#eef1f2"
+#define DRAW_COLOUR_ABSENT  "#eef1f2"
 
 /* What a cell shows, in the legend's order. */
 enum draw_kind {
@@ -41,8 +41,8 @@ const char *draw_kind_colour(enum draw_kind k);
 
 /* The map's geometry, for a page that maps a click back to a block. */
 struct draw_geometry {
-	uint64_t nr_blocks; /* cells: block 0 up to the last block or device end */
-	unsigned int cols;  /* cells per row */
+	uint64_t nr_blocks;  /* cells: block 0 up to the last block or device end */
+	unsigned int cols;   /* cells per row */
 	unsigned int x0, y0; /* the grid's top left corner */
 	unsigned int cw, ch; /* a cell */
 	unsigned int pitch;  /* from one row to the next (cell, node band, gap) */

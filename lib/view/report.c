@@ -15,7 +15,7 @@
 #include "scenario.h"
 #include "strbuf.h"
 
-#define STR2(x) #x
+#define STR2(x)	     #x
 #define MEMHP_STR(x) STR2(x)
 
 struct report {
@@ -126,8 +126,9 @@ int report_add_snapshot(struct report *r, const struct machine *m, const char *l
 {
 	int idx = r->nr_snapshots++, ret;
 
-	strbuf_addf(&r->maps, "<section class=\"snap\" id=\"snap%d\" data-snap=\"%d\"><h3>snapshot ",
-		    idx, idx);
+	strbuf_addf(&r->maps,
+		    "<section class=\"snap\" id=\"snap%d\" data-snap=\"%d\"><h3>snapshot ", idx,
+		    idx);
 	draw_xml_escape(&r->maps, label);
 	strbuf_add(&r->maps, "</h3>\n<div class=\"mapwrap\">");
 	ret = draw_map(m, label, &r->maps, NULL);
@@ -160,26 +161,37 @@ static const char report_js[] =
     "ch:+d.ch,pitch:+d.pitch,n:+d.blocks};}\n"
     "function text(snap,b){var s=EX[snap];if(!s)return'';var t=s.blocks[String(b)];"
     "if(t!==undefined)return t;return s.capped?'memory'+b+': not precomputed (the report "
-    "explains the first " MEMHP_STR(REPORT_EXPLAIN_MAX) " blocks of a snapshot); run memhp "
-    "explain FILE --block '+b+' --at '+s.label:'memory'+b+': no memory block here';}\n"
-    "function blockAt(svg,cx,cy){var g=geo(svg),p=svg.createSVGPoint();p.x=cx;p.y=cy;"
-    "p=p.matrixTransform(svg.getScreenCTM().inverse());var c=Math.floor((p.x-g.x0)/g.cw),"
-    "r=Math.floor((p.y-g.y0)/g.pitch);if(c<0||c>=g.cols||r<0||p.y-g.y0-r*g.pitch>g.ch)"
-    "return -1;var b=r*g.cols+c;return b<g.n?b:-1;}\n"
-    "document.querySelectorAll('section.snap').forEach(function(sec){var i=+sec.dataset.snap,"
-    "svg=sec.querySelector('svg.memmap');svg.addEventListener('click',function(e){"
-    "var b=blockAt(svg,e.clientX,e.clientY);if(b<0)return;"
-    "document.getElementById('explain'+i).textContent=text(i,b);});});\n"
-    "var m=/#probe=(\\d+):(\\d+)/.exec(location.hash);if(m){var i=+m[1],b=+m[2],"
-    "svg=document.querySelector('#snap'+i+' svg.memmap'),g=geo(svg);svg.scrollIntoView();"
-    "var p=svg.createSVGPoint();p.x=g.x0+(b%g.cols)*g.cw+g.cw/2;"
-    "p.y=g.y0+Math.floor(b/g.cols)*g.pitch+g.ch/2;p=p.matrixTransform(svg.getScreenCTM());"
-    "var el=document.elementFromPoint(p.x,p.y),back=blockAt(svg,p.x,p.y);"
-    "var pr=document.getElementById('probe');pr.setAttribute('data-fill',"
-    "el?getComputedStyle(el).fill:'none');pr.setAttribute('data-class',el?el.getAttribute('class'):'');"
-    "pr.setAttribute('data-block',String(back));"
-    "pr.textContent=text(i,b).split('\\n')[0];}\n"
-    "})();\n";
+    "explains the first " MEMHP_STR(
+	REPORT_EXPLAIN_MAX) " blocks of a snapshot); run memhp "
+			    "explain FILE --block '+b+' --at '+s.label:'memory'+b+': no memory "
+			    "block here';}\n"
+			    "function blockAt(svg,cx,cy){var "
+			    "g=geo(svg),p=svg.createSVGPoint();p.x=cx;p.y=cy;"
+			    "p=p.matrixTransform(svg.getScreenCTM().inverse());var "
+			    "c=Math.floor((p.x-g.x0)/g.cw),"
+			    "r=Math.floor((p.y-g.y0)/"
+			    "g.pitch);if(c<0||c>=g.cols||r<0||p.y-g.y0-r*g.pitch>g.ch)"
+			    "return -1;var b=r*g.cols+c;return b<g.n?b:-1;}\n"
+			    "document.querySelectorAll('section.snap').forEach(function(sec){var "
+			    "i=+sec.dataset.snap,"
+			    "svg=sec.querySelector('svg.memmap');svg.addEventListener('click',"
+			    "function(e){"
+			    "var b=blockAt(svg,e.clientX,e.clientY);if(b<0)return;"
+			    "document.getElementById('explain'+i).textContent=text(i,b);});});\n"
+			    "var m=/#probe=(\\d+):(\\d+)/.exec(location.hash);if(m){var "
+			    "i=+m[1],b=+m[2],"
+			    "svg=document.querySelector('#snap'+i+' "
+			    "svg.memmap'),g=geo(svg);svg.scrollIntoView();"
+			    "var p=svg.createSVGPoint();p.x=g.x0+(b%g.cols)*g.cw+g.cw/2;"
+			    "p.y=g.y0+Math.floor(b/g.cols)*g.pitch+g.ch/"
+			    "2;p=p.matrixTransform(svg.getScreenCTM());"
+			    "var el=document.elementFromPoint(p.x,p.y),back=blockAt(svg,p.x,p.y);"
+			    "var pr=document.getElementById('probe');pr.setAttribute('data-fill',"
+			    "el?getComputedStyle(el).fill:'none');pr.setAttribute('data-class',el?"
+			    "el.getAttribute('class'):'');"
+			    "pr.setAttribute('data-block',String(back));"
+			    "pr.textContent=text(i,b).split('\\n')[0];}\n"
+			    "})();\n";
 
 int report_finish(struct report *r, const struct draw_timeline *t, char **html)
 {

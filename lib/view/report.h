@@ -21,8 +21,7 @@ struct report;
 
 /* What the run saw of block id: the step that last onlined it
  * (SCENARIO_STEP_BOOT, SCENARIO_STEP_NONE) and the decision. */
-typedef void (*report_trace_fn)(void *arg, uint64_t id, int *step,
-				const struct zone_decision **d);
+typedef void (*report_trace_fn)(void *arg, uint64_t id, int *step, const struct zone_decision **d);
 
 struct report *report_new(const struct scenario *sc);
 void report_free(struct report *r);
