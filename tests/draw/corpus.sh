@@ -58,5 +58,35 @@ for scn in "$src"/tests/conformance/*.scn "$src"/examples/*.scn; do
 		checked=$((checked + 1))
 	done
 done
+# A big machine: the map's size follows the runs of cells, not the blocks.
+big=$src/tests/draw/big-virtio-mem.scn
+if "$memhp" draw "$big" -o "$out/big.svg" && "$memhp" report "$big" -o "$out/big.html"; then
+	valid_svg "$out/big.svg"
+	size=$(wc -c <"$out/big.svg")
+	[ "$size" -lt 65536 ] || bad "big.svg: $size bytes for 16351 cells in a few runs"
+	grep -q '16351 memory blocks' "$out/big.svg" || bad "big.svg: not 16351 cells"
+else
+	bad "draw/report $big"
+fi
+
+# Bad input: the reason, exit status 2, nothing written.
+expect_usage() {
+	local want=$1 got
+	shift
+	got=$("$memhp" "$@" 2>&1 >/dev/null)
+	local rc=$?
+	[ "$rc" -eq 2 ] || bad "memhp $*: exit $rc, not 2"
+	case $got in *"$want"*) ;; *) bad "memhp $*: said '$got', not '$want'" ;; esac
+}
+scn=$src/tests/conformance/vmem-example-b.scn
+expect_usage "no 'snapshot nosuch' in the scenario" draw "$scn" --at nosuch -o "$out/bad.svg"
+expect_usage "does not apply" draw "$scn" --timeline --at grown -o "$out/bad.svg"
+expect_usage "Usage: memhp draw" draw "$scn"
+expect_usage "Usage: memhp report" report "$scn"
+expect_usage "No such file" report "$out/none.scn" -o "$out/bad.html"
+printf 'qemu: -M q35 -m 4G\nguest: ls /\n' >"$out/guest.scn"
+expect_usage "guest.scn:2: guest command not supported" report "$out/guest.scn" -o "$out/bad.html"
+[ ! -e "$out/bad.svg" ] && [ ! -e "$out/bad.html" ] || bad "a refused command wrote its output"
+
 echo "$checked scenario runs drawn and reported, $fail failures"
 [ "$fail" -eq 0 ]
