@@ -3,7 +3,9 @@
 # must succeed, every SVG must be well-formed XML (xmllint) and render
 # (rsvg-convert, when installed), every page must be self-contained; and
 # where the scenario was recorded on the real kernels, each snapshot's map
-# must show every block in the zone the real guest had it in.
+# must show every block in the zone the real guest had it in; a report's
+# explanations are memhp explain's; a big machine's map stays small; bad
+# input is refused.
 # usage: corpus.sh MEMHP SOURCE_DIR
 set -u
 memhp=$1
@@ -58,6 +60,16 @@ for scn in "$src"/tests/conformance/*.scn "$src"/examples/*.scn; do
 		checked=$((checked + 1))
 	done
 done
+# A clicked block's explanation is memhp explain's.
+if [ -n "$py" ]; then
+	for name in am-q35-six-dimms vmem-example-b; do
+		"$memhp" report "$src/tests/conformance/$name.scn" -o "$out/$name.html" &&
+			"$py" "$src/tests/draw/report_vs_explain.py" "$memhp" \
+				"$src/tests/conformance/$name.scn" "$out/$name.html" 5 >/dev/null ||
+			bad "$name.html: explanations differ from memhp explain"
+	done
+fi
+
 # A big machine: the map's size follows the runs of cells, not the blocks.
 big=$src/tests/draw/big-virtio-mem.scn
 if "$memhp" draw "$big" -o "$out/big.svg" && "$memhp" report "$big" -o "$out/big.html"; then
