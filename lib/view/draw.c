@@ -331,7 +331,9 @@ static void emit_cells(const struct machine *m, const struct cell *cells,
 		cell_title(m, c, i, j - i, title, sizeof(title));
 		for_each_piece(sb, g, i, j - i, 0, g->ch, rect_piece, &s);
 		if (partial) {
-			struct run_style h = {.cls = "hatch", .fill = "url(#partial)", .extra = ""};
+			struct run_style h = {.cls = "hatch",
+					      .fill = "url(#partial)",
+					      .extra = " pointer-events=\"none\""};
 
 			for_each_piece(sb, g, i, j - i, 0, g->ch, rect_piece, &h);
 		}
@@ -367,6 +369,23 @@ static void node_patterns(const struct draw_geometry *g, struct strbuf *sb)
 			    i, g->y0, g->cw, g->pitch, g->ch, g->cw, g->pitch - g->ch - 1,
 			    node_colours[i]);
 	strbuf_add(sb, "</defs>\n");
+}
+
+/* Thin lines between the cells of a run, when cells are wide enough to
+ * tell apart: one rect over the grid with a pattern, whatever the size
+ * (and transparent to clicks and hit tests). */
+static void emit_grid(const struct draw_geometry *g, struct strbuf *sb)
+{
+	if (g->cw < 12)
+		return;
+	strbuf_addf(sb,
+		    "<defs><pattern id=\"grid\" patternUnits=\"userSpaceOnUse\" x=\"%u\" y=\"%u\" "
+		    "width=\"%u\" height=\"%u\"><rect width=\"1\" height=\"%u\" fill=\"#fff\" "
+		    "fill-opacity=\"0.7\"/></pattern></defs>\n"
+		    "<rect class=\"grid\" x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
+		    "fill=\"url(#grid)\" pointer-events=\"none\"/>\n",
+		    g->x0, g->y0, g->cw, g->pitch, g->ch, g->x0, g->y0, g->cols * g->cw,
+		    (unsigned int)map_rows(g) * g->pitch);
 }
 
 /* The node bands under the cells: one rect per run of a node. */
@@ -559,6 +578,7 @@ int draw_map(const struct machine *m, const char *caption, struct strbuf *sb,
 	emit_axes(m, &g, &body);
 	strbuf_add(&body, "<g class=\"cells\">\n");
 	emit_cells(m, cells, &g, &body);
+	emit_grid(&g, &body);
 	strbuf_add(&body, "</g>\n<g class=\"nodes\">\n");
 	node_patterns(&g, &body);
 	emit_nodes(cells, &g, &body);
