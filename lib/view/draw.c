@@ -806,11 +806,16 @@ static unsigned int emit_chart(const struct draw_timeline *t, const char *title,
 			    "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" stroke=\"#ddd\"/>\n",
 			    TL_X0 - 4, ty + 3, max * i / 4, TL_X0 + 1, ty, TL_X0 + w, ty);
 	}
-	for (size_t j = 0; j < t->nr; j++)
+	/* Sample 0 is the boot, sample j step j - 1: the steps' own numbers. */
+	for (size_t j = 0; j < t->nr; j++) {
+		char tick[24] = "boot";
+
+		if (j)
+			snprintf(tick, sizeof(tick), "%zu", j - 1);
 		strbuf_addf(
-		    sb,
-		    "<text class=\"tick\" x=\"%u\" y=\"%u\" text-anchor=\"middle\">%zu</text>\n",
-		    TL_X0 + (unsigned int)j * TL_STEP_W, bottom + 12, j);
+		    sb, "<text class=\"tick\" x=\"%u\" y=\"%u\" text-anchor=\"middle\">%s</text>\n",
+		    TL_X0 + (unsigned int)j * TL_STEP_W, bottom + 12, tick);
+	}
 	for (size_t i = 0; i < nr; i++) {
 		strbuf_addf(sb,
 			    "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" "
@@ -991,12 +996,21 @@ int draw_timeline_svg(const struct draw_timeline *t, const char *caption, struct
 	y = emit_chart(t, "virtio-mem: requested-size and plugged size", sr, nr, y, &body);
 	strbuf_addf(&body, "<text class=\"axis\" x=\"10\" y=\"%u\">steps:</text>\n", y);
 	for (size_t j = 0; j < t->nr; j++) {
-		strbuf_addf(&body, "<text class=\"tick\" x=\"10\" y=\"%u\">%zu: ",
-			    y + 14 + (unsigned int)j * 12, j);
+		strbuf_addf(&body, "<text class=\"tick\" x=\"10\" y=\"%u\">",
+			    y + 14 + (unsigned int)j * 12);
+		if (j)
+			strbuf_addf(&body, "%zu: ", j - 1);
 		draw_xml_escape(&body, t->s[j].what);
 		strbuf_add(&body, "</text>\n");
 	}
 	y += 20 + (unsigned int)t->nr * 12;
+	/* Wide enough for the step lines (about 6 px a character), within reason. */
+	for (size_t j = 0; j < t->nr; j++) {
+		size_t w = 40 + strlen(t->s[j].what) * 6;
+
+		if (w > width)
+			width = w < 2400 ? (unsigned int)w : 2400;
+	}
 	if (width < 700)
 		width = 700;
 	strbuf_addf(sb,

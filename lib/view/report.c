@@ -213,12 +213,14 @@ int report_finish(struct report *r, const struct draw_timeline *t, char **html)
 		strbuf_add(&sb, ": ");
 		draw_xml_escape(&sb, r->sc->description);
 	}
-	strbuf_add(&sb, "</p>\n<div id=\"probe\"></div>\n<h2>Steps</h2>\n<table class=\"steps\">"
-			"<tr><td>#</td><td>kind</td><td>line</td></tr>\n");
+	strbuf_add(
+	    &sb,
+	    "</p>\n<div id=\"probe\" class=\"hint\"></div>\n<h2>Steps</h2>\n<table class=\"steps\">"
+	    "<tr><td>#</td><td>kind</td><td>line</td></tr>\n");
 	if (r->steps.buf)
 		strbuf_add(&sb, r->steps.buf);
 	strbuf_add(&sb, "</table>\n<h2>Timeline</h2>\n");
-	if (draw_timeline_svg(t, "the run, step by step (0: boot)", &sb))
+	if (draw_timeline_svg(t, "the run, step by step", &sb))
 		sb.oom = true;
 	strbuf_add(&sb, "<h2>Memory maps</h2>\n");
 	if (!r->nr_snapshots)
