@@ -4,7 +4,7 @@
 # libFuzzer harness (scripts/fuzz.sh). Last line: N passed, N failed.
 set -uo pipefail
 cd "$(dirname "$0")"
-scripts/deps.sh || exit 1
+scripts/deps.sh --test || exit 1
 
 passed=0
 failed=0
@@ -13,7 +13,7 @@ failed=0
 plain_results() {
 	awk -v want="$1" '{
 		for (i = 2; i < NF; i++) {
-			if ($i !~ /^(lsmem|conformance|fuzz)-/)
+			if ($i !~ /^(lsmem|conformance|fuzz|draw)-/)
 				continue
 			r = $(i + 1)
 			good = r == "OK" || r == "EXPECTEDFAIL"
@@ -41,8 +41,8 @@ run_suite() {
 	fail=$(awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}' "$log")
 	broken=$(awk '/^(Fail|Timeout):/ {s += $NF} END {print s + 0}' "$dir/test-summary.txt")
 	# Tests that are not cmocka programs count one each: the lsmem checks,
-	# the conformance corpus (model against recorded real-kernel runs) and
-	# the memhp fuzz smoke run.
+	# the conformance corpus (model against recorded real-kernel runs),
+	# the memhp fuzz smoke run and the draw/report checks.
 	local plain_ok plain_fail
 	plain_ok=$(plain_results OK "$dir/test-summary.txt")
 	plain_fail=$(plain_results FAIL "$dir/test-summary.txt")

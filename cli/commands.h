@@ -9,6 +9,8 @@ int cmd_conform(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_exec(int argc, char **argv);

@@ -43,6 +43,8 @@ void print_usage(FILE *f)
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --block N [--at LABEL] [--json]\n"
 	    "  memhp explain [--kernel " KERNEL_CHOICES "] FILE --device ID [--at LABEL] [--json]\n"
 	    "  memhp plan [--kernel " KERNEL_CHOICES "] FILE [--at LABEL] [--json]\n"
+	    "  memhp draw [--kernel " KERNEL_CHOICES "] FILE [--at LABEL | --timeline] -o OUT.svg\n"
+	    "  memhp report [--kernel " KERNEL_CHOICES "] FILE -o OUT.html\n"
 	    "  memhp ls [-abJnPr] [-o LIST] [-S LIST] [--sysroot DIR] [--summary[=WHEN]]\n"
 	    "  memhp online|offline [-b] [-z ZONE | -p POLICY [-r N]] [-n] [-v] [-y]\n"
 	    "            [--sysroot DIR] SIZE|START-END|BLOCK|FIRST-LAST\n"
@@ -130,6 +132,28 @@ int write_json(struct json_object *result, const char *path)
 		return -EIO;
 	}
 	if (rename(tmp, path)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+int write_text(const char *text, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int bad;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(errno));
+		return -EIO;
+	}
+	bad = fputs(text, f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
 		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return -EIO;

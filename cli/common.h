@@ -33,4 +33,8 @@ void print_progress(void *ctx, const char *msg);
 /* Writes the run JSON to path (atomically); 0 or -EIO after saying why. */
 int write_json(struct json_object *result, const char *path);
 
+/* Writes text to path (through path.tmp, renamed); 0 or -EIO after
+ * saying why. */
+int write_text(const char *text, const char *path);
+
 #endif

@@ -18,6 +18,8 @@ static const struct command commands[] = {
     {"conform", cmd_conform},
     {"explain", cmd_explain},
     {"plan", cmd_plan},
+    {"draw", cmd_draw},
+    {"report", cmd_report},
     {"ls", cmd_ls},
     {"fuzz", cmd_fuzz},
     {"mount", cmd_mount},

@@ -9,6 +9,12 @@ need=(meson ninja-build gcc pkg-config libcmocka-dev libjson-c-dev libsmartcols-
 if [ "${1:-}" = "--qemu" ]; then
 	need+=(qemu-system-x86 xz-utils gzip dpkg apt)
 fi
+# --test: what the test suite needs beyond the build: xmllint and
+# rsvg-convert check memhp draw's SVG, python3 compares maps with the
+# recorded runs, headless Chromium loads memhp report's page.
+if [ "${1:-}" = "--test" ]; then
+	need+=(libxml2-utils librsvg2-bin python3 chromium)
+fi
 # --fuzz: clang with libFuzzer (its runtime is in libclang-rt-N-dev).
 if [ "${1:-}" = "--fuzz" ]; then
 	need+=(clang)

@@ -494,6 +494,13 @@ struct machine *model_session_machine(const struct model_session *ms)
 int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
 		       struct model_session **out, char *err, size_t errlen)
 {
+	return model_session_boot_observed(sc, version, NULL, out, err, errlen);
+}
+
+int model_session_boot_observed(const struct scenario *sc, enum memhp_kernel version,
+				const struct memory_observer *obs, struct model_session **out,
+				char *err, size_t errlen)
+{
 	struct model_session *ms = calloc(1, sizeof(*ms));
 	int ret;
 
@@ -508,6 +515,11 @@ int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
 	    .errlen = sizeof(ms->err),
 	    .trace_step = SCENARIO_STEP_NONE,
 	};
+	/* model_boot() hands md.watch to the kernel when opts.trace is set. */
+	if (obs) {
+		ms->opts.trace = true;
+		ms->md.watch = *obs;
+	}
 	ret = model_boot(&ms->md, NULL);
 	if (ret) {
 		snprintf(err, errlen, "%s", ms->err);

@@ -91,6 +91,12 @@ struct model_session;
  * (the session is still made), or another -errno. */
 int model_session_boot(const struct scenario *sc, enum memhp_kernel version,
 		       struct model_session **out, char *err, size_t errlen);
+/* model_session_boot(), with obs told of every zone decision and block
+ * state change from boot on (memhp report's explain history). */
+struct memory_observer;
+int model_session_boot_observed(const struct scenario *sc, enum memhp_kernel version,
+				const struct memory_observer *obs, struct model_session **out,
+				char *err, size_t errlen);
 /* Carries out st as step `index`, then checks the invariants. Errors the
  * guest or the host answered (QMP errors, failed writes) are results, not
  * failures: 0. -EUCLEAN with "invariant NAME: ..." in err, or the -errno

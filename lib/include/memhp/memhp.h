@@ -115,6 +115,27 @@ int memhp_explain_file(const char *path, const struct memhp_explain_options *opt
 /* The explanation as plain text (malloc'd), or NULL without memory. */
 char *memhp_explain_text(struct json_object *explanation);
 
+/* memhp draw and memhp report: pictures of a model run (lib/view/draw.h,
+ * report.h). The map is the state after FILE ran up to `snapshot
+ * at_label` (NULL: its end), as memhp explain sees it; the timeline
+ * samples the machine after boot and after every step. */
+struct memhp_draw_options {
+	enum memhp_kernel kernel;
+	const char *at_label; /* the map's snapshot, or NULL: the end */
+	bool timeline;	      /* the timeline instead of the map */
+};
+
+/* *svg: the SVG document (malloc'd). A malformed file, an unknown label
+ * or a scenario the model cannot run: -EINVAL with the reason in err. */
+int memhp_draw_file(const char *path, const struct memhp_draw_options *opts, char **svg,
+		    char *err, size_t errlen);
+/* *html: one self-contained page (malloc'd) with the steps, the timeline,
+ * the map at every snapshot and the explain text of each block there (of
+ * the first 4096 blocks of a snapshot, for big machines). Errors as
+ * memhp_draw_file(). */
+int memhp_report_file(const char *path, enum memhp_kernel kernel, char **html, char *err,
+		      size_t errlen);
+
 /* memhp explain --live: block `block` of a live machine, read (never
  * written) from sysroot's sys/ and proc/ (NULL: this machine's, "/"): the
  * zone `online` would choose now with the policy's arithmetic on the live
