@@ -5,7 +5,8 @@
 # fresh folder under WHERE (default: a new directory in /tmp). Prints each
 # run and the medians, with and without --json. Folders are removed only at
 # the end: ext4 allocates inodes slowly for a minute after many deletions
-# (ext4's recently_deleted()), which would charge one run for the last.
+# (ext4's recently_deleted()), which would charge one run for the last;
+# on tmpfs (WHERE=/dev/shm) set CLEAN_EACH=1 to free memory after each run.
 # Not a test: the numbers go into notes with this command.
 set -eu
 base=${1:?usage: bench/tree_bench.sh BASE NEW [ROUNDS] [WHERE]}
@@ -15,7 +16,7 @@ where=$(mktemp -d "${4:-/tmp}/memhp-tree-bench.XXXXXX")
 trap 'rm -rf "$where"' EXIT
 "$(dirname "$0")/dimms-tree.sh" 64 >"$where/d64.scn"
 python3 - "$base" "$new" "$rounds" "$where" <<'PY'
-import statistics, subprocess, sys, time
+import os, statistics, subprocess, sys, time
 base, new, rounds, where = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 n = 0
 def run(binary, json):
@@ -26,7 +27,10 @@ def run(binary, json):
         cmd += ["--json", f"{where}/out{n}.json"]
     t = time.monotonic()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - t
+    t = time.monotonic() - t
+    if os.environ.get("CLEAN_EACH") == "1":
+        subprocess.run(["rm", "-rf", f"{where}/out{n}", f"{where}/out{n}.json"], check=True)
+    return t
 for json in (True, False):
     times = {"base": [], "new": []}
     for _ in range(rounds):

@@ -75,10 +75,10 @@ struct model {
 	size_t errlen;
 	/* memhp explain's watch on opts->trace_block: */
 	struct memory_observer watch;
-	bool onlined;			/* since the last step ended */
-	struct zone_decision decision;	/* of its last online */
-	int trace_step;			/* the step that last onlined it */
-	struct sysroot_trees trees;	/* under opts->sysroot_out */
+	bool onlined;		       /* since the last step ended */
+	struct zone_decision decision; /* of its last online */
+	int trace_step;		       /* the step that last onlined it */
+	struct sysroot_trees trees;    /* under opts->sysroot_out */
 };
 
 /* The kernel tells the watch of every online as it happens. */

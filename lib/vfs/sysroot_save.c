@@ -198,8 +198,7 @@ static bool mode_cut(int cut, unsigned int mode)
 /* A new file name in dfd with content and mode, which may leave it
  * read-only or write-only as v reports it: created with it, set again only
  * when the umask or a default ACL may have cut it. 0 or -errno. */
-static int write_file_at(int dfd, const char *name, const char *content, unsigned int mode,
-			 int cut)
+static int write_file_at(int dfd, const char *name, const char *content, unsigned int mode, int cut)
 {
 	size_t len = strlen(content), off = 0;
 	int ret = 0, fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -233,8 +232,8 @@ static bool link_last(int pfd, int dfd, const char *name)
 	return pfd >= 0 && !linkat(pfd, name, dfd, name, 0);
 }
 
-static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name,
-			const char *vpath, unsigned int mode)
+static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath,
+			unsigned int mode)
 {
 	char *content = NULL;
 	int ret = mode & 0444 ? vfs_read(w->v, vpath, &content) : -EACCES;
@@ -253,8 +252,7 @@ static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name,
 	return ret;
 }
 
-static int save_link_at(struct tree_walk *w, int dfd, int pfd, const char *name,
-			const char *vpath)
+static int save_link_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
 {
 	char *target = NULL;
 	int ret = vfs_readlink(w->v, vpath, &target);

@@ -114,11 +114,11 @@ int sysroot_save(const struct vfs *v, const char *dir, const char *name, char *e
  * again. Most of sysfs does not change between two snapshots. */
 struct sysroot_entry;
 struct sysroot_trees {
-	int fd;					/* the last tree's root, or -1 */
-	unsigned long long dir_dev, dir_ino;	/* the DIR it was written into */
-	struct sysroot_entry *tab;		/* what it holds, by path hash */
+	int fd;				     /* the last tree's root, or -1 */
+	unsigned long long dir_dev, dir_ino; /* the DIR it was written into */
+	struct sysroot_entry *tab;	     /* what it holds, by path hash */
 	size_t cap, count;
-	int umask;				/* this process's, or -1 not known yet */
+	int umask; /* this process's, or -1 not known yet */
 };
 
 void sysroot_trees_init(struct sysroot_trees *t);
