@@ -139,14 +139,13 @@ static int table_grow(struct entry_table *t)
 	return 0;
 }
 
-/* Records path in t, taking content over (freed here when not kept). Two
+/* Records a path (its key) in t, taking content over (freed here when not kept). Two
  * paths with one key are both marked shared: neither is ever linked, so a
  * key names at most one path of the last tree and the linkat of the same
  * name there can only find that path. Out of memory, t is marked lost. */
-static void table_add(struct entry_table *t, const char *path, enum vfs_type type,
-		      unsigned int mode, char *content)
+static void table_add(struct entry_table *t, uint64_t key, enum vfs_type type, unsigned int mode,
+		      char *content)
 {
-	uint64_t key = path_key(path);
 	struct sysroot_entry *e;
 
 	if (t->lost || ((t->count + 1) * 2 > t->cap && table_grow(t))) {
@@ -167,10 +166,10 @@ static void table_add(struct entry_table *t, const char *path, enum vfs_type typ
 
 /* The last tree's entry for path, when it has the same type, mode and
  * content (directories: the same type). */
-static bool same_as_last(const struct tree_walk *w, const char *path, enum vfs_type type,
+static bool same_as_last(const struct tree_walk *w, uint64_t key, enum vfs_type type,
 			 unsigned int mode, const char *content)
 {
-	const struct sysroot_entry *e = table_find(w->last, path_key(path));
+	const struct sysroot_entry *e = table_find(w->last, key);
 
 	if (!e || e->shared || e->type != type)
 		return false;
@@ -180,11 +179,11 @@ static bool same_as_last(const struct tree_walk *w, const char *path, enum vfs_t
 }
 
 /* Keeps content for the next tree's comparison, or frees it. */
-static void remember(struct tree_walk *w, const char *path, enum vfs_type type, unsigned int mode,
+static void remember(struct tree_walk *w, uint64_t key, enum vfs_type type, unsigned int mode,
 		     char *content)
 {
 	if (w->keep)
-		table_add(&w->next, path, type, mode, content);
+		table_add(&w->next, key, type, mode, content);
 	else
 		free(content);
 }
@@ -235,6 +234,7 @@ static bool link_last(int pfd, int dfd, const char *name)
 static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath,
 			unsigned int mode)
 {
+	uint64_t key = path_key(vpath);
 	char *content = NULL;
 	int ret = mode & 0444 ? vfs_read(w->v, vpath, &content) : -EACCES;
 
@@ -243,28 +243,31 @@ static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name,
 		content = strdup("");
 		ret = content ? 0 : -ENOMEM;
 	}
-	if (!ret && !(same_as_last(w, vpath, VFS_FILE, mode, content) && link_last(pfd, dfd, name)))
+	if (!ret && !(pfd >= 0 && same_as_last(w, key, VFS_FILE, mode, content) &&
+		      link_last(pfd, dfd, name)))
 		ret = write_file_at(dfd, name, content, mode, w->cut);
 	if (ret)
 		free(content);
 	else
-		remember(w, vpath, VFS_FILE, mode, content);
+		remember(w, key, VFS_FILE, mode, content);
 	return ret;
 }
 
 static int save_link_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
 {
+	uint64_t key = path_key(vpath);
 	char *target = NULL;
 	int ret = vfs_readlink(w->v, vpath, &target);
 
 	/* A hard link to a symlink is that symlink again (lstat, readlink). */
-	if (!ret && !(same_as_last(w, vpath, VFS_LINK, 0, target) && link_last(pfd, dfd, name)) &&
+	if (!ret &&
+	    !(pfd >= 0 && same_as_last(w, key, VFS_LINK, 0, target) && link_last(pfd, dfd, name)) &&
 	    symlinkat(target, dfd, name))
 		ret = -errno;
 	if (ret)
 		free(target);
 	else
-		remember(w, vpath, VFS_LINK, 0, target);
+		remember(w, key, VFS_LINK, 0, target);
 	return ret;
 }
 
@@ -322,13 +325,14 @@ static int make_dir_at(struct tree_walk *w, int dfd, const char *name, const cha
 static int save_dir_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
 {
 	int fd = make_dir_at(w, dfd, name, vpath), last = -1, ret;
+	uint64_t key = path_key(vpath);
 
 	if (fd < 0)
 		return fd;
 	/* Not found there (changed since): nothing is linked below. */
-	if (pfd >= 0 && same_as_last(w, vpath, VFS_DIR, 0, NULL))
+	if (pfd >= 0 && same_as_last(w, key, VFS_DIR, 0, NULL))
 		last = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	remember(w, vpath, VFS_DIR, 0, NULL);
+	remember(w, key, VFS_DIR, 0, NULL);
 	ret = save_children(w, fd, last, vpath);
 	if (last >= 0)
 		close(last);
@@ -373,9 +377,9 @@ static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 		return *root;
 	if (type == VFS_NONE)
 		return 0;
-	if (last >= 0 && !same_as_last(w, "/", VFS_DIR, 0, NULL))
+	if (last >= 0 && !same_as_last(w, path_key("/"), VFS_DIR, 0, NULL))
 		last = -1;
-	remember(w, "/", VFS_DIR, 0, NULL);
+	remember(w, path_key("/"), VFS_DIR, 0, NULL);
 	return save_children(w, *root, last, "/");
 }
 
