@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs_capture.h"
@@ -464,6 +465,260 @@ static void test_sysroot_save_error_unchanged(void **state)
 	tu_rm_rf(d.top);
 }
 
+/* ---- sysroot_save_next: a run's trees share what did not change ---- */
+
+/* A vfs from a table, for exact types and modes: entries under "/", the
+ * directories implied by the paths. */
+struct table_entry {
+	const char *path;
+	enum vfs_type type;
+	unsigned int mode;
+	const char *content; /* a file's, a link's target */
+};
+
+struct table_vfs {
+	const struct table_entry *e;
+	size_t n;
+};
+
+/* Whether dir (no trailing '/', "" for the root) holds path; its child's
+ * name starts at *rest. */
+static bool table_under(const char *dir, const char *path, const char **rest)
+{
+	size_t len = strlen(dir);
+
+	if (strncmp(path, dir, len) || path[len] != '/')
+		return false;
+	*rest = path + len + 1;
+	return true;
+}
+
+static enum vfs_type table_lookup(const void *ctx, const char *path, unsigned int *mode)
+{
+	const struct table_vfs *t = ctx;
+	const char *dir = strcmp(path, "/") ? path : "", *rest;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->e[i].path, path)) {
+			if (mode)
+				*mode = t->e[i].mode;
+			return t->e[i].type;
+		}
+	for (size_t i = 0; i < t->n; i++)
+		if (table_under(dir, t->e[i].path, &rest))
+			return VFS_DIR;
+	return VFS_NONE;
+}
+
+static int table_read(const void *ctx, const char *path, char **out)
+{
+	const struct table_vfs *t = ctx;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->e[i].path, path) && t->e[i].type != VFS_DIR) {
+			*out = strdup(t->e[i].content);
+			return *out ? 0 : -ENOMEM;
+		}
+	return -ENOENT;
+}
+
+static int table_list(const void *ctx, const char *path, char ***names)
+{
+	const struct table_vfs *t = ctx;
+	const char *dir = strcmp(path, "/") ? path : "", *rest;
+	struct vfs_names l = {0};
+
+	for (size_t i = 0; i < t->n; i++) {
+		char name[256];
+
+		if (!table_under(dir, t->e[i].path, &rest))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(rest, "/"), rest);
+		/* once per name: the entries are sorted by path */
+		if (!l.n || strcmp(l.v[l.n - 1], name))
+			vfs_names_add(&l, name);
+	}
+	return vfs_names_done(&l, names);
+}
+
+static const struct vfs_ops table_ops = {
+    .lookup = table_lookup,
+    .read = table_read,
+    .list = table_list,
+    .readlink = table_read,
+};
+
+static void save_table(struct sysroot_trees *t, const struct table_entry *e, size_t n,
+		       const char *dir, const char *name)
+{
+	struct table_vfs tv = {.e = e, .n = n};
+	struct vfs v = {.ops = &table_ops, .ctx = &tv};
+	char err[512] = "";
+
+	assert_int_equal(sysroot_save_next(t, &v, dir, name, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+}
+
+static struct stat lstat_in(const char *dir, const char *name, const char *path)
+{
+	char full[512];
+	struct stat st;
+
+	snprintf(full, sizeof(full), "%s/%s%s", dir, name, path);
+	assert_int_equal(lstat(full, &st), 0);
+	return st;
+}
+
+static void assert_content(const char *dir, const char *name, const char *path, const char *want)
+{
+	char full[512], got[256] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(full, sizeof(full), "%s/%s%s", dir, name, path);
+	fd = open(full, O_RDONLY | O_NOFOLLOW);
+	assert_true(fd >= 0);
+	n = read(fd, got, sizeof(got) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	got[n] = '\0';
+	assert_string_equal(got, want);
+}
+
+/* clang-format off */
+#define STATE0 MEM "/memory0/state"
+#define STATE1 MEM "/memory1/state"
+#define NODE0  MEM "/memory0/node0"
+#define PROBE  MEM "/probe"
+#define BLOCK  MEM "/block_size_bytes"
+static const struct table_entry first[] = {
+	{BLOCK, VFS_FILE, 0444, "8000000\n"},
+	{NODE0, VFS_LINK, 0777, "../../node/node0"},
+	{STATE0, VFS_FILE, 0644, "online\n"},
+	{STATE1, VFS_FILE, 0644, "offline\n"},
+	{PROBE, VFS_FILE, 0200, ""},
+};
+/* memory1 onlined, probe made readable, node0's link moved */
+static const struct table_entry second[] = {
+	{BLOCK, VFS_FILE, 0444, "8000000\n"},
+	{NODE0, VFS_LINK, 0777, "../../node/node1"},
+	{STATE0, VFS_FILE, 0644, "online\n"},
+	{STATE1, VFS_FILE, 0644, "online\n"},
+	{PROBE, VFS_FILE, 0600, ""},
+};
+/* clang-format on */
+
+static bool same_inode(struct stat a, struct stat b)
+{
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The second snapshot's unchanged files and symlinks are the first's
+ * (one inode); a changed content, mode or target is a new entry; both
+ * trees read as their own snapshot, with its modes. */
+static void test_sysroot_save_links_unchanged(void **state)
+{
+	struct sysroot_trees t;
+	struct save_dirs d;
+	char target[160];
+
+	(void)state;
+	save_dirs_make(&d);
+	sysroot_trees_init(&t);
+	save_table(&t, first, ARRAY_SIZE(first), d.dir, "a");
+	save_table(&t, second, ARRAY_SIZE(second), d.dir, "b");
+	sysroot_trees_release(&t);
+
+	assert_true(same_inode(lstat_in(d.dir, "a", BLOCK), lstat_in(d.dir, "b", BLOCK)));
+	assert_true(same_inode(lstat_in(d.dir, "a", STATE0), lstat_in(d.dir, "b", STATE0)));
+	assert_false(same_inode(lstat_in(d.dir, "a", STATE1), lstat_in(d.dir, "b", STATE1)));
+	assert_false(same_inode(lstat_in(d.dir, "a", PROBE), lstat_in(d.dir, "b", PROBE)));
+	assert_false(same_inode(lstat_in(d.dir, "a", NODE0), lstat_in(d.dir, "b", NODE0)));
+	assert_content(d.dir, "a", STATE1, "offline\n");
+	assert_content(d.dir, "b", STATE1, "online\n");
+	assert_content(d.dir, "b", STATE0, "online\n");
+	assert_int_equal(lstat_in(d.dir, "a", PROBE).st_mode & 07777, 0200);
+	assert_int_equal(lstat_in(d.dir, "b", PROBE).st_mode & 07777, 0600);
+	assert_int_equal(lstat_in(d.dir, "b", BLOCK).st_mode & 07777, 0444);
+	assert_true(S_ISLNK(lstat_in(d.dir, "b", NODE0).st_mode));
+	snprintf(target, sizeof(target), "%s/b" NODE0, d.dir);
+	{
+		char got[64] = "";
+
+		assert_true(readlink(target, got, sizeof(got) - 1) > 0);
+		assert_string_equal(got, "../../node/node1");
+	}
+	assert_int_equal(lstat_in(d.dir, "b", MEM).st_mode & 07777, 0755);
+	assert_dir_names(d.dir, "a b");
+	tu_rm_rf(d.top);
+}
+
+/* Only a tree this run wrote, and only the last one: an identical tree
+ * already in DIR (another run's) is not linked into, nor is a tree the
+ * run replaced at the same label (its files are then the new tree's
+ * alone), nor one in another DIR. */
+static void test_sysroot_save_links_own_tree_only(void **state)
+{
+	struct sysroot_trees t, other;
+	struct save_dirs d;
+	struct stat before;
+	char dir2[128];
+
+	(void)state;
+	save_dirs_make(&d);
+	sysroot_trees_init(&other);
+	save_table(&other, first, ARRAY_SIZE(first), d.dir, "a");
+	sysroot_trees_release(&other);
+	sysroot_trees_init(&t);
+	save_table(&t, first, ARRAY_SIZE(first), d.dir, "b");
+	assert_false(same_inode(lstat_in(d.dir, "a", BLOCK), lstat_in(d.dir, "b", BLOCK)));
+
+	/* the same label again: linked to the tree it replaces, which goes */
+	before = lstat_in(d.dir, "b", BLOCK);
+	save_table(&t, first, ARRAY_SIZE(first), d.dir, "b");
+	assert_true(same_inode(before, lstat_in(d.dir, "b", BLOCK)));
+	assert_int_equal(lstat_in(d.dir, "b", BLOCK).st_nlink, 1);
+	assert_content(d.dir, "b", BLOCK, "8000000\n");
+	assert_dir_names(d.dir, "a b");
+
+	/* another DIR: written anew */
+	snprintf(dir2, sizeof(dir2), "%s/out2", d.top);
+	assert_int_equal(mkdir(dir2, 0755), 0);
+	save_table(&t, first, ARRAY_SIZE(first), dir2, "c");
+	assert_int_equal(lstat_in(dir2, "c", BLOCK).st_nlink, 1);
+	sysroot_trees_release(&t);
+	tu_rm_rf(d.top);
+}
+
+/* Files are created with their mode, so a umask that would cut it is put
+ * right: modes are the vfs's whatever the umask (directories 0755). */
+static void test_sysroot_save_umask(void **state)
+{
+	static const mode_t masks[] = {077, 0, 0222};
+	struct save_dirs d;
+
+	(void)state;
+	save_dirs_make(&d);
+	for (size_t i = 0; i < ARRAY_SIZE(masks); i++) {
+		struct sysroot_trees t;
+		mode_t old = umask(masks[i]);
+
+		sysroot_trees_init(&t);
+		save_table(&t, first, ARRAY_SIZE(first), d.dir, "a");
+		save_table(&t, second, ARRAY_SIZE(second), d.dir, "b");
+		sysroot_trees_release(&t);
+		umask(old);
+		assert_int_equal(lstat_in(d.dir, "a", STATE1).st_mode & 07777, 0644);
+		assert_int_equal(lstat_in(d.dir, "b", STATE1).st_mode & 07777, 0644);
+		assert_int_equal(lstat_in(d.dir, "a", PROBE).st_mode & 07777, 0200);
+		assert_int_equal(lstat_in(d.dir, "b", PROBE).st_mode & 07777, 0600);
+		assert_int_equal(lstat_in(d.dir, "b", BLOCK).st_mode & 07777, 0444);
+		assert_int_equal(lstat_in(d.dir, "b", MEM).st_mode & 07777, 0755);
+		assert_int_equal(lstat_in(d.dir, "b", "").st_mode & 07777, 0755);
+	}
+	tu_rm_rf(d.top);
+}
+
 /* NAME is one path component of at most NAME_MAX bytes; DIR must be a
  * directory: nothing is written otherwise (an empty DIR used to mean the
  * filesystem root). */
@@ -565,6 +820,9 @@ int main(void)
 	    cmocka_unit_test(test_sysroot_save_replaces),
 	    cmocka_unit_test(test_sysroot_save_symlink),
 	    cmocka_unit_test(test_sysroot_save_error_unchanged),
+	    cmocka_unit_test(test_sysroot_save_links_unchanged),
+	    cmocka_unit_test(test_sysroot_save_links_own_tree_only),
+	    cmocka_unit_test(test_sysroot_save_umask),
 	    cmocka_unit_test(test_sysroot_save_bad_names),
 	    cmocka_unit_test(test_sysroot_dir_prepare),
 	};

@@ -26,6 +26,7 @@
 #include "strbuf.h"
 #include "sysfs_capture.h"
 #include "unix_io.h"
+#include "vfs.h"
 
 /* Time limits when the scenario does not set them. A TCG boot of a cloud
  * kernel takes a few seconds; the margins are for loaded CI machines. */
@@ -59,6 +60,7 @@ struct qemu_session {
 	struct pending_device pending[MAX_PENDING_DEVICES];
 	size_t nr_pending;
 	struct json_object *result; /* the run JSON, while booting */
+	struct sysroot_trees trees; /* under opts->sysroot_out */
 	char *err;
 	size_t errlen;
 };
@@ -933,9 +935,15 @@ static int qemu_snapshot(void *ctx, struct backend_step *bs)
 	json_object_put(qmp_reply);
 	bs->snapshot = sysfs_capture_snapshot(&cap, st->arg, bs->index,
 					      devices ? devices : json_object_new_array());
-	ret = s->opts->sysroot_out
-		  ? sysfs_capture_write(&cap, s->opts->sysroot_out, st->arg, s->err, s->errlen)
-		  : 0;
+	ret = 0;
+	if (s->opts->sysroot_out) {
+		/* As sysfs_capture_write, sharing what the last snapshot left as it was. */
+		struct vfs v;
+
+		sysfs_capture_vfs(&cap, &v);
+		ret = sysroot_save_next(&s->trees, &v, s->opts->sysroot_out, st->arg, s->err,
+					s->errlen);
+	}
 	sysfs_capture_release(&cap);
 	return ret;
 }
@@ -1076,6 +1084,10 @@ int qemu_backend_run(const struct scenario *sc, const struct qemu_backend_option
 	    .progress = opts->progress,
 	    .progress_ctx = opts->ctx,
 	};
+	int ret;
 
-	return runner_run(sc, &ro, &qemu_ops, &s, result, err, errlen);
+	sysroot_trees_init(&s.trees);
+	ret = runner_run(sc, &ro, &qemu_ops, &s, result, err, errlen);
+	sysroot_trees_release(&s.trees);
+	return ret;
 }

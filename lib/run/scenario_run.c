@@ -75,9 +75,10 @@ struct model {
 	size_t errlen;
 	/* memhp explain's watch on opts->trace_block: */
 	struct memory_observer watch;
-	bool onlined;			/* since the last step ended */
-	struct zone_decision decision;	/* of its last online */
-	int trace_step;			/* the step that last onlined it */
+	bool onlined;		       /* since the last step ended */
+	struct zone_decision decision; /* of its last online */
+	int trace_step;		       /* the step that last onlined it */
+	struct sysroot_trees trees;    /* under opts->sysroot_out */
 };
 
 /* The kernel tells the watch of every online as it happens. */
@@ -353,6 +354,7 @@ static int model_settle(void *ctx, struct backend_step *s)
 static int model_snapshot(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
+	struct vfs v;
 	int ret = run_pending(md, s);
 
 	if (ret)
@@ -360,7 +362,10 @@ static int model_snapshot(void *ctx, struct backend_step *s)
 	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
 	if (!md->opts->sysroot_out)
 		return 0;
-	return sysroot_write(md->m, md->opts->sysroot_out, s->st->arg, md->err, md->errlen);
+	/* As sysroot_write, sharing the files the last snapshot left as they were. */
+	kernel_sysfs_ro(md->m->kernel, &v);
+	return sysroot_save_next(&md->trees, &v, md->opts->sysroot_out, s->st->arg, md->err,
+				 md->errlen);
 }
 
 /* Time passes on the model's clock: retry timers fire, QEMU delivers
@@ -439,6 +444,7 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 
 	memset(run, 0, sizeof(*run));
 	run->trace_step = SCENARIO_STEP_NONE;
+	sysroot_trees_init(&md.trees);
 	ret = opts->stop_after ? check_label(sc, opts->stop_after, err, errlen) : 0;
 	/* With a fallback every line can run. */
 	if (!ret && !opts->guest_fallback)
@@ -447,6 +453,7 @@ int scenario_run(const struct scenario *sc, const struct scenario_run_options *o
 		return ret;
 	md.watch = (struct memory_observer){.zone_decided = watch_zone_decided, .data = &md};
 	ret = runner_run(sc, &ro, &model_ops, &md, &run->result, err, errlen);
+	sysroot_trees_release(&md.trees);
 	if (!md.m) {
 		/* Options the model cannot boot: a bad scenario, nothing ran. */
 		json_object_put(run->result);
@@ -483,6 +490,7 @@ void model_session_free(struct model_session *ms)
 	if (!ms)
 		return;
 	machine_free(ms->md.m);
+	sysroot_trees_release(&ms->md.trees);
 	free(ms);
 }
 
@@ -520,6 +528,7 @@ int model_session_boot_observed(const struct scenario *sc, enum memhp_kernel ver
 		ms->opts.trace = true;
 		ms->md.watch = *obs;
 	}
+	sysroot_trees_init(&ms->md.trees);
 	ret = model_boot(&ms->md, NULL);
 	if (ret) {
 		snprintf(err, errlen, "%s", ms->err);

@@ -108,6 +108,36 @@ void sysroot_vfs_rw(struct sysroot *sr, struct vfs *out);
  * failed: then DIR/NAME is the new tree and err names what is left. */
 int sysroot_save(const struct vfs *v, const char *dir, const char *name, char *err, size_t errlen);
 
+/* The trees one run writes into one DIR, one per snapshot: what the last
+ * tree holds (per path: type, mode, content) and a handle on its root, so
+ * that the next tree shares its unchanged entries instead of writing them
+ * again. Most of sysfs does not change between two snapshots. */
+struct sysroot_entry;
+struct sysroot_trees {
+	int fd;				     /* the last tree's root, or -1 */
+	unsigned long long dir_dev, dir_ino; /* the DIR it was written into */
+	struct sysroot_entry *tab;	     /* what it holds, by path hash */
+	size_t cap, count;
+	int umask; /* this process's, or -1 not known yet */
+};
+
+void sysroot_trees_init(struct sysroot_trees *t);
+/* Forgets the last tree (it stays on disk). */
+void sysroot_trees_release(struct sysroot_trees *t);
+
+/* sysroot_save, the same result and guarantees, for the next tree of the
+ * run t remembers: a file or symlink with the same path, mode and content
+ * as in t's last tree (same DIR) becomes a hard link to that tree's entry.
+ * The two trees then share the inode: a later change to one of them by
+ * anyone (write, chmod) shows in the other; and memhp trusts what it
+ * wrote not to be changed while the run goes on. The last tree is known
+ * by its handle, not by name: a tree of another run, or one that replaced
+ * it at DIR/LABEL, is never linked into. Where linking fails, the entry is
+ * written as sysroot_save does. t then remembers the new tree (unchanged
+ * on error). t may be NULL: sysroot_save. */
+int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *dir,
+		      const char *name, char *err, size_t errlen);
+
 /* Makes DIR ready for sysroot_save: an existing directory we may write
  * into (DIR may be a symlink to one), or created 0755 when its parent
  * exists. 0, or -errno with why (len bytes) saying what was expected:
