@@ -13,6 +13,7 @@
 #include "run_json.h"
 #include "runner.h"
 #include "scenario.h"
+#include "json_out.h"
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs.h"
@@ -78,6 +79,7 @@ struct model {
 	bool onlined;			/* since the last step ended */
 	struct zone_decision decision;	/* of its last online */
 	int trace_step;			/* the step that last onlined it */
+	int nr_streamed;		/* snapshots written to snapshot_stream */
 };
 
 /* The kernel tells the watch of every online as it happens. */
@@ -357,7 +359,23 @@ static int model_snapshot(void *ctx, struct backend_step *s)
 
 	if (ret)
 		return ret;
-	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+	switch (md->opts->snapshot_json) {
+	case SNAPSHOT_JSON_TREE:
+		s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+		break;
+	case SNAPSHOT_JSON_NONE:
+		break;
+	case SNAPSHOT_JSON_STREAM:
+		/* An element of "snapshots": level 2 of the result. */
+		json_out_elem(md->opts->snapshot_stream, 2, md->nr_streamed++ == 0);
+		ret = snapshot_write(md->m, s->st->arg, s->index, md->opts->snapshot_stream, 2);
+		if (ret) {
+			snprintf(md->err, md->errlen, "cannot write the snapshot's JSON: %s",
+				 strerror(-ret));
+			return ret;
+		}
+		break;
+	}
 	if (!md->opts->sysroot_out)
 		return 0;
 	return sysroot_write(md->m, md->opts->sysroot_out, s->st->arg, md->err, md->errlen);
