@@ -48,8 +48,7 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 }
 
 static int model_run(const struct scenario *sc, const struct memhp_run_options *opts,
-		     struct scenario_run_options *ro, struct memhp_run *r, char *err,
-		     size_t errlen)
+		     struct scenario_run_options *ro, struct memhp_run *r, char *err, size_t errlen)
 {
 	switch (opts->snapshots) {
 	case MEMHP_SNAPSHOTS_KEEP:

@@ -262,8 +262,8 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 /* The model's block as snapshot_from_vfs() reads it from memoryN/, taken
  * from struct memory_block (the attributes' show functions in
  * lib/linux/sysfs.c say what a read gives). zones holds valid_zones. */
-static void model_block(const struct kernel *k, const struct memory_block *mb,
-			struct strbuf *zones, struct snapshot_block *b)
+static void model_block(const struct kernel *k, const struct memory_block *mb, struct strbuf *zones,
+			struct snapshot_block *b)
 {
 	strbuf_reset(zones);
 	memory_block_valid_zones(k, mb, zones);
@@ -323,7 +323,8 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 
 	json_object_object_add(o, "label", json_object_new_string(label));
 	json_object_object_add(o, "step", json_object_new_int(step));
-	json_object_object_add(o, "block_size_bytes", json_object_new_int64((int64_t)k->block_size));
+	json_object_object_add(o, "block_size_bytes",
+			       json_object_new_int64((int64_t)k->block_size));
 	json_object_object_add(o, "auto_online_blocks",
 			       json_object_new_string(mmop_name(k->auto_online_type)));
 	json_object_object_add(o, "params", snapshot_params_json(model_param, k));

@@ -30,8 +30,8 @@ struct memhp_guest_fallback;
 /* What becomes of the model's snapshots in the run JSON (the QEMU
  * backend always keeps them: its final layout is its last snapshot's). */
 enum memhp_snapshots {
-	MEMHP_SNAPSHOTS_KEEP,	/* in memhp_run_result()'s "snapshots" */
-	MEMHP_SNAPSHOTS_NONE,	/* not made ("snapshots" is empty) */
+	MEMHP_SNAPSHOTS_KEEP, /* in memhp_run_result()'s "snapshots" */
+	MEMHP_SNAPSHOTS_NONE, /* not made ("snapshots" is empty) */
 	/* Written to a temporary file as they are taken, so the run's memory
 	 * does not grow with them: "snapshots" is empty, and only
 	 * memhp_run_write_json() has them. */
