@@ -25,7 +25,9 @@
 
 struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
-	FILE *snapshots;	 /* MEMHP_SNAPSHOTS_STREAM's elements, or NULL */
+	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in a
+	 * temporary file; or NULL. */
+	struct json_out *snapshots;
 };
 
 static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options *opts,
@@ -47,6 +49,15 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
 }
 
+static void snapshots_close(struct json_out *o)
+{
+	if (!o)
+		return;
+	if (o->f)
+		fclose(o->f);
+	free(o);
+}
+
 static int model_run(const struct scenario *sc, const struct memhp_run_options *opts,
 		     struct scenario_run_options *ro, struct memhp_run *r, char *err, size_t errlen)
 {
@@ -58,9 +69,11 @@ static int model_run(const struct scenario *sc, const struct memhp_run_options *
 		ro->snapshot_json = SNAPSHOT_JSON_NONE;
 		break;
 	case MEMHP_SNAPSHOTS_STREAM:
-		r->snapshots = tmpfile();
-		if (!r->snapshots) {
-			int ret = -errno;
+		r->snapshots = calloc(1, sizeof(*r->snapshots));
+		if (r->snapshots)
+			r->snapshots->f = tmpfile();
+		if (!r->snapshots || !r->snapshots->f) {
+			int ret = r->snapshots ? -errno : -ENOMEM;
 
 			snprintf(err, errlen, "a temporary file for the snapshots: %s",
 				 strerror(-ret));
@@ -133,8 +146,7 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 		ret = model_run(sc, opts, &ro, r, err, errlen);
 	scenario_free(sc);
 	if (ret && !r->run.result) {
-		if (r->snapshots)
-			fclose(r->snapshots);
+		snapshots_close(r->snapshots);
 		free(r);
 		return ret;
 	}
@@ -148,8 +160,7 @@ void memhp_run_free(struct memhp_run *run)
 	if (!run)
 		return;
 	scenario_run_release(&run->run);
-	if (run->snapshots)
-		fclose(run->snapshots);
+	snapshots_close(run->snapshots);
 	free(run);
 }
 
@@ -162,17 +173,29 @@ struct json_object *memhp_run_result(const struct memhp_run *run)
 #define EMPTY_SNAPSHOTS "\"snapshots\": [\n  ]\n}"
 
 /* The streamed elements, copied back from the temporary file. */
-static int copy_snapshots(FILE *from, FILE *to)
+static int copy_snapshots(struct json_out *from, FILE *to)
 {
-	char buf[65536];
+	char buf[1 << 16];
 	size_t n;
 
-	if (fflush(from) || fseek(from, 0, SEEK_SET))
+	loff_t off = 0;
+	ssize_t k;
+
+	if (json_out_flush(from) || fflush(from->f) || fflush(to))
 		return -EIO;
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+	/* In the kernel when both are files (one copy of the data, not two);
+	 * else, or after a partial copy, through user space. */
+	while ((k = copy_file_range(fileno(from->f), &off, fileno(to), NULL, SIZE_MAX >> 2, 0)) >
+	       0)
+		;
+	if (off && fseek(to, 0, SEEK_END))
+		return -EIO;
+	if (fseek(from->f, off, SEEK_SET))
+		return -EIO;
+	while ((n = fread(buf, 1, sizeof(buf), from->f)) > 0)
 		if (fwrite(buf, 1, n, to) != n)
 			return -EIO;
-	return ferror(from) ? -EIO : 0;
+	return ferror(from->f) ? -EIO : 0;
 }
 
 int memhp_run_write_json(const struct memhp_run *run, FILE *f)
@@ -183,7 +206,7 @@ int memhp_run_write_json(const struct memhp_run *run, FILE *f)
 
 	if (!text)
 		return -ENOMEM;
-	if (!run->snapshots || ftell(run->snapshots) <= 0) {
+	if (!run->snapshots || (!run->snapshots->len && ftell(run->snapshots->f) <= 0)) {
 		fputs(text, f);
 		return ferror(f) ? -EIO : 0;
 	}

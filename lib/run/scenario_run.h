@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "memhp/kernel_version.h"
 #include "online_policy.h"
@@ -16,6 +15,7 @@ struct scenario;
 struct scenario_step;
 struct machine;
 struct json_object;
+struct json_out;
 
 struct guest_result;
 
@@ -60,7 +60,7 @@ struct scenario_run_options {
 	 * pretty printer writes them inside the result object (json_out.h),
 	 * each after "\n" or ",\n"; the result's "snapshots" stays empty. */
 	enum snapshot_json snapshot_json;
-	FILE *snapshot_stream;
+	struct json_out *snapshot_stream;
 };
 
 

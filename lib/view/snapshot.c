@@ -343,36 +343,36 @@ struct json_object *snapshot_capture_vfs(const struct machine *m, const char *la
 				 machine_memory_devices_json(m));
 }
 
-static void write_block(FILE *f, const struct snapshot_block *b, int level)
+static void write_block(struct json_out *f, const struct snapshot_block *b, int level)
 {
 	const char *zone = b->state && b->valid_zones && !strcmp(b->state, "online") &&
 				   strcmp(b->valid_zones, "none")
 			       ? b->valid_zones
 			       : NULL;
 
-	putc('{', f);
-	json_out_key(f, level + 1, true, "id");
+	json_out_char(f, '{');
+	JSON_OUT_KEY(f, level + 1, true, "id");
 	json_out_uint(f, b->id);
-	json_out_key(f, level + 1, false, "state");
+	JSON_OUT_KEY(f, level + 1, false, "state");
 	json_out_cstr(f, b->state ? b->state : "");
-	json_out_key(f, level + 1, false, "online");
+	JSON_OUT_KEY(f, level + 1, false, "online");
 	json_out_int(f, b->online);
-	json_out_key(f, level + 1, false, "phys_index");
+	JSON_OUT_KEY(f, level + 1, false, "phys_index");
 	json_out_int(f, b->phys_index);
-	json_out_key(f, level + 1, false, "removable");
+	JSON_OUT_KEY(f, level + 1, false, "removable");
 	json_out_int(f, b->removable);
-	json_out_key(f, level + 1, false, "node");
+	JSON_OUT_KEY(f, level + 1, false, "node");
 	json_out_int(f, b->node);
-	json_out_key(f, level + 1, false, "valid_zones");
+	JSON_OUT_KEY(f, level + 1, false, "valid_zones");
 	json_out_cstr(f, b->valid_zones ? b->valid_zones : "");
-	json_out_key(f, level + 1, false, "zone");
+	JSON_OUT_KEY(f, level + 1, false, "zone");
 	json_out_cstr(f, zone);
 	json_out_close(f, level, '}');
 }
 
-static void write_params(FILE *f, const struct kernel *k, int level)
+static void write_params(struct json_out *f, const struct kernel *k, int level)
 {
-	putc('{', f);
+	json_out_char(f, '{');
 	for (size_t i = 0; snapshot_param_names[i]; i++) {
 		char buf[32] = "";
 
@@ -383,14 +383,14 @@ static void write_params(FILE *f, const struct kernel *k, int level)
 	json_out_close(f, level, '}');
 }
 
-static void write_blocks(FILE *f, const struct kernel *k, int level)
+static void write_blocks(struct json_out *f, const struct kernel *k, int level)
 {
 	struct strbuf zones = {0};
 	const struct memory_block *mb;
 	bool first = true;
 	uint64_t id;
 
-	putc('[', f);
+	json_out_char(f, '[');
 	idtree_for_each(&k->blocks, id, mb)
 	{
 		struct snapshot_block b;
@@ -404,32 +404,32 @@ static void write_blocks(FILE *f, const struct kernel *k, int level)
 	json_out_close(f, level, ']');
 }
 
-int snapshot_write(const struct machine *m, const char *label, int step, FILE *f, int level)
+int snapshot_write(const struct machine *m, const char *label, int step, struct json_out *f, int level)
 {
 	const struct kernel *k = m->kernel;
 	struct json_object *zoneinfo = zoneinfo_json(k), *devices = machine_memory_devices_json(m);
 
-	putc('{', f);
-	json_out_key(f, level + 1, true, "label");
+	json_out_char(f, '{');
+	JSON_OUT_KEY(f, level + 1, true, "label");
 	json_out_cstr(f, label);
-	json_out_key(f, level + 1, false, "step");
+	JSON_OUT_KEY(f, level + 1, false, "step");
 	json_out_int(f, step);
-	json_out_key(f, level + 1, false, "block_size_bytes");
+	JSON_OUT_KEY(f, level + 1, false, "block_size_bytes");
 	json_out_int(f, (int64_t)k->block_size);
-	json_out_key(f, level + 1, false, "auto_online_blocks");
+	JSON_OUT_KEY(f, level + 1, false, "auto_online_blocks");
 	json_out_cstr(f, mmop_name(k->auto_online_type));
-	json_out_key(f, level + 1, false, "params");
+	JSON_OUT_KEY(f, level + 1, false, "params");
 	write_params(f, k, level + 1);
-	json_out_key(f, level + 1, false, "blocks");
+	JSON_OUT_KEY(f, level + 1, false, "blocks");
 	write_blocks(f, k, level + 1);
-	json_out_key(f, level + 1, false, "zoneinfo");
+	JSON_OUT_KEY(f, level + 1, false, "zoneinfo");
 	json_out_value(f, zoneinfo, level + 1);
-	json_out_key(f, level + 1, false, "memory_devices");
+	JSON_OUT_KEY(f, level + 1, false, "memory_devices");
 	json_out_value(f, devices, level + 1);
 	json_out_close(f, level, '}');
 	json_object_put(zoneinfo);
 	json_object_put(devices);
-	return ferror(f) ? -EIO : 0;
+	return f->error ? -EIO : 0;
 }
 
 int sysroot_write(const struct machine *m, const char *dir, const char *label, char *err,

@@ -8,6 +8,7 @@
 
 struct machine;
 struct json_object;
+struct json_out;
 struct vfs;
 
 /* The snapshot object of the run JSON (scenario-format.md) as user space
@@ -27,8 +28,9 @@ struct json_object *snapshot_capture(const struct machine *m, const char *label,
 struct json_object *snapshot_capture_vfs(const struct machine *m, const char *label, int step);
 /* snapshot_capture()'s object written to f as the run JSON's pretty
  * printer writes it at nesting level (json_out.h), without building it.
- * 0 or -EIO (f's error flag). */
-int snapshot_write(const struct machine *m, const char *label, int step, FILE *f, int level);
+ * 0 or -EIO (an earlier write of f failed). */
+int snapshot_write(const struct machine *m, const char *label, int step, struct json_out *f,
+		   int level);
 
 /* /proc/zoneinfo text as the snapshot's "zoneinfo" array. */
 struct json_object *zoneinfo_parse(const char *text);
