@@ -169,7 +169,10 @@ static int step_failed(struct model *md, const struct backend_step *s, const cha
 static int model_host(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
-	struct json_object *cmd = json_tokener_parse(s->st->arg), *reply;
+	/* Parsed once, when the scenario was read (json-c's own parser). */
+	struct json_object *cmd = s->st->cmd ? json_object_get(s->st->cmd)
+					     : json_tokener_parse(s->st->arg),
+			   *reply;
 
 	reply = qmp_execute(md->m->vm, cmd);
 	json_object_put(cmd);
