@@ -2,11 +2,14 @@
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "memhp/memhp.h"
 
 /* The script that fetches Debian's kernel and builds the initramfs; the
  * environment can point elsewhere (an installed copy). */
@@ -154,6 +157,39 @@ int write_text(const char *text, const char *path)
 	bad = fputs(text, f) < 0;
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path)) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* write_json() of a run, through memhp_run_write_json() (streamed
+ * snapshots); the file is created as json-c creates it (mode 0644). */
+int write_run_json(const struct memhp_run *run, const char *path)
+{
+	char tmp[4096];
+	int fd, ret = 0;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	ret = memhp_run_write_json(run, f);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(-ret));
+		unlink(tmp);
+		return -EIO;
+	}
+	if (rename(tmp, path)) {
 		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return -EIO;

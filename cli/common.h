@@ -32,6 +32,9 @@ void print_progress(void *ctx, const char *msg);
 
 /* Writes the run JSON to path (atomically); 0 or -EIO after saying why. */
 int write_json(struct json_object *result, const char *path);
+struct memhp_run;
+/* The same for a run (memhp_run_write_json()). */
+int write_run_json(const struct memhp_run *run, const char *path);
 
 /* Writes text to path (through path.tmp, renamed); 0 or -EIO after
  * saying why. */

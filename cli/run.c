@@ -176,6 +176,9 @@ static int parse_run_options(int argc, char **argv, struct run_cmd *rc)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* The text shows steps and the final layout, from the machine: the
+	 * snapshots' JSON is made only for --json, and goes straight to it. */
+	rc->ro.snapshots = rc->json_out ? MEMHP_SNAPSHOTS_STREAM : MEMHP_SNAPSHOTS_NONE;
 	if (rc->ro.console_log && rc->ro.backend != MEMHP_BACKEND_QEMU) {
 		fprintf(stderr, "memhp run: --console-log needs --backend qemu\n");
 		return EXIT_USAGE;
@@ -207,7 +210,7 @@ int report_run(const struct run_cmd *rc, struct memhp_run *run, const char *err)
 	       rc->ro.backend == MEMHP_BACKEND_QEMU ? "last snapshot's" : "final", status);
 	ret = print_layout(run, stdout);
 	/* The JSON of a failed run says how far it got and why. */
-	if (rc->json_out && write_json(result, rc->json_out))
+	if (rc->json_out && write_run_json(run, rc->json_out))
 		ret = -EIO;
 	return ret || !strcmp(status, "error") ? 1 : 0;
 }

@@ -133,24 +133,29 @@ static void online_show(const struct vfs_ctx *c, struct strbuf *sb)
 	strbuf_addf(sb, "%d\n", c->block->state != MEM_OFFLINE);
 }
 
-static void valid_zones_show(const struct vfs_ctx *c, struct strbuf *sb)
+void memory_block_valid_zones(const struct kernel *k, const struct memory_block *b,
+			      struct strbuf *sb)
 {
-	const struct memory_block *b = c->block;
-	uint64_t pfn = block_start_pfn(c->k, b), nr = c->k->pages_per_block;
+	uint64_t pfn = block_start_pfn(k, b), nr = k->pages_per_block;
 	const struct zone *d, *kz, *mz;
 
 	if (b->state == MEM_ONLINE) {
-		strbuf_addf(sb, "%s\n", b->zone ? zone_name(b->zone->type) : "none");
+		strbuf_add(sb, b->zone ? zone_name(b->zone->type) : "none");
 		return;
 	}
-	d = zone_for_pfn_range(c->k, MMOP_ONLINE, b->nid, b->group, pfn, nr);
-	kz = zone_for_pfn_range(c->k, MMOP_ONLINE_KERNEL, b->nid, b->group, pfn, nr);
-	mz = zone_for_pfn_range(c->k, MMOP_ONLINE_MOVABLE, b->nid, b->group, pfn, nr);
+	d = zone_for_pfn_range(k, MMOP_ONLINE, b->nid, b->group, pfn, nr);
+	kz = zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, b->nid, b->group, pfn, nr);
+	mz = zone_for_pfn_range(k, MMOP_ONLINE_MOVABLE, b->nid, b->group, pfn, nr);
 	strbuf_add(sb, zone_name(d->type));
 	if (kz != d)
 		strbuf_addf(sb, " %s", zone_name(kz->type));
 	if (mz != d)
 		strbuf_addf(sb, " %s", zone_name(mz->type));
+}
+
+static void valid_zones_show(const struct vfs_ctx *c, struct strbuf *sb)
+{
+	memory_block_valid_zones(c->k, c->block, sb);
 	strbuf_add(sb, "\n");
 }
 

@@ -13,4 +13,10 @@ void kernel_sysfs(struct kernel *k, struct vfs *out);
 /* A read-only handle (views): writes are -EROFS. */
 void kernel_sysfs_ro(const struct kernel *k, struct vfs *out);
 
+struct strbuf;
+/* memoryN/valid_zones without its newline, appended to sb: what a read
+ * shows, without resolving a path (snapshots of the model). */
+void memory_block_valid_zones(const struct kernel *k, const struct memory_block *b,
+			      struct strbuf *sb);
+
 #endif

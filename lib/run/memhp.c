@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "explain.h"
+#include "json_out.h"
 #include "lsmem.h"
 #include "plan.h"
 #include "machine.h"
@@ -24,6 +25,9 @@
 
 struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
+	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in a
+	 * temporary file; or NULL. */
+	struct json_out *snapshots;
 };
 
 static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options *opts,
@@ -43,6 +47,43 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 		return -EINVAL;
 	}
 	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
+}
+
+static void snapshots_close(struct json_out *o)
+{
+	if (!o)
+		return;
+	if (o->f)
+		fclose(o->f);
+	free(o);
+}
+
+static int model_run(const struct scenario *sc, const struct memhp_run_options *opts,
+		     struct scenario_run_options *ro, struct memhp_run *r, char *err, size_t errlen)
+{
+	switch (opts->snapshots) {
+	case MEMHP_SNAPSHOTS_KEEP:
+		ro->snapshot_json = SNAPSHOT_JSON_TREE;
+		break;
+	case MEMHP_SNAPSHOTS_NONE:
+		ro->snapshot_json = SNAPSHOT_JSON_NONE;
+		break;
+	case MEMHP_SNAPSHOTS_STREAM:
+		r->snapshots = calloc(1, sizeof(*r->snapshots));
+		if (r->snapshots)
+			r->snapshots->f = tmpfile();
+		if (!r->snapshots || !r->snapshots->f) {
+			int ret = r->snapshots ? -errno : -ENOMEM;
+
+			snprintf(err, errlen, "a temporary file for the snapshots: %s",
+				 strerror(-ret));
+			return ret;
+		}
+		ro->snapshot_json = SNAPSHOT_JSON_STREAM;
+		ro->snapshot_stream = r->snapshots;
+		break;
+	}
+	return scenario_run(sc, ro, &r->run, err, errlen);
 }
 
 /* --sysroot-out DIR is checked (and created) before anything runs: a bad
@@ -102,9 +143,10 @@ int memhp_run_file(const char *path, const struct memhp_run_options *opts, struc
 	if (opts->backend == MEMHP_BACKEND_QEMU)
 		ret = run_on_qemu(sc, opts, r, err, errlen);
 	else
-		ret = scenario_run(sc, &ro, &r->run, err, errlen);
+		ret = model_run(sc, opts, &ro, r, err, errlen);
 	scenario_free(sc);
 	if (ret && !r->run.result) {
+		snapshots_close(r->snapshots);
 		free(r);
 		return ret;
 	}
@@ -118,12 +160,64 @@ void memhp_run_free(struct memhp_run *run)
 	if (!run)
 		return;
 	scenario_run_release(&run->run);
+	snapshots_close(run->snapshots);
 	free(run);
 }
 
 struct json_object *memhp_run_result(const struct memhp_run *run)
 {
 	return run->run.result;
+}
+
+/* What json-c writes for the result's last member while it is empty. */
+#define EMPTY_SNAPSHOTS "\"snapshots\": [\n  ]\n}"
+
+/* The streamed elements, copied back from the temporary file. */
+static int copy_snapshots(struct json_out *from, FILE *to)
+{
+	char buf[1 << 16];
+	size_t n;
+
+	loff_t off = 0;
+	ssize_t k;
+
+	if (json_out_flush(from) || fflush(from->f) || fflush(to))
+		return -EIO;
+	/* In the kernel when both are files (one copy of the data, not two);
+	 * else, or after a partial copy, through user space. */
+	while ((k = copy_file_range(fileno(from->f), &off, fileno(to), NULL, SIZE_MAX >> 2, 0)) >
+	       0)
+		;
+	if (off && fseek(to, 0, SEEK_END))
+		return -EIO;
+	if (fseek(from->f, off, SEEK_SET))
+		return -EIO;
+	while ((n = fread(buf, 1, sizeof(buf), from->f)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			return -EIO;
+	return ferror(from->f) ? -EIO : 0;
+}
+
+int memhp_run_write_json(const struct memhp_run *run, FILE *f)
+{
+	const char *text = json_object_to_json_string_ext(run->run.result, JSON_OUT_FLAGS);
+	size_t len = text ? strlen(text) : 0, tail = strlen(EMPTY_SNAPSHOTS);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	if (!run->snapshots || (!run->snapshots->len && ftell(run->snapshots->f) <= 0)) {
+		fputs(text, f);
+		return ferror(f) ? -EIO : 0;
+	}
+	/* "snapshots" is the result's last member (runner_run()). */
+	if (len < tail || strcmp(text + len - tail, EMPTY_SNAPSHOTS))
+		return -EINVAL;
+	len -= strlen("\n  ]\n}");
+	fwrite(text, 1, len, f);
+	ret = copy_snapshots(run->snapshots, f);
+	fputs("\n  ]\n}", f);
+	return ret ? ret : ferror(f) ? -EIO : 0;
 }
 
 int memhp_check(const struct memhp_run *run, char *msg, size_t len)

@@ -13,6 +13,7 @@
 #include "run_json.h"
 #include "runner.h"
 #include "scenario.h"
+#include "json_out.h"
 #include "snapshot.h"
 #include "strbuf.h"
 #include "sysfs.h"
@@ -75,10 +76,11 @@ struct model {
 	size_t errlen;
 	/* memhp explain's watch on opts->trace_block: */
 	struct memory_observer watch;
-	bool onlined;		       /* since the last step ended */
-	struct zone_decision decision; /* of its last online */
-	int trace_step;		       /* the step that last onlined it */
-	struct sysroot_trees trees;    /* under opts->sysroot_out */
+	bool onlined;			/* since the last step ended */
+	struct zone_decision decision;	/* of its last online */
+	int trace_step;			/* the step that last onlined it */
+	int nr_streamed;		/* snapshots written to snapshot_stream */
+	struct sysroot_trees trees;	/* under opts->sysroot_out */
 };
 
 /* The kernel tells the watch of every online as it happens. */
@@ -168,7 +170,10 @@ static int step_failed(struct model *md, const struct backend_step *s, const cha
 static int model_host(void *ctx, struct backend_step *s)
 {
 	struct model *md = ctx;
-	struct json_object *cmd = json_tokener_parse(s->st->arg), *reply;
+	/* Parsed once, when the scenario was read (json-c's own parser). */
+	struct json_object *cmd = s->st->cmd ? json_object_get(s->st->cmd)
+					     : json_tokener_parse(s->st->arg),
+			   *reply;
 
 	reply = qmp_execute(md->m->vm, cmd);
 	json_object_put(cmd);
@@ -359,7 +364,23 @@ static int model_snapshot(void *ctx, struct backend_step *s)
 
 	if (ret)
 		return ret;
-	s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+	switch (md->opts->snapshot_json) {
+	case SNAPSHOT_JSON_TREE:
+		s->snapshot = snapshot_capture(md->m, s->st->arg, s->index);
+		break;
+	case SNAPSHOT_JSON_NONE:
+		break;
+	case SNAPSHOT_JSON_STREAM:
+		/* An element of "snapshots": level 2 of the result. */
+		json_out_elem(md->opts->snapshot_stream, 2, md->nr_streamed++ == 0);
+		ret = snapshot_write(md->m, s->st->arg, s->index, md->opts->snapshot_stream, 2);
+		if (ret) {
+			snprintf(md->err, md->errlen, "cannot write the snapshot's JSON: %s",
+				 strerror(-ret));
+			return ret;
+		}
+		break;
+	}
 	if (!md->opts->sysroot_out)
 		return 0;
 	/* As sysroot_write, sharing the files the last snapshot left as they were. */

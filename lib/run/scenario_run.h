@@ -15,6 +15,7 @@ struct scenario;
 struct scenario_step;
 struct machine;
 struct json_object;
+struct json_out;
 
 struct guest_result;
 
@@ -35,6 +36,13 @@ struct memhp_guest_fallback {
 	void (*done)(struct memhp_guest_fallback *gf, struct machine *m);
 };
 
+/* What becomes of each snapshot's object of the run JSON. */
+enum snapshot_json {
+	SNAPSHOT_JSON_TREE,   /* built into the result's "snapshots" */
+	SNAPSHOT_JSON_NONE,   /* not made: nobody reads it */
+	SNAPSHOT_JSON_STREAM, /* written to snapshot_stream as it is taken */
+};
+
 struct scenario_run_options {
 	enum memhp_kernel version;
 	/* Check the machine's invariants (machine_check()) after boot and
@@ -48,6 +56,11 @@ struct scenario_run_options {
 	/* Guest lines outside the modelled shell go there; NULL: they are
 	 * refused before the run (scenario_check()). */
 	struct memhp_guest_fallback *guest_fallback;
+	/* SNAPSHOT_JSON_STREAM: the elements of "snapshots" as the run JSON's
+	 * pretty printer writes them inside the result object (json_out.h),
+	 * each after "\n" or ",\n"; the result's "snapshots" stays empty. */
+	enum snapshot_json snapshot_json;
+	struct json_out *snapshot_stream;
 };
 
 

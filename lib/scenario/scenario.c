@@ -280,6 +280,7 @@ static int parse_qemu(struct parser *p, const char *rest)
 static int parse_host(struct parser *p, const char *rest)
 {
 	struct json_tokener *tok = json_tokener_new();
+	struct scenario_step *st = NULL;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
 	const char *end;
@@ -313,7 +314,12 @@ static int parse_host(struct parser *p, const char *rest)
 		ret = fail(p, "host: expected a QMP command as one JSON object, got '%s' after it",
 			   end);
 	else
-		ret = add_step(p, STEP_HOST, rest, NULL);
+		ret = add_step(p, STEP_HOST, rest, &st);
+	/* The step keeps it: the model's run executes it as parsed here. */
+	if (!ret && st) {
+		st->cmd = obj;
+		obj = NULL;
+	}
 	json_object_put(obj);
 	return ret;
 }
@@ -716,6 +722,7 @@ void scenario_step_release(struct scenario_step *st)
 {
 	free(st->line);
 	free(st->arg);
+	json_object_put(st->cmd);
 	*st = (struct scenario_step){0};
 }
 
@@ -726,6 +733,7 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->nr_steps; i++) {
 		free(sc->steps[i].line);
 		free(sc->steps[i].arg);
+		json_object_put(sc->steps[i].cmd);
 	}
 	free(sc->steps);
 	for (size_t i = 0; i < sc->qemu_argc; i++)

@@ -13,6 +13,8 @@ enum scenario_step_kind {
 	STEP_SLEEP,
 };
 
+struct json_object;
+
 struct scenario_step {
 	enum scenario_step_kind kind;
 	int lineno;   /* first physical line of the logical line */
@@ -21,6 +23,10 @@ struct scenario_step {
 	double seconds;  /* guest[S] timeout, settle S, sleep S; 0 if not given */
 	double timeout;  /* settle timeout=S; 0 if not given */
 	double quiet;    /* settle quiet=S; 0 if not given */
+	/* host: arg parsed (a JSON object), owned by the scenario, read only:
+	 * the parse that checked it, so that a run does not parse it again.
+	 * NULL in steps made up elsewhere (memhp fuzz): parse arg then. */
+	struct json_object *cmd;
 };
 
 struct scenario {

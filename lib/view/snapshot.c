@@ -2,6 +2,7 @@
  * /sys, a tree captured from a real guest and a sysroot directory. */
 #include "snapshot.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <json-c/json.h>
 
 #include "array.h"
+#include "json_out.h"
+#include "strbuf.h"
 #include "machine.h"
 #include "run_json.h"
 #include "sysfs.h"
@@ -256,13 +259,177 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 	return list;
 }
 
+/* The model's block as snapshot_from_vfs() reads it from memoryN/, taken
+ * from struct memory_block (the attributes' show functions in
+ * lib/linux/sysfs.c say what a read gives). zones holds valid_zones. */
+static void model_block(const struct kernel *k, const struct memory_block *mb, struct strbuf *zones,
+			struct snapshot_block *b)
+{
+	strbuf_reset(zones);
+	memory_block_valid_zones(k, mb, zones);
+	*b = (struct snapshot_block){
+	    .id = mb->id,
+	    .state = memory_block_state_name(mb->state),
+	    .valid_zones = zones->oom ? NULL : zones->buf,
+	    .online = mb->state != MEM_OFFLINE,
+	    .removable = 1,
+	    .phys_index = (int64_t)mb->id,
+	    .node = -1,
+	};
+	/* The highest nodeK link, as block_node() picks it. */
+	for (int nid = MAX_NUMNODES - 1; nid >= 0; nid--) {
+		if (mb->node_links & (1ULL << nid)) {
+			b->node = nid;
+			break;
+		}
+	}
+}
+
+/* A module parameter as its file shows it, without the newline. */
+static char *model_param(const void *ctx, const char *path)
+{
+	const char *name = strrchr(path, '/') + 1;
+	char buf[32] = "";
+
+	kernel_param_get(ctx, name, buf, sizeof(buf));
+	return strdup(buf);
+}
+
+static struct json_object *model_blocks_json(const struct kernel *k)
+{
+	struct json_object *list = json_object_new_array();
+	struct strbuf zones = {0};
+	const struct memory_block *mb;
+	uint64_t id;
+
+	idtree_for_each(&k->blocks, id, mb)
+	{
+		struct snapshot_block b;
+
+		model_block(k, mb, &zones, &b);
+		json_object_array_add(list, snapshot_block_json(&b));
+	}
+	strbuf_release(&zones);
+	return list;
+}
+
+/* snapshot_from_vfs() over the model's /sys gives the same object (a
+ * test compares them); this reads the structures instead of formatting
+ * and parsing a path and a value per attribute. */
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step)
+{
+	const struct kernel *k = m->kernel;
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "label", json_object_new_string(label));
+	json_object_object_add(o, "step", json_object_new_int(step));
+	json_object_object_add(o, "block_size_bytes",
+			       json_object_new_int64((int64_t)k->block_size));
+	json_object_object_add(o, "auto_online_blocks",
+			       json_object_new_string(mmop_name(k->auto_online_type)));
+	json_object_object_add(o, "params", snapshot_params_json(model_param, k));
+	json_object_object_add(o, "blocks", model_blocks_json(k));
+	json_object_object_add(o, "zoneinfo", zoneinfo_json(k));
+	json_object_object_add(o, "memory_devices", machine_memory_devices_json(m));
+	return o;
+}
+
+struct json_object *snapshot_capture_vfs(const struct machine *m, const char *label, int step)
 {
 	struct vfs v;
 
 	kernel_sysfs_ro(m->kernel, &v);
 	return snapshot_from_vfs(&v, label, step, zoneinfo_json(m->kernel),
 				 machine_memory_devices_json(m));
+}
+
+static void write_block(struct json_out *f, const struct snapshot_block *b, int level)
+{
+	const char *zone = b->state && b->valid_zones && !strcmp(b->state, "online") &&
+				   strcmp(b->valid_zones, "none")
+			       ? b->valid_zones
+			       : NULL;
+
+	json_out_char(f, '{');
+	JSON_OUT_KEY(f, level + 1, true, "id");
+	json_out_uint(f, b->id);
+	JSON_OUT_KEY(f, level + 1, false, "state");
+	json_out_cstr(f, b->state ? b->state : "");
+	JSON_OUT_KEY(f, level + 1, false, "online");
+	json_out_int(f, b->online);
+	JSON_OUT_KEY(f, level + 1, false, "phys_index");
+	json_out_int(f, b->phys_index);
+	JSON_OUT_KEY(f, level + 1, false, "removable");
+	json_out_int(f, b->removable);
+	JSON_OUT_KEY(f, level + 1, false, "node");
+	json_out_int(f, b->node);
+	JSON_OUT_KEY(f, level + 1, false, "valid_zones");
+	json_out_cstr(f, b->valid_zones ? b->valid_zones : "");
+	JSON_OUT_KEY(f, level + 1, false, "zone");
+	json_out_cstr(f, zone);
+	json_out_close(f, level, '}');
+}
+
+static void write_params(struct json_out *f, const struct kernel *k, int level)
+{
+	json_out_char(f, '{');
+	for (size_t i = 0; snapshot_param_names[i]; i++) {
+		char buf[32] = "";
+
+		kernel_param_get(k, snapshot_param_names[i], buf, sizeof(buf));
+		json_out_key(f, level + 1, i == 0, snapshot_param_names[i]);
+		json_out_cstr(f, buf);
+	}
+	json_out_close(f, level, '}');
+}
+
+static void write_blocks(struct json_out *f, const struct kernel *k, int level)
+{
+	struct strbuf zones = {0};
+	const struct memory_block *mb;
+	bool first = true;
+	uint64_t id;
+
+	json_out_char(f, '[');
+	idtree_for_each(&k->blocks, id, mb)
+	{
+		struct snapshot_block b;
+
+		model_block(k, mb, &zones, &b);
+		json_out_elem(f, level + 1, first);
+		write_block(f, &b, level + 1);
+		first = false;
+	}
+	strbuf_release(&zones);
+	json_out_close(f, level, ']');
+}
+
+int snapshot_write(const struct machine *m, const char *label, int step, struct json_out *f, int level)
+{
+	const struct kernel *k = m->kernel;
+	struct json_object *zoneinfo = zoneinfo_json(k), *devices = machine_memory_devices_json(m);
+
+	json_out_char(f, '{');
+	JSON_OUT_KEY(f, level + 1, true, "label");
+	json_out_cstr(f, label);
+	JSON_OUT_KEY(f, level + 1, false, "step");
+	json_out_int(f, step);
+	JSON_OUT_KEY(f, level + 1, false, "block_size_bytes");
+	json_out_int(f, (int64_t)k->block_size);
+	JSON_OUT_KEY(f, level + 1, false, "auto_online_blocks");
+	json_out_cstr(f, mmop_name(k->auto_online_type));
+	JSON_OUT_KEY(f, level + 1, false, "params");
+	write_params(f, k, level + 1);
+	JSON_OUT_KEY(f, level + 1, false, "blocks");
+	write_blocks(f, k, level + 1);
+	JSON_OUT_KEY(f, level + 1, false, "zoneinfo");
+	json_out_value(f, zoneinfo, level + 1);
+	JSON_OUT_KEY(f, level + 1, false, "memory_devices");
+	json_out_value(f, devices, level + 1);
+	json_out_close(f, level, '}');
+	json_object_put(zoneinfo);
+	json_object_put(devices);
+	return f->error ? -EIO : 0;
 }
 
 int sysroot_write(const struct machine *m, const char *dir, const char *label, char *err,

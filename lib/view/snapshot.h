@@ -4,9 +4,11 @@
 #define MEMHP_SNAPSHOT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct machine;
 struct json_object;
+struct json_out;
 struct vfs;
 
 /* The snapshot object of the run JSON (scenario-format.md) as user space
@@ -17,9 +19,18 @@ struct json_object *snapshot_from_vfs(const struct vfs *v, const char *label, in
 				      struct json_object *zoneinfo,
 				      struct json_object *memory_devices);
 
-/* The model's snapshot: snapshot_from_vfs over its /sys, with the zones
- * from struct zone and QEMU's query-memory-devices. */
+/* The model's snapshot: what snapshot_from_vfs gives over its /sys, read
+ * from the kernel's structures, with the zones from struct zone and QEMU's
+ * query-memory-devices. Shares nothing with the machine. */
 struct json_object *snapshot_capture(const struct machine *m, const char *label, int step);
+/* The same through snapshot_from_vfs over the model's /sys (tests compare
+ * the two). */
+struct json_object *snapshot_capture_vfs(const struct machine *m, const char *label, int step);
+/* snapshot_capture()'s object written to f as the run JSON's pretty
+ * printer writes it at nesting level (json_out.h), without building it.
+ * 0 or -EIO (an earlier write of f failed). */
+int snapshot_write(const struct machine *m, const char *label, int step, struct json_out *f,
+		   int level);
 
 /* /proc/zoneinfo text as the snapshot's "zoneinfo" array. */
 struct json_object *zoneinfo_parse(const char *text);

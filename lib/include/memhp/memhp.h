@@ -27,6 +27,17 @@ enum memhp_backend {
 /* What runs guest lines outside the model's shell: memhp_real_shell_new(). */
 struct memhp_guest_fallback;
 
+/* What becomes of the model's snapshots in the run JSON (the QEMU
+ * backend always keeps them: its final layout is its last snapshot's). */
+enum memhp_snapshots {
+	MEMHP_SNAPSHOTS_KEEP, /* in memhp_run_result()'s "snapshots" */
+	MEMHP_SNAPSHOTS_NONE, /* not made ("snapshots" is empty) */
+	/* Written to a temporary file as they are taken, so the run's memory
+	 * does not grow with them: "snapshots" is empty, and only
+	 * memhp_run_write_json() has them. */
+	MEMHP_SNAPSHOTS_STREAM,
+};
+
 struct memhp_run_options {
 	enum memhp_kernel kernel;
 	enum memhp_backend backend;
@@ -49,6 +60,7 @@ struct memhp_run_options {
 	const char *console_log;   /* keep the guest console there, or NULL */
 	void (*progress)(void *ctx, const char *msg); /* or NULL */
 	void *progress_ctx;
+	enum memhp_snapshots snapshots; /* model only */
 };
 
 /* One scenario run on either backend. */
@@ -69,6 +81,12 @@ void memhp_run_free(struct memhp_run *run);
 
 /* The run as JSON (scenario-format.md); owned by the run. */
 struct json_object *memhp_run_result(const struct memhp_run *run);
+/* Writes the run JSON to f byte for byte as json-c writes
+ * memhp_run_result() with JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+ * | JSON_C_TO_STRING_NOSLASHESCAPE (no newline at the end), with the
+ * snapshots of MEMHP_SNAPSHOTS_STREAM in their place. 0, or -EIO (f's or
+ * the temporary file's error) or -ENOMEM. */
+int memhp_run_write_json(const struct memhp_run *run, FILE *f);
 
 /* The model's invariants on the final machine of a model run: the host's
  * devices and backends, the kernel's zone, node and memory-group counters

@@ -1,0 +1,207 @@
+/* json-c's pretty printer (json_object.c, 0.16) restated over a buffer:
+ * the layout was taken from its output (tests compare the two byte for
+ * byte). */
+#include "json_out.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+int json_out_flush(struct json_out *o)
+{
+	if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len)
+		o->error = true;
+	o->len = 0;
+	return o->error ? -EIO : 0;
+}
+
+void json_out_mem_slow(struct json_out *o, const char *s, size_t n)
+{
+	json_out_flush(o);
+	if (n > sizeof(o->buf)) {
+		if (fwrite(s, 1, n, o->f) != n)
+			o->error = true;
+		return;
+	}
+	memcpy(o->buf, s, n);
+	o->len = n;
+}
+
+static void indent(struct json_out *o, int level)
+{
+	static const char spaces[] = "                                ";
+
+	for (; level > 16; level -= 16)
+		json_out_mem(o, spaces, 32);
+	json_out_mem(o, spaces, 2 * (size_t)level);
+}
+
+/* Whether c needs an escape: the control characters, '"' and '\\'. */
+static bool needs_escape(unsigned char c)
+{
+	return c < ' ' || c == '"' || c == '\\';
+}
+
+static void escape(struct json_out *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+
+	switch (c) {
+	case '\b':
+		JSON_OUT_LIT(o, "\\b");
+		break;
+	case '\f':
+		JSON_OUT_LIT(o, "\\f");
+		break;
+	case '\n':
+		JSON_OUT_LIT(o, "\\n");
+		break;
+	case '\r':
+		JSON_OUT_LIT(o, "\\r");
+		break;
+	case '\t':
+		JSON_OUT_LIT(o, "\\t");
+		break;
+	case '"':
+		JSON_OUT_LIT(o, "\\\"");
+		break;
+	case '\\':
+		JSON_OUT_LIT(o, "\\\\");
+		break;
+	default:
+		json_out_mem(o, u, sizeof(u));
+	}
+}
+
+void json_out_string(struct json_out *o, const char *s, size_t len)
+{
+	size_t start = 0;
+
+	json_out_char(o, '"');
+	for (size_t i = 0; i < len; i++) {
+		if (!needs_escape((unsigned char)s[i]))
+			continue;
+		json_out_mem(o, s + start, i - start);
+		escape(o, (unsigned char)s[i]);
+		start = i + 1;
+	}
+	json_out_mem(o, s + start, len - start);
+	json_out_char(o, '"');
+}
+
+void json_out_cstr(struct json_out *o, const char *s)
+{
+	if (s)
+		json_out_string(o, s, strlen(s));
+	else
+		JSON_OUT_LIT(o, "null");
+}
+
+void json_out_elem(struct json_out *o, int level, bool first)
+{
+	if (!first)
+		json_out_char(o, ',');
+	json_out_char(o, '\n');
+	indent(o, level);
+}
+
+void json_out_key(struct json_out *o, int level, bool first, const char *key)
+{
+	json_out_elem(o, level, first);
+	json_out_string(o, key, strlen(key));
+	JSON_OUT_LIT(o, ": ");
+}
+
+void json_out_close(struct json_out *o, int level, char bracket)
+{
+	/* An empty one too: json-c prints "{\n", the indent and "}". */
+	json_out_char(o, '\n');
+	indent(o, level);
+	json_out_char(o, bracket);
+}
+
+void json_out_uint(struct json_out *o, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	json_out_mem(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void json_out_int(struct json_out *o, int64_t v)
+{
+	if (v < 0) {
+		json_out_char(o, '-');
+		/* -INT64_MIN does not fit: negate as unsigned. */
+		json_out_uint(o, -(uint64_t)v);
+	} else {
+		json_out_uint(o, (uint64_t)v);
+	}
+}
+
+/* json-c keeps an integer as int64 or uint64: a value past INT64_MAX is
+ * only readable as uint64, and both print as plain decimal. */
+static void out_int_object(struct json_out *o, struct json_object *v)
+{
+	int64_t n = json_object_get_int64(v);
+
+	if (n == INT64_MAX)
+		json_out_uint(o, json_object_get_uint64(v));
+	else
+		json_out_int(o, n);
+}
+
+void json_out_value(struct json_out *o, struct json_object *v, int level)
+{
+	bool first = true;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		JSON_OUT_LIT(o, "null");
+		break;
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			JSON_OUT_LIT(o, "true");
+		else
+			JSON_OUT_LIT(o, "false");
+		break;
+	case json_type_int:
+		out_int_object(o, v);
+		break;
+	case json_type_double: {
+		/* json-c's own double formatting (and a user serialiser). */
+		const char *s = json_object_to_json_string_ext(v, JSON_OUT_FLAGS);
+
+		json_out_mem(o, s, strlen(s));
+		break;
+	}
+	case json_type_string:
+		json_out_string(o, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_object:
+		json_out_char(o, '{');
+		json_object_object_foreach(v, key, val)
+		{
+			json_out_key(o, level + 1, first, key);
+			json_out_value(o, val, level + 1);
+			first = false;
+		}
+		json_out_close(o, level, '}');
+		break;
+	case json_type_array:
+		json_out_char(o, '[');
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_out_elem(o, level + 1, first);
+			json_out_value(o, json_object_array_get_idx(v, i), level + 1);
+			first = false;
+		}
+		json_out_close(o, level, ']');
+		break;
+	}
+}
