@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memhp/memhp.h"
@@ -122,46 +123,77 @@ int parse_kernel_option(const char *cmd, const char *arg, enum memhp_kernel *out
 	return -EINVAL;
 }
 
-/* Written next to path and renamed: a reader never sees half a file. */
-int write_json(struct json_object *result, const char *path)
+/* Output files are written to PATH.tmp, created new (never through a
+ * link, never over a device: `--json /dev/null` once had root rename a
+ * file over /dev/null), and renamed onto PATH, so a reader never sees
+ * half a file. PATH must be a regular file or not exist. The descriptor,
+ * or -1 with the reason printed. */
+static int open_output(const char *path, char *tmp, size_t len)
 {
-	char tmp[4096];
+	struct stat st;
+	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_object_to_file_ext(tmp, result,
-				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					JSON_C_TO_STRING_NOSLASHESCAPE)) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, json_util_get_last_err());
-		return -EIO;
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "memhp: %s: exists and is not a regular file; expected a file to "
+				"write\n",
+			path);
+		return -1;
 	}
-	if (rename(tmp, path)) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
+	snprintf(tmp, len, "%s.tmp", path);
+	/* A stale PATH.tmp of an interrupted run goes (the link, if one). */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(errno));
+	return fd;
+}
+
+/* Renames a written PATH.tmp into place; fails (and removes it) if the
+ * writing did. */
+static int finish_output(const char *tmp, const char *path, int ret)
+{
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(-ret));
 		unlink(tmp);
 		return -EIO;
 	}
 	return 0;
 }
 
+int write_json(struct json_object *result, const char *path)
+{
+	char tmp[4096];
+	int fd = open_output(path, tmp, sizeof(tmp)), ret = 0;
+
+	if (fd < 0)
+		return -EIO;
+	if (json_object_to_fd(fd, result,
+			      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				  JSON_C_TO_STRING_NOSLASHESCAPE))
+		ret = -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return finish_output(tmp, path, ret);
+}
+
 int write_text(const char *text, const char *path)
 {
 	char tmp[4096];
-	FILE *f;
-	int bad;
+	int fd = open_output(path, tmp, sizeof(tmp)), ret = 0;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
 	if (!f) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -EIO;
 	}
-	bad = fputs(text, f) < 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
+	if (fputs(text, f) < 0)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return finish_output(tmp, path, ret);
 }
 
 /* write_json() of a run, through memhp_run_write_json() (streamed
@@ -169,14 +201,10 @@ int write_text(const char *text, const char *path)
 int write_run_json(const struct memhp_run *run, const char *path)
 {
 	char tmp[4096];
-	int fd, ret = 0;
-	FILE *f;
+	int fd = open_output(path, tmp, sizeof(tmp)), ret;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_TRUNC | O_CREAT, 0644);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -184,15 +212,5 @@ int write_run_json(const struct memhp_run *run, const char *path)
 	ret = memhp_run_write_json(run, f);
 	if (fclose(f) && !ret)
 		ret = -errno;
-	if (ret) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", tmp, strerror(-ret));
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, path)) {
-		fprintf(stderr, "memhp: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
+	return finish_output(tmp, path, ret);
 }

@@ -296,6 +296,19 @@ expect 2 "nosuch.scn: No such file or directory" "$memhp" run --quiet nosuch.scn
 grep -q "^not-run .* nosuch.6.12$" out || fail "no not-run row: $(tail -3 out)"
 grep -q "^ok .* am-q35-six-dimms.6.12$" out || fail "the second file did not run: $(tail -3 out)"
 check batch-missing-file
+# Output files: never over something that is not a regular file (as
+# root, --json /dev/null once renamed a file over /dev/null), and never
+# through a link left at PATH.tmp.
+mkfifo fifo.json
+expect 1 "fifo.json: exists and is not a regular file" "$memhp" run --quiet boot2g.scn --json fifo.json
+[ -p fifo.json ] || fail "fifo.json is no longer a FIFO"
+check json-not-regular
+echo keep >victim.txt
+ln -s victim.txt out.json.tmp
+expect 0 "" "$memhp" run --quiet boot2g.scn --json out.json
+[ "$(cat victim.txt)" = keep ] || fail "written through out.json.tmp: $(head -c 100 victim.txt)"
+[ -f out.json ] && [ ! -e out.json.tmp ] || fail "out.json not in place"
+check json-tmp-link-not-followed
 if [ "${#failed[@]}" = 0 ]; then
 	echo "[  PASSED  ] $passed test(s)."
 	exit 0
