@@ -419,17 +419,9 @@ static void test_configure_example(void **state)
  * real 6.1 and 6.12 kernels place them with those parameters. */
 static void seeds_on(enum memhp_kernel version)
 {
-	struct machine *m =
-	    tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", "memhp_default_state=offline", version);
+	struct machine *m = tu_boot_seeds_offline(version);
 	struct tt_run r;
-	char id[8], mem[8];
 
-	for (int i = 1; i <= 6; i++) {
-		snprintf(mem, sizeof(mem), "mem%d", i);
-		snprintf(id, sizeof(id), "dimm%d", i);
-		tu_plug_dimm(m, mem, id, 4 * GiB, -1);
-		machine_run_pending(m);
-	}
 	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
 	assert_string_equal(tu_blk(m, 239, "state"), "offline\n");
 	tt_run(&r, tool_configure_main, TU_VFS(m), false,

@@ -26,16 +26,8 @@
 /* The target usage before onlining: six offline DIMMs, auto-movable. */
 static struct machine *six_offline_dimms(void)
 {
-	struct machine *m = tu_boot("-M q35 -m 4G,slots=6,maxmem=28G",
-				    "memhp_default_state=offline", MEMHP_KERNEL_6_12);
-	char mem[8], dev[8];
+	struct machine *m = tu_boot_seeds_offline(MEMHP_KERNEL_6_12);
 
-	for (int i = 1; i <= 6; i++) {
-		snprintf(mem, sizeof(mem), "m%d", i);
-		snprintf(dev, sizeof(dev), "d%d", i);
-		tu_plug_dimm(m, mem, dev, 4 * GiB, -1);
-	}
-	machine_run_pending(m);
 	assert_int_equal(vfs_write(TU_VFS(m), PARAMS_DIR "/online_policy", "auto-movable\n"), 0);
 	return m;
 }

@@ -20,16 +20,8 @@
 
 static struct machine *six_offline_dimms_on(enum memhp_kernel version)
 {
-	struct machine *m =
-	    tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", "memhp_default_state=offline", version);
-	char mem[8], dev[8];
+	struct machine *m = tu_boot_seeds_offline(version);
 
-	for (int i = 1; i <= 6; i++) {
-		snprintf(mem, sizeof(mem), "m%d", i);
-		snprintf(dev, sizeof(dev), "d%d", i);
-		tu_plug_dimm(m, mem, dev, 4 * GIB, -1);
-	}
-	machine_run_pending(m);
 	assert_string_equal(tu_blk(m, 48, "state"), "offline\n");
 	assert_string_equal(tu_blk(m, 239, "state"), "offline\n");
 	return m;

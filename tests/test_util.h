@@ -410,6 +410,24 @@ static inline void tu_unplug_dimm(struct machine *m, const char *dev_id)
 	tu_qmp_ok(m, cmd);
 }
 
+/* The seeds' target machine: a 4 GiB q35 VM booted with
+ * memhp_default_state=offline and six 4 GiB DIMMs m1/d1 .. m6/d6
+ * hot-added, all offline (blocks 48-239). */
+static inline struct machine *tu_boot_seeds_offline(enum memhp_kernel version)
+{
+	struct machine *m =
+	    tu_boot("-M q35 -m 4G,slots=6,maxmem=28G", "memhp_default_state=offline", version);
+	char mem[8], dev[8];
+
+	for (int i = 1; i <= 6; i++) {
+		snprintf(mem, sizeof(mem), "m%d", i);
+		snprintf(dev, sizeof(dev), "d%d", i);
+		tu_plug_dimm(m, mem, dev, 4ULL << 30, -1);
+	}
+	machine_run_pending(m);
+	return m;
+}
+
 /* Number of events named `name` (and, if device != NULL, with
  * data.device == device) in m->events. */
 static inline int tu_count_events(const struct machine *m, const char *name, const char *device)
