@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "linux_errno.h"
 #include "live.h"
 #include "memhp_conf.h"
@@ -308,15 +309,8 @@ static const char *run_writes(const char *cmd)
 
 static struct rule_write *new_write(struct doctor *d)
 {
-	if (d->nwrites == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 8;
-		struct rule_write *w = realloc(d->writes, cap * sizeof(*w));
-
-		if (!w)
-			return NULL;
-		d->writes = w;
-		d->cap = cap;
-	}
+	if (array_grow(&d->writes, &d->cap, d->nwrites + 1, sizeof(*d->writes)))
+		return NULL;
 	memset(&d->writes[d->nwrites], 0, sizeof(d->writes[0]));
 	return &d->writes[d->nwrites++];
 }
@@ -585,14 +579,9 @@ static void udev_section(struct doctor *d)
 
 			if (len < 6 || strcmp(*p + len - 6, ".rules") || len >= sizeof(r->name))
 				continue;
-			if (n == cap) {
-				struct rule_name *g =
-				    realloc(r, (cap = cap ? 2 * cap : 16) * sizeof(*r));
-
-				if (!g)
-					break;
-				r = g;
-			}
+			/* Out of memory: the rules listed so far are what is read. */
+			if (array_grow(&r, &cap, n + 1, sizeof(*r)))
+				break;
 			memset(&r[n], 0, sizeof(r[n]));
 			set_str(r[n].name, sizeof(r[n].name), *p);
 			snprintf(r[n].path, sizeof(r[n].path), "%s/%s", rule_dirs[i], *p);

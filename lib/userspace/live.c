@@ -102,7 +102,8 @@ int live_reread_block(const struct vfs *fs, const struct live_memory *lm, uint64
 	return 0;
 }
 
-/* A block's firmware node, as the device it belongs to. */
+/* A block's firmware node, as the device it belongs to: its index, -1
+ * without a firmware_node, or -ENOMEM (below -1). */
 static int acpi_device_of(const struct vfs *fs, struct live_memory *lm, uint64_t id, size_t *cap)
 {
 	char path[128], *target;
@@ -119,16 +120,9 @@ static int acpi_device_of(const struct vfs *fs, struct live_memory *lm, uint64_t
 			free(target);
 			return (int)i;
 		}
-	if (lm->nr_devices == *cap) {
-		size_t n = *cap ? 2 * *cap : 8;
-		struct live_device *v = realloc(lm->devices, n * sizeof(*v));
-
-		if (!v) {
-			free(target);
-			return -1;
-		}
-		lm->devices = v;
-		*cap = n;
+	if (array_grow(&lm->devices, cap, lm->nr_devices + 1, sizeof(*lm->devices))) {
+		free(target);
+		return -ENOMEM;
 	}
 	d = &lm->devices[lm->nr_devices];
 	*d = (struct live_device){.kind = LIVE_DEVICE_ACPI, .start = UINT64_MAX};
@@ -179,8 +173,11 @@ static int read_blocks(const struct vfs *fs, struct live_memory *lm, size_t *dev
 	qsort(lm->blocks, lm->nr_blocks, sizeof(*lm->blocks), cmp_block);
 	/* In address order, so devices are numbered as the kernel added them
 	 * (and a device's blocks follow each other). */
-	for (size_t i = 0; i < lm->nr_blocks; i++)
+	for (size_t i = 0; i < lm->nr_blocks; i++) {
 		lm->blocks[i].device = acpi_device_of(fs, lm, lm->blocks[i].id, dev_cap);
+		if (lm->blocks[i].device < -1)
+			return lm->blocks[i].device;
+	}
 	return 0;
 }
 
@@ -292,15 +289,9 @@ static int parse_iomem(struct live_memory *lm, char *text, size_t *cap)
 			cur = NULL;
 			if (!parse_numbered(name, "virtio", &n))
 				continue;
-			if (lm->nr_devices == *cap) {
-				size_t c = *cap ? 2 * *cap : 8;
-				struct live_device *v = realloc(lm->devices, c * sizeof(*v));
-
-				if (!v)
-					return -ENOMEM;
-				lm->devices = v;
-				*cap = c;
-			}
+			if (array_grow(&lm->devices, cap, lm->nr_devices + 1,
+				       sizeof(*lm->devices)))
+				return -ENOMEM;
 			cur = &lm->devices[lm->nr_devices];
 			*cur = (struct live_device){
 			    .kind = LIVE_DEVICE_VIRTIO_MEM, .start = s, .end = e + 1};

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "array.h"
 #include "machine.h"
 #include "memory_device.h"
 #include "memory_group.h"
@@ -723,15 +724,8 @@ int draw_timeline_sample(struct draw_timeline *t, const struct machine *m, const
 	struct tl_sample s = {0};
 	int ret;
 
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		struct tl_sample *n = realloc(t->s, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->s = n;
-		t->cap = cap;
-	}
+	if (array_grow(&t->s, &t->cap, t->nr + 1, sizeof(*t->s)))
+		return -ENOMEM;
 	s.what = strdup(what);
 	ret = s.what ? sample_devices(m, &s) : -ENOMEM;
 	if (ret) {
