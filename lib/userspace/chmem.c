@@ -432,12 +432,10 @@ static int parse_options(struct chmem *c, int argc, char **argv, const char **sy
 			c->use_blocks = true;
 			break;
 		case 'z':
-			c->zone = live_zone_from_name(optarg, strlen(optarg));
-			if (c->zone < 0) {
-				for (int z = 0; z < MAX_NR_ZONES && c->zone < 0; z++)
-					if (!strcasecmp(optarg, zone_name(z)))
-						c->zone = z;
-			}
+			/* Any case, as chmem's zone_name_to_id(). */
+			for (int z = 0; z < MAX_NR_ZONES && c->zone < 0; z++)
+				if (!strcasecmp(optarg, zone_name(z)))
+					c->zone = z;
 			if (c->zone < 0) {
 				strbuf_addf(c->t->err,
 					    "%s: unknown zone '%s' (expected DMA, DMA32, Normal or "
