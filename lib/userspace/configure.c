@@ -166,46 +166,26 @@ static void warn_auto_online(struct configure *c)
 			      "these settings apply to blocks onlined from now on\n");
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The blocks whose state reads "offline", ascending by id. */
+/* The blocks whose state reads "offline", ascending by id (live.c). */
 static int find_offline(struct configure *c)
 {
-	char **names, path[320], state[32];
-	size_t n = 0;
-	int ret = vfs_list(c->t->fs, MEMORY_DIR, &names);
+	struct live_memory lm;
+	char why[256];
+	int ret = live_read(c->t->fs, &lm, why, sizeof(why));
 
 	if (ret) {
-		strbuf_addf(c->t->err, "%s: %s: %s\n", PROG, MEMORY_DIR, linux_strerror(ret));
+		strbuf_addf(c->t->err, "%s: %s\n", PROG, why);
 		return ret;
 	}
-	for (char **p = names; *p; p++)
-		n++;
-	c->offline = calloc(n ? n : 1, sizeof(*c->offline));
+	c->offline = calloc(lm.nr_blocks ? lm.nr_blocks : 1, sizeof(*c->offline));
 	if (!c->offline) {
-		vfs_free_list(names);
+		live_release(&lm);
 		return -ENOMEM;
 	}
-	for (char **p = names; *p; p++) {
-		char *end;
-		uint64_t id;
-
-		if (strncmp(*p, "memory", 6) || (*p)[6] < '0' || (*p)[6] > '9')
-			continue;
-		id = strtoull(*p + 6, &end, 10);
-		if (*end)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/state", MEMORY_DIR, *p);
-		if (!tool_read_attr(c->t->fs, path, state, sizeof(state)) && !strcmp(state, "offline"))
-			c->offline[c->nr_offline++] = id;
-	}
-	vfs_free_list(names);
-	qsort(c->offline, c->nr_offline, sizeof(*c->offline), cmp_u64);
+	for (size_t i = 0; i < lm.nr_blocks; i++)
+		if (lm.blocks[i].state == MEM_OFFLINE)
+			c->offline[c->nr_offline++] = lm.blocks[i].id;
+	live_release(&lm);
 	return 0;
 }
 
