@@ -2,7 +2,6 @@
  * FUSE (fuse_fs.c), on its own or under a command in a mount namespace
  * where the memory parts of /sys and /proc are the model's. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,64 +109,47 @@ int memhp_fs_snapshot(struct memhp_fs *fs, const char *label, const char *dir, c
 
 /* ---- memhp exec ---- */
 
+struct exec_args {
+	const char *fusedir;
+	char *const *argv;
+};
+
 /* In the child: the model's parts over the real ones, then the command.
  * A setup failure goes to the parent through report (its text), and the
  * child exits 127. The parent serves FUSE meanwhile: binding a path of
  * the FUSE mount makes the kernel ask it. */
-static void exec_child(const char *fusedir, char *const argv[], int report)
+static void exec_child(void *arg, int report)
 {
+	const struct exec_args *a = arg;
 	char msg[768];
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if (model_ns_bind(fusedir, msg, sizeof(msg))) {
+	if (model_ns_bind(a->fusedir, msg, sizeof(msg))) {
 		if (write(report, msg, strlen(msg)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	execvp(argv[0], argv);
-	snprintf(msg, sizeof(msg), "%s: %s", argv[0], strerror(errno));
+	execvp(a->argv[0], a->argv);
+	snprintf(msg, sizeof(msg), "%s: %s", a->argv[0], strerror(errno));
 	if (write(report, msg, strlen(msg)) < 0)
 		_exit(127);
 	_exit(127);
 }
 
 /* Runs argv with the model's tree in place until it exits; *status its
- * exit status (128 + signal when killed). */
+ * exit status (128 + signal when killed). The command's files are
+ * released before we stop serving (drain). */
 static int run_command(struct memhp_fs *fs, const char *fusedir, char *const argv[], int *status,
 		       char *err, size_t errlen)
 {
-	int pipefd[2], wstatus = 0, ret;
-	ssize_t n;
-	pid_t pid;
+	struct exec_args a = {.fusedir = fusedir, .argv = argv};
+	int wstatus = 0;
+	int ret =
+	    model_fuse_run_child(fs->fuse, exec_child, &a, true, ENOEXEC, &wstatus, err, errlen);
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if (ret)
 		return ret;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		exec_child(fusedir, argv, pipefd[1]);
-	}
-	close(pipefd[1]);
-	ret = model_fuse_serve(fs->fuse, pid, &wstatus);
-	n = read(pipefd[0], err, errlen - 1);
-	close(pipefd[0]);
-	if (n > 0) {
-		err[n] = '\0';
-		return -ENOEXEC;
-	}
-	if (ret) {
-		snprintf(err, errlen, "FUSE: %s", strerror(-ret));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return ret;
-	}
 	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	return 0;
 }

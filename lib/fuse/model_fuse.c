@@ -449,6 +449,45 @@ int model_fuse_serve_until(struct model_fuse *fs, pid_t child, long long deadlin
 	return serve(fs, child, deadline_ms, 0, wstatus);
 }
 
+int model_fuse_run_child(struct model_fuse *fs, model_fuse_child_fn child, void *arg, bool drain,
+			 int report_errno, int *wstatus, char *err, size_t errlen)
+{
+	int pipefd[2], ret;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child(arg, pipefd[1]);
+		_exit(127); /* child() does not return */
+	}
+	close(pipefd[1]);
+	ret = drain ? model_fuse_serve(fs, pid, wstatus)
+		    : model_fuse_serve_until(fs, pid, -1, wstatus);
+	/* EOF at once once the child has exec'd; else when it exits. */
+	n = read(pipefd[0], err, errlen - 1);
+	close(pipefd[0]);
+	if (n > 0) {
+		err[n] = '\0';
+		return -report_errno;
+	}
+	if (ret) {
+		snprintf(err, errlen, "FUSE: %s", strerror(-ret));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return ret;
+}
+
 void model_fuse_interrupt_group(struct model_fuse *fs, pid_t pgrp)
 {
 	fs->interrupt_pgrp = pgrp;

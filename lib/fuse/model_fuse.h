@@ -44,6 +44,21 @@ int model_fuse_serve(struct model_fuse *fs, pid_t child, int *wstatus);
  * queued are served without waiting for more. */
 int model_fuse_serve_until(struct model_fuse *fs, pid_t child, long long deadline_ms, int *wstatus);
 
+/* In a child of model_fuse_run_child(): never returns. It execs (the
+ * report pipe is close-on-exec) or writes why it failed, as text, to
+ * report and _exits. */
+typedef void (*model_fuse_child_fn)(void *arg, int report);
+
+/* Forks a child that runs child(arg, report) and serves fs until it exits:
+ * with drain, as model_fuse_serve() (the requests that trickle in after
+ * the exit, a command's RELEASEs, are waited for), else as
+ * model_fuse_serve_until() without a deadline. 0 with *wstatus; -errno
+ * when pipe2() or fork() fails; -report_errno with the child's text in
+ * err when it wrote one; -errno with "FUSE: why" in err when the channel
+ * failed (the child is then killed and reaped). */
+int model_fuse_run_child(struct model_fuse *fs, model_fuse_child_fn child, void *arg, bool drain,
+			 int report_errno, int *wstatus, char *err, size_t errlen);
+
 /* A write the kernel would retry until signalled (the store answered
  * -EINTR: an offline whose pages cannot move) sends SIGINT to process
  * group pgrp before the writer gets EINTR, as the guest's step time-out

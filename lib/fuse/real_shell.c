@@ -81,47 +81,31 @@ static void unmount_tree(struct real_shell *rs)
 	rs->fusedir[0] = '\0';
 }
 
+/* In the helper process: the bind, its failure's text to report. */
+static void bind_child(void *arg, int report)
+{
+	const struct real_shell *rs = arg;
+	char msg[768];
+	int ret = model_ns_bind(rs->fusedir, msg, sizeof(msg));
+
+	if (ret && write(report, msg, strlen(msg)) < 0)
+		_exit(1);
+	_exit(ret ? 1 : 0);
+}
+
 /* A helper process binds the tree over /sys and /proc (the bind asks the
  * FUSE server, us, about the paths); its failure comes back through a
  * pipe. */
 static int bind_tree(struct real_shell *rs, char *err, size_t errlen)
 {
-	int pipefd[2], wstatus = 0, ret;
-	ssize_t n;
-	pid_t pid;
+	int wstatus = 0;
+	int ret =
+	    model_fuse_run_child(rs->fuse, bind_child, rs, false, EPERM, &wstatus, err, errlen);
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return ret;
-	}
-	if (pid == 0) {
-		char msg[768];
-
-		close(pipefd[0]);
-		ret = model_ns_bind(rs->fusedir, msg, sizeof(msg));
-		if (ret && write(pipefd[1], msg, strlen(msg)) < 0)
-			_exit(1);
-		_exit(ret ? 1 : 0);
-	}
-	close(pipefd[1]);
-	ret = model_fuse_serve_until(rs->fuse, pid, -1, &wstatus);
-	n = read(pipefd[0], err, errlen - 1);
-	close(pipefd[0]);
-	if (n > 0) {
-		err[n] = '\0';
-		return -EPERM;
-	}
 	if (!ret && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)) {
 		snprintf(err, errlen, "cannot bind the model's tree over /sys and /proc");
 		return -EPERM;
 	}
-	if (ret)
-		snprintf(err, errlen, "FUSE: %s", strerror(-ret));
 	return ret;
 }
 

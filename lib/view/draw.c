@@ -626,6 +626,9 @@ struct tl_sample {
 	 * dynamic groups' movable memory and the early kernel memory they
 	 * need for it taken off. */
 	uint64_t policy_movable, policy_limit;
+	/* The same sides for each node, as the numa-aware check weighs them
+	 * (auto_movable_can_online_movable(nid)). */
+	uint64_t node_movable[MAX_NUMNODES], node_limit[MAX_NUMNODES];
 	struct tl_device *devs;
 	size_t nr_devs;
 };
@@ -634,6 +637,7 @@ struct draw_timeline {
 	struct tl_sample *s;
 	size_t nr, cap;
 	unsigned int ratio;
+	bool numa_aware;
 	int nr_nodes;
 };
 
@@ -689,22 +693,34 @@ static int sample_devices(const struct machine *m, struct tl_sample *s)
 	return 0;
 }
 
-/* What the policy compares for a block outside any group, all nodes. */
+/* The movable side and the limit of one ratio check, in bytes; a check
+ * that fails outright (the dynamic groups' shortfall takes all the early
+ * kernel memory) has no limit left. */
+static void check_sides(const struct auto_movable_ratio_check *c, uint64_t *movable,
+			uint64_t *limit)
+{
+	*movable = c->movable_before * PAGE_SIZE;
+	*limit = c->shortfall_exhausts_kernel ? 0 : c->limit * PAGE_SIZE;
+}
+
+/* What the policy compares for a block outside any group: all nodes, and
+ * each node as the numa-aware check sees it. */
 static void policy_sides(const struct kernel *k, struct tl_sample *s)
 {
 	struct auto_movable_stats node_stats[MAX_NUMNODES] = {{0}};
 	struct auto_movable_ratio_check check = {0};
+	int nr_nodes = k->nr_node_ids < MAX_NUMNODES ? k->nr_node_ids : MAX_NUMNODES;
 	struct auto_movable_input in = {
 	    .ratio = k->auto_movable_ratio,
 	    .numa_aware = k->auto_movable_numa_aware,
 	    .nid = NUMA_NO_NODE,
-	    .nr_node_ids = k->nr_node_ids,
+	    .nr_node_ids = nr_nodes,
 	    .node_stats = node_stats,
 	    .dynamic_groups = k->groups.dynamic,
 	    .nr_dynamic_groups = k->groups.nr_dynamic,
 	};
 
-	for (int nid = 0; nid < k->nr_node_ids && nid < MAX_NUMNODES; nid++)
+	for (int nid = 0; nid < nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &k->nodes[nid].zones[z];
 
@@ -713,8 +729,12 @@ static void policy_sides(const struct kernel *k, struct tl_sample *s)
 							zone->present_early_pages, zone->cma_pages);
 		}
 	auto_movable_can_online_movable(&in, NUMA_NO_NODE, 0, &check);
-	s->policy_movable = check.movable_before * PAGE_SIZE;
-	s->policy_limit = check.shortfall_exhausts_kernel ? 0 : check.limit * PAGE_SIZE;
+	check_sides(&check, &s->policy_movable, &s->policy_limit);
+	for (int nid = 0; nid < nr_nodes; nid++) {
+		in.nid = nid;
+		auto_movable_can_online_movable(&in, nid, 0, &check);
+		check_sides(&check, &s->node_movable[nid], &s->node_limit[nid]);
+	}
 }
 
 int draw_timeline_sample(struct draw_timeline *t, const struct machine *m, const char *what)
@@ -745,6 +765,8 @@ int draw_timeline_sample(struct draw_timeline *t, const struct machine *m, const
 	s.movable = am.movable_pages * PAGE_SIZE;
 	s.limit = am.kernel_early_pages * PAGE_SIZE / 100 * k->auto_movable_ratio;
 	t->ratio = k->auto_movable_ratio;
+	/* The parameter is writable: the nodes' chart once any sample had it. */
+	t->numa_aware |= k->auto_movable_numa_aware;
 	t->nr_nodes = k->nr_node_ids < MAX_NUMNODES ? k->nr_node_ids : MAX_NUMNODES;
 	t->s[t->nr++] = s;
 	return 0;
@@ -813,8 +835,13 @@ static unsigned int emit_chart(const struct draw_timeline *t, const char *title,
 	for (size_t i = 0; i < nr; i++) {
 		strbuf_addf(sb,
 			    "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" "
-			    "stroke-width=\"2\"%s points=\"",
+			    "stroke-width=\"2\"%s data-bytes=\"",
 			    sr[i].colour, sr[i].dashed ? " stroke-dasharray=\"5 3\"" : "");
+		/* The exact values, for tests and tools: the points are rounded. */
+		for (size_t j = 0; j < t->nr; j++)
+			strbuf_addf(sb, "%s%" PRIu64, j ? " " : "",
+				    sr[i].value(&t->s[j], sr[i].arg));
+		strbuf_add(sb, "\" points=\"");
 		for (size_t j = 0; j < t->nr; j++) {
 			double v = sr[i].value(&t->s[j], sr[i].arg) / GIB;
 
@@ -877,6 +904,16 @@ static uint64_t policy_limit_value(const struct tl_sample *s, const void *arg)
 	return s->policy_limit;
 }
 
+static uint64_t node_movable_value(const struct tl_sample *s, const void *arg)
+{
+	return s->node_movable[*(const int *)arg];
+}
+
+static uint64_t node_limit_value(const struct tl_sample *s, const void *arg)
+{
+	return s->node_limit[*(const int *)arg];
+}
+
 struct dev_key {
 	const char *id;
 	bool requested;
@@ -921,6 +958,33 @@ static size_t zone_series(const struct draw_timeline *t, struct tl_series *sr,
 	return nr;
 }
 
+/* Each node's MOVABLE and limit, two series a node. */
+static size_t node_series(const struct draw_timeline *t, struct tl_series *sr, int *nids,
+			  char (*names)[64], size_t max)
+{
+	size_t nr = 0;
+
+	for (int nid = 0; nid < t->nr_nodes && nr + 2 <= max; nid++) {
+		const char *colour = node_colours[nid % (int)NR_NODE_COLOURS];
+		int *key = &nids[nr / 2];
+
+		*key = nid;
+		snprintf(names[nr], sizeof(names[nr]), "node %d MOVABLE", nid);
+		sr[nr] = (struct tl_series){
+		    .name = names[nr], .colour = colour, .value = node_movable_value, .arg = key};
+		nr++;
+		snprintf(names[nr], sizeof(names[nr]), "node %d limit: %u%% of its KERNEL_EARLY",
+			 nid, t->ratio);
+		sr[nr] = (struct tl_series){.name = names[nr],
+					    .colour = colour,
+					    .dashed = true,
+					    .value = node_limit_value,
+					    .arg = key};
+		nr++;
+	}
+	return nr;
+}
+
 static const char *const dev_colours[] = {"#1f618d", "#b03a2e", "#117a65",
 					  "#7d6608", "#6c3483", "#a04000"};
 
@@ -962,6 +1026,7 @@ int draw_timeline_svg(const struct draw_timeline *t, const char *caption, struct
 	struct tl_series sr[TL_MAX_SERIES];
 	struct zone_key zkeys[TL_MAX_SERIES];
 	struct dev_key dkeys[TL_MAX_SERIES];
+	int nids[TL_MAX_SERIES];
 	char znames[TL_MAX_SERIES][32], dnames[TL_MAX_SERIES][64], limit[64];
 	unsigned int y = 30, width = TL_X0 + (unsigned int)(t->nr ? t->nr : 1) * TL_STEP_W + 260;
 	struct strbuf body = {0};
@@ -986,6 +1051,15 @@ int draw_timeline_svg(const struct draw_timeline *t, const char *caption, struct
 				   .value = policy_limit_value};
 	y = emit_chart(t, "auto-movable (all nodes): MOVABLE against ratio x KERNEL_EARLY / 100",
 		       sr, 4, y, &body);
+	/* auto_movable_numa_aware: the block's node must fit its own ratio too
+	 * (auto_movable_zone_for_pfn()'s second check). */
+	if (t->numa_aware && t->nr_nodes > 1) {
+		nr = node_series(t, sr, nids, dnames, TL_MAX_SERIES);
+		y = emit_chart(t,
+			       "auto-movable per node (numa-aware): MOVABLE outside dynamic groups "
+			       "against the node's limit",
+			       sr, nr, y, &body);
+	}
 	nr = dev_series(t, sr, dkeys, dnames, TL_MAX_SERIES);
 	y = emit_chart(t, "virtio-mem: requested-size and plugged size", sr, nr, y, &body);
 	strbuf_addf(&body, "<text class=\"axis\" x=\"10\" y=\"%u\">steps:</text>\n", y);

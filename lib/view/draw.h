@@ -1,7 +1,8 @@
 /* memhp draw: pictures of the model. The memory map of a machine (one cell
  * per memory block, coloured by zone, with devices, memory groups, nodes
  * and virtio-mem's partial plugging) and the timeline of a run (zones'
- * present memory, MOVABLE against the auto-movable limit, virtio-mem
+ * present memory, MOVABLE against the auto-movable limit, machine-wide
+ * and, when the policy is numa-aware, per node; virtio-mem
  * sizes), as SVG. A view: it reads the model and never changes it. */
 #ifndef MEMHP_DRAW_H
 #define MEMHP_DRAW_H
