@@ -691,10 +691,11 @@ static void add_name(struct vfs_names *l, const char *fmt, uint64_t v, bool numb
 {
 	char buf[64];
 
-	if (numbered)
-		snprintf(buf, sizeof(buf), fmt, v);
-	else
-		snprintf(buf, sizeof(buf), "%s", fmt);
+	if (!numbered) {
+		vfs_names_add(l, fmt);
+		return;
+	}
+	snprintf(buf, sizeof(buf), fmt, v);
 	vfs_names_add(l, buf);
 }
 
