@@ -100,8 +100,17 @@ void json_out_cstr(struct json_out *o, const char *s)
 		JSON_OUT_LIT(o, "null");
 }
 
+/* ",\n" and the indent of up to LEAD_LEVELS levels, for one copy. */
+#define LEAD_LEVELS 30
+static const char lead[] = ",\n                                                            ";
+_Static_assert(sizeof(lead) - 1 == 2 + 2 * LEAD_LEVELS, "lead holds LEAD_LEVELS indents");
+
 void json_out_elem(struct json_out *o, int level, bool first)
 {
+	if (level <= LEAD_LEVELS) {
+		json_out_mem(o, lead + first, 2 - first + 2 * (size_t)level);
+		return;
+	}
 	if (!first)
 		json_out_char(o, ',');
 	json_out_char(o, '\n');
@@ -118,8 +127,7 @@ void json_out_key(struct json_out *o, int level, bool first, const char *key)
 void json_out_close(struct json_out *o, int level, char bracket)
 {
 	/* An empty one too: json-c prints "{\n", the indent and "}". */
-	json_out_char(o, '\n');
-	indent(o, level);
+	json_out_elem(o, level, true);
 	json_out_char(o, bracket);
 }
 

@@ -276,13 +276,10 @@ static void model_block(const struct kernel *k, const struct memory_block *mb, s
 	    .phys_index = (int64_t)mb->id,
 	    .node = -1,
 	};
-	/* The highest nodeK link, as block_node() picks it. */
-	for (int nid = MAX_NUMNODES - 1; nid >= 0; nid--) {
-		if (mb->node_links & (1ULL << nid)) {
-			b->node = nid;
-			break;
-		}
-	}
+	/* The highest nodeK link, as block_node() picks it (bits at and past
+	 * MAX_NUMNODES are never set). */
+	if (mb->node_links)
+		b->node = 63 - __builtin_clzll(mb->node_links);
 }
 
 /* A module parameter as its file shows it, without the newline. */
