@@ -169,19 +169,18 @@ struct json_object *memhp_run_result(const struct memhp_run *run)
 	return run->run.result;
 }
 
-/* What json-c writes for the result's last member while it is empty. */
-#define EMPTY_SNAPSHOTS "\"snapshots\": [\n  ]\n}"
-
-/* The streamed elements, copied back from the temporary file. */
-static int copy_snapshots(struct json_out *from, FILE *to)
+/* The streamed elements, copied back from the temporary file behind what
+ * o holds. */
+static int copy_snapshots(struct json_out *from, struct json_out *o)
 {
+	FILE *to = o->f;
 	char buf[1 << 16];
 	size_t n;
 
 	loff_t off = 0;
 	ssize_t k;
 
-	if (json_out_flush(from) || fflush(from->f) || fflush(to))
+	if (json_out_flush(o) || json_out_flush(from) || fflush(from->f) || fflush(to))
 		return -EIO;
 	/* In the kernel when both are files (one copy of the data, not two);
 	 * else, or after a partial copy, through user space. */
@@ -198,25 +197,55 @@ static int copy_snapshots(struct json_out *from, FILE *to)
 	return ferror(from->f) ? -EIO : 0;
 }
 
+/* The result as json-c would print it with the streamed snapshots in its
+ * (empty) "snapshots" array: json_out's copy of json-c's layout, so the
+ * run's tree is not first turned into one string. */
+static int write_streamed(const struct memhp_run *run, struct json_out *o)
+{
+	bool first = true;
+	int ret = 0;
+
+	json_out_char(o, '{');
+	json_object_object_foreach(run->run.result, key, val)
+	{
+		json_out_key(o, 1, first, key);
+		first = false;
+		if (strcmp(key, "snapshots")) {
+			json_out_value(o, val, 1);
+			continue;
+		}
+		/* Streamed snapshots and ones in the tree would be two lists. */
+		if (json_object_array_length(val))
+			return -EINVAL;
+		json_out_char(o, '[');
+		ret = copy_snapshots(run->snapshots, o);
+		if (ret)
+			return ret;
+		json_out_close(o, 1, ']');
+	}
+	json_out_close(o, 0, '}');
+	return 0;
+}
+
 int memhp_run_write_json(const struct memhp_run *run, FILE *f)
 {
-	const char *text = json_object_to_json_string_ext(run->run.result, JSON_OUT_FLAGS);
-	size_t len = text ? strlen(text) : 0, tail = strlen(EMPTY_SNAPSHOTS);
-	int ret;
+	struct json_out *o = malloc(sizeof(*o));
+	bool streamed = run->snapshots && json_object_is_type(run->run.result, json_type_object) &&
+			(run->snapshots->len || ftell(run->snapshots->f) > 0);
+	int ret = 0;
 
-	if (!text)
+	if (!o)
 		return -ENOMEM;
-	if (!run->snapshots || (!run->snapshots->len && ftell(run->snapshots->f) <= 0)) {
-		fputs(text, f);
-		return ferror(f) ? -EIO : 0;
-	}
-	/* "snapshots" is the result's last member (runner_run()). */
-	if (len < tail || strcmp(text + len - tail, EMPTY_SNAPSHOTS))
-		return -EINVAL;
-	len -= strlen("\n  ]\n}");
-	fwrite(text, 1, len, f);
-	ret = copy_snapshots(run->snapshots, f);
-	fputs("\n  ]\n}", f);
+	o->f = f;
+	o->len = 0;
+	o->error = false;
+	if (streamed)
+		ret = write_streamed(run, o);
+	else
+		json_out_value(o, run->run.result, 0);
+	if (json_out_flush(o) && !ret)
+		ret = -EIO;
+	free(o);
 	return ret ? ret : ferror(f) ? -EIO : 0;
 }
 
