@@ -88,6 +88,13 @@ static int compare_snapshots(const char *path, enum memhp_kernel v)
 	snprintf(where, sizeof(where), "%s (%s), odd label", path, memhp_kernel_name(v));
 	compare_at(model_session_machine(ms), "q\"b\\s/\x01\x1f\t\n\r\b\f\x7f \xc3\xa9", -1,
 		   where);
+	/* Escapes past the first eight bytes, between runs of plain ones
+	 * (json_out scans eight bytes at a time), and bytes near the tested
+	 * values: '!', '#', '[', ']', 0x20, 0x7f, 0x80, 0xa2, 0xdc. */
+	compare_at(model_session_machine(ms),
+		   "plain text, then \"quoted\" words !# []\x7f\x80\xa2\xdc and a \\ back"
+		   "slash, a tab\there and \x1f\x01 after sixteen plain bytes.....",
+		   -1, where);
 	model_session_free(ms);
 	scenario_free(sc);
 	return n;
