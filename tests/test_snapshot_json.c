@@ -28,17 +28,17 @@ static char *pretty(struct json_object *o)
 /* snapshot_write()'s text at level 0 (what json-c prints for a root). */
 static char *written(const struct machine *m, const char *label, int step)
 {
-	struct json_out *o = calloc(1, sizeof(*o));
+	struct json_out o;
 	char *text = NULL;
 	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	assert_non_null(o);
-	o->f = open_memstream(&text, &len);
-	assert_non_null(o->f);
-	assert_int_equal(snapshot_write(m, label, step, o, 0), 0);
-	assert_int_equal(json_out_flush(o), 0);
-	fclose(o->f);
-	free(o);
+	assert_non_null(f);
+	assert_int_equal(json_out_init(&o, f, 1 << 16), 0);
+	assert_int_equal(snapshot_write(m, label, step, &o, 0), 0);
+	assert_int_equal(json_out_flush(&o), 0);
+	json_out_release(&o);
+	fclose(f);
 	return text;
 }
 

@@ -25,8 +25,8 @@
 
 struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
-	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in a
-	 * temporary file; or NULL. */
+	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in memory
+	 * and past SNAPSHOTS_IN_MEMORY bytes in a temporary file; or NULL. */
 	struct json_out *snapshots;
 };
 
@@ -49,12 +49,18 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
 }
 
+/* The streamed snapshots of a run stay in memory up to this size (most
+ * runs: no file to create, write and read back), beyond it they go to a
+ * temporary file (a run of thousands of snapshots keeps its memory). */
+#define SNAPSHOTS_IN_MEMORY (1 << 18)
+
 static void snapshots_close(struct json_out *o)
 {
 	if (!o)
 		return;
 	if (o->f)
 		fclose(o->f);
+	json_out_release(o);
 	free(o);
 }
 
@@ -70,14 +76,9 @@ static int model_run(const struct scenario *sc, const struct memhp_run_options *
 		break;
 	case MEMHP_SNAPSHOTS_STREAM:
 		r->snapshots = calloc(1, sizeof(*r->snapshots));
-		if (r->snapshots)
-			r->snapshots->f = tmpfile();
-		if (!r->snapshots || !r->snapshots->f) {
-			int ret = r->snapshots ? -errno : -ENOMEM;
-
-			snprintf(err, errlen, "a temporary file for the snapshots: %s",
-				 strerror(-ret));
-			return ret;
+		if (!r->snapshots || json_out_init(r->snapshots, NULL, SNAPSHOTS_IN_MEMORY)) {
+			snprintf(err, errlen, "a buffer for the snapshots: %s", strerror(ENOMEM));
+			return -ENOMEM;
 		}
 		ro->snapshot_json = SNAPSHOT_JSON_STREAM;
 		ro->snapshot_stream = r->snapshots;
@@ -169,8 +170,8 @@ struct json_object *memhp_run_result(const struct memhp_run *run)
 	return run->run.result;
 }
 
-/* The streamed elements, copied back from the temporary file behind what
- * o holds. */
+/* The streamed elements behind what o holds: from memory, or copied back
+ * from the temporary file. */
 static int copy_snapshots(struct json_out *from, struct json_out *o)
 {
 	FILE *to = o->f;
@@ -180,6 +181,10 @@ static int copy_snapshots(struct json_out *from, struct json_out *o)
 	loff_t off = 0;
 	ssize_t k;
 
+	if (!from->f) {
+		json_out_mem(o, from->buf, from->len);
+		return o->error ? -EIO : 0;
+	}
 	if (json_out_flush(o) || json_out_flush(from) || fflush(from->f) || fflush(to))
 		return -EIO;
 	/* In the kernel when both are files (one copy of the data, not two);
@@ -229,23 +234,21 @@ static int write_streamed(const struct memhp_run *run, struct json_out *o)
 
 int memhp_run_write_json(const struct memhp_run *run, FILE *f)
 {
-	struct json_out *o = malloc(sizeof(*o));
-	bool streamed = run->snapshots && json_object_is_type(run->run.result, json_type_object) &&
-			(run->snapshots->len || ftell(run->snapshots->f) > 0);
-	int ret = 0;
+	const struct json_out *snaps = run->snapshots;
+	bool streamed = snaps && json_object_is_type(run->run.result, json_type_object) &&
+			(snaps->len || (snaps->f && ftell(snaps->f) > 0));
+	struct json_out o;
+	int ret = json_out_init(&o, f, 1 << 16);
 
-	if (!o)
-		return -ENOMEM;
-	o->f = f;
-	o->len = 0;
-	o->error = false;
+	if (ret)
+		return ret;
 	if (streamed)
-		ret = write_streamed(run, o);
+		ret = write_streamed(run, &o);
 	else
-		json_out_value(o, run->run.result, 0);
-	if (json_out_flush(o) && !ret)
+		json_out_value(&o, run->run.result, 0);
+	if (json_out_flush(&o) && !ret)
 		ret = -EIO;
-	free(o);
+	json_out_release(&o);
 	return ret ? ret : ferror(f) ? -EIO : 0;
 }
 

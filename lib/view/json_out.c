@@ -5,13 +5,36 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+int json_out_init(struct json_out *o, FILE *f, size_t cap)
+{
+	*o = (struct json_out){.f = f, .cap = cap, .buf = malloc(cap)};
+	return o->buf ? 0 : -ENOMEM;
+}
+
+void json_out_release(struct json_out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->cap = o->len = 0;
+}
+
+/* o->f, made now if it is the temporary file not made yet; NULL (and
+ * o->error) if that fails. */
+static FILE *out_file(struct json_out *o)
+{
+	if (!o->f && !o->error && !(o->f = tmpfile()))
+		o->error = true;
+	return o->f;
+}
+
 int json_out_flush(struct json_out *o)
 {
-	if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len)
+	if (o->len && (!out_file(o) || fwrite(o->buf, 1, o->len, o->f) != o->len))
 		o->error = true;
 	o->len = 0;
 	return o->error ? -EIO : 0;
@@ -20,8 +43,8 @@ int json_out_flush(struct json_out *o)
 void json_out_mem_slow(struct json_out *o, const char *s, size_t n)
 {
 	json_out_flush(o);
-	if (n > sizeof(o->buf)) {
-		if (fwrite(s, 1, n, o->f) != n)
+	if (n > o->cap) {
+		if (!out_file(o) || fwrite(s, 1, n, o->f) != n)
 			o->error = true;
 		return;
 	}
