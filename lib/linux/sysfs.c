@@ -382,6 +382,7 @@ static const struct attr proc_attrs[] = {
 
 struct fixed_dir {
 	const char *path;
+	size_t len; /* strlen(path), for resolve()'s prefix test */
 	enum dir_kind kind;
 	const char *const *children; /* subdirectories shown in listings */
 	const struct attr *attrs;
@@ -396,19 +397,22 @@ static const char *const mh_children[] = {"parameters", NULL};
 static const char *const proc_children[] = {"sys", NULL};
 static const char *const proc_sys_children[] = {"vm", NULL};
 
+/* A fixed directory's path with its length. */
+#define FIXED_DIR(path, ...) {path, sizeof(path) - 1, __VA_ARGS__}
+
 static const struct fixed_dir fixed_dirs[] = {
-	{"/", DIR_ROOT, root_children, NULL},
-	{"/sys", DIR_SYS, sys_children, NULL},
-	{"/sys/devices", DIR_SYS_DEVICES, devices_children, NULL},
-	{"/sys/devices/system", DIR_SYS_DEVICES_SYSTEM, system_children, NULL},
-	{MEMORY_DIR, DIR_MEMORY, NULL, memory_root_attrs},
-	{NODE_DIR, DIR_NODES, NULL, node_root_attrs},
-	{"/sys/module", DIR_MODULE, module_children, NULL},
-	{"/sys/module/memory_hotplug", DIR_MODULE_MH, mh_children, NULL},
-	{PARAMS_DIR, DIR_PARAMS, NULL, param_attrs},
-	{"/proc", DIR_PROC, proc_children, proc_attrs},
-	{"/proc/sys", DIR_PROC_SYS, proc_sys_children, NULL},
-	{"/proc/sys/vm", DIR_PROC_SYS_VM, NULL, proc_sys_vm_attrs},
+	FIXED_DIR("/", DIR_ROOT, root_children, NULL),
+	FIXED_DIR("/sys", DIR_SYS, sys_children, NULL),
+	FIXED_DIR("/sys/devices", DIR_SYS_DEVICES, devices_children, NULL),
+	FIXED_DIR("/sys/devices/system", DIR_SYS_DEVICES_SYSTEM, system_children, NULL),
+	FIXED_DIR(MEMORY_DIR, DIR_MEMORY, NULL, memory_root_attrs),
+	FIXED_DIR(NODE_DIR, DIR_NODES, NULL, node_root_attrs),
+	FIXED_DIR("/sys/module", DIR_MODULE, module_children, NULL),
+	FIXED_DIR("/sys/module/memory_hotplug", DIR_MODULE_MH, mh_children, NULL),
+	FIXED_DIR(PARAMS_DIR, DIR_PARAMS, NULL, param_attrs),
+	FIXED_DIR("/proc", DIR_PROC, proc_children, proc_attrs),
+	FIXED_DIR("/proc/sys", DIR_PROC_SYS, proc_sys_children, NULL),
+	FIXED_DIR("/proc/sys/vm", DIR_PROC_SYS_VM, NULL, proc_sys_vm_attrs),
 };
 
 struct resolved {
@@ -448,8 +452,8 @@ static const struct attr *find_attr(const struct attr *attrs, const struct vfs_c
 	return NULL;
 }
 
-/* Normalises "a//b/" to "a/b". */
-static int normalise(const char *path, char *out, size_t len)
+/* Normalises "a//b/" to "a/b"; *outlen is its length. */
+static int normalise(const char *path, char *out, size_t len, size_t *outlen)
 {
 	size_t n = 0;
 
@@ -465,6 +469,7 @@ static int normalise(const char *path, char *out, size_t len)
 	if (n > 1 && out[n - 1] == '/')
 		n--;
 	out[n] = '\0';
+	*outlen = n;
 	return 0;
 }
 
@@ -557,8 +562,8 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 static int resolve(const struct kernel *k, const char *path, struct resolved *r)
 {
 	char norm[512], *name;
-	int ret = normalise(path, norm, sizeof(norm));
-	size_t best = 0;
+	size_t n, best = 0;
+	int ret = normalise(path, norm, sizeof(norm), &n);
 
 	if (ret)
 		return ret;
@@ -567,9 +572,9 @@ static int resolve(const struct kernel *k, const char *path, struct resolved *r)
 	/* Longest fixed directory that is a prefix of the path. */
 	for (size_t i = 0; i < ARRAY_SIZE(fixed_dirs); i++) {
 		const struct fixed_dir *d = &fixed_dirs[i];
-		size_t l = strlen(d->path);
+		size_t l = d->len;
 
-		if (strncmp(norm, d->path, l) || (norm[l] && norm[l] != '/' && l > 1))
+		if (l > n || memcmp(norm, d->path, l) || (norm[l] && norm[l] != '/' && l > 1))
 			continue;
 		if (l >= best) {
 			best = l;
