@@ -691,17 +691,29 @@ static int sysfs_readlink(const void *ctx, const char *path, char **target)
 	return *target ? 0 : -ENOMEM;
 }
 
-/* A directory entry named fmt with v (numbered) or fmt itself. */
-static void add_name(struct vfs_names *l, const char *fmt, uint64_t v, bool numbered)
+/* A directory entry: name, or with numbered name and v in decimal
+ * ("memory" 47: "memory47"; a listing of thousands of blocks is not
+ * worth snprintf). name is one of this file's short prefixes. */
+static void add_name(struct vfs_names *l, const char *name, uint64_t v, bool numbered)
 {
-	char buf[64];
+	char buf[64], *p = buf + sizeof(buf);
+	size_t n = strlen(name);
 
 	if (!numbered) {
-		vfs_names_add(l, fmt);
+		vfs_names_add(l, name);
 		return;
 	}
-	snprintf(buf, sizeof(buf), fmt, v);
-	vfs_names_add(l, buf);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	/* 20 digits at most: room for a prefix of up to 43 characters. */
+	if (n > (size_t)(p - buf))
+		n = (size_t)(p - buf);
+	p -= n;
+	memcpy(p, name, n);
+	vfs_names_add(l, p);
 }
 
 static void list_dynamic(const struct resolved *r, struct vfs_names *l)
@@ -713,24 +725,24 @@ static void list_dynamic(const struct resolved *r, struct vfs_names *l)
 	switch (r->dir) {
 	case DIR_MEMORY:
 		idtree_for_each(&k->blocks, id, b)
-			add_name(l, "memory%" PRIu64, id, true);
+			add_name(l, "memory", id, true);
 		break;
 	case DIR_MEMORY_BLOCK:
 		if (r->ctx.block->fwnode)
 			add_name(l, "firmware_node", 0, false);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++)
 			if (r->ctx.block->node_links & (1ULL << nid))
-				add_name(l, "node%" PRIu64, (uint64_t)nid, true);
+				add_name(l, "node", (uint64_t)nid, true);
 		break;
 	case DIR_NODES:
 		for (int nid = 0; nid < k->nr_node_ids; nid++)
 			if (k->nodes[nid].online)
-				add_name(l, "node%" PRIu64, (uint64_t)nid, true);
+				add_name(l, "node", (uint64_t)nid, true);
 		break;
 	case DIR_NODE:
 		idtree_for_each(&k->blocks, id, b)
 			if (b->node_links & (1ULL << r->ctx.nid))
-				add_name(l, "memory%" PRIu64, id, true);
+				add_name(l, "memory", id, true);
 		break;
 	case DIR_MODULE:
 		for (size_t i = 0; i < k->nr_modules; i++)
