@@ -121,10 +121,32 @@ static size_t plain_prefix(const char *s, size_t len)
 	return i;
 }
 
+/* A short string with room in the buffer: copied while it is checked, in
+ * one pass (most strings of a snapshot are a state or a zone name). False,
+ * with nothing written, if it needs an escape. */
+static bool short_plain(struct json_out *o, const char *s, size_t len)
+{
+	char *d = o->buf + o->len;
+
+	if (len > 16 || o->cap - o->len < len + 2)
+		return false;
+	d[0] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (needs_escape((unsigned char)s[i]))
+			return false;
+		d[i + 1] = s[i];
+	}
+	d[len + 1] = '"';
+	o->len += len + 2;
+	return true;
+}
+
 void json_out_string(struct json_out *o, const char *s, size_t len)
 {
 	size_t i = 0;
 
+	if (short_plain(o, s, len))
+		return;
 	json_out_char(o, '"');
 	while (i < len) {
 		size_t n = plain_prefix(s + i, len - i);
@@ -179,12 +201,21 @@ void json_out_close(struct json_out *o, int level, char bracket)
 void json_out_uint(struct json_out *o, uint64_t v)
 {
 	char buf[24], *p = buf + sizeof(buf);
+	size_t n;
 
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	json_out_mem(o, p, (size_t)(buf + sizeof(buf) - p));
+	n = (size_t)(buf + sizeof(buf) - p);
+	/* A call of memcpy costs more than the few digits. */
+	if (o->cap - o->len < n) {
+		json_out_mem(o, p, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		o->buf[o->len + i] = p[i];
+	o->len += n;
 }
 
 void json_out_int(struct json_out *o, int64_t v)
