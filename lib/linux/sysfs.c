@@ -147,10 +147,14 @@ void memory_block_valid_zones(const struct kernel *k, const struct memory_block 
 	kz = zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, b->nid, b->group, pfn, nr);
 	mz = zone_for_pfn_range(k, MMOP_ONLINE_MOVABLE, b->nid, b->group, pfn, nr);
 	strbuf_add(sb, zone_name(d->type));
-	if (kz != d)
-		strbuf_addf(sb, " %s", zone_name(kz->type));
-	if (mz != d)
-		strbuf_addf(sb, " %s", zone_name(mz->type));
+	if (kz != d) {
+		strbuf_addch(sb, ' ');
+		strbuf_add(sb, zone_name(kz->type));
+	}
+	if (mz != d) {
+		strbuf_addch(sb, ' ');
+		strbuf_add(sb, zone_name(mz->type));
+	}
 }
 
 static void valid_zones_show(const struct vfs_ctx *c, struct strbuf *sb)
