@@ -199,6 +199,35 @@ static void test_run_json_streamed(void **state)
 	assert_true(for_each_scn(CORPUS_DIR, streamed_of) > 50);
 }
 
+/* Snapshots past what a run keeps in memory (256 KiB) go through the
+ * temporary file, and come back from it the same. */
+static void test_run_json_streamed_spilled(void **state)
+{
+	char path[] = "/tmp/memhp-spill-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+	struct memhp_run_options keep = {.kernel = MEMHP_KERNEL_6_12};
+	struct memhp_run *a;
+	char err[1024], *text;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "qemu: -M q35 -m 4G\n");
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "snapshot s%d\n", i);
+	assert_int_equal(fclose(f), 0);
+	compare_streamed(path, MEMHP_KERNEL_6_12);
+	/* It did spill: the text is well past the buffer. */
+	assert_int_equal(memhp_run_file(path, &keep, &a, err, sizeof(err)), 0);
+	text = pretty(memhp_run_result(a));
+	assert_true(strlen(text) > 2 * (1 << 18));
+	free(text);
+	memhp_run_free(a);
+	unlink(path);
+}
+
 /* Without snapshots asked for, the run has none, and the rest is the same. */
 static void test_run_json_no_snapshots(void **state)
 {
@@ -226,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_snapshot_three_ways),
 	    cmocka_unit_test(test_run_json_streamed),
+	    cmocka_unit_test(test_run_json_streamed_spilled),
 	    cmocka_unit_test(test_run_json_no_snapshots),
 	};
 
