@@ -28,17 +28,17 @@ static char *pretty(struct json_object *o)
 /* snapshot_write()'s text at level 0 (what json-c prints for a root). */
 static char *written(const struct machine *m, const char *label, int step)
 {
-	struct json_out *o = calloc(1, sizeof(*o));
+	struct json_out o;
 	char *text = NULL;
 	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	assert_non_null(o);
-	o->f = open_memstream(&text, &len);
-	assert_non_null(o->f);
-	assert_int_equal(snapshot_write(m, label, step, o, 0), 0);
-	assert_int_equal(json_out_flush(o), 0);
-	fclose(o->f);
-	free(o);
+	assert_non_null(f);
+	assert_int_equal(json_out_init(&o, f, 1 << 16), 0);
+	assert_int_equal(snapshot_write(m, label, step, &o, 0), 0);
+	assert_int_equal(json_out_flush(&o), 0);
+	json_out_release(&o);
+	fclose(f);
 	return text;
 }
 
@@ -88,6 +88,15 @@ static int compare_snapshots(const char *path, enum memhp_kernel v)
 	snprintf(where, sizeof(where), "%s (%s), odd label", path, memhp_kernel_name(v));
 	compare_at(model_session_machine(ms), "q\"b\\s/\x01\x1f\t\n\r\b\f\x7f \xc3\xa9", -1,
 		   where);
+	/* Escapes past the first eight bytes, between runs of plain ones
+	 * (json_out scans eight bytes at a time), and bytes near the tested
+	 * values: '!', '#', '[', ']', 0x20, 0x7f, 0x80, 0xa2, 0xdc. */
+	compare_at(model_session_machine(ms),
+		   "plain text, then \"quoted\" words !# []\x7f\x80\xa2\xdc and a \\ back"
+		   "slash, a tab\there and \x1f\x01 after sixteen plain bytes.....",
+		   -1, where);
+	/* A short one (json_out copies those while it checks them). */
+	compare_at(model_session_machine(ms), "s\"\\\x01\xc3\xa9/", -1, where);
 	model_session_free(ms);
 	scenario_free(sc);
 	return n;
@@ -190,6 +199,35 @@ static void test_run_json_streamed(void **state)
 	assert_true(for_each_scn(CORPUS_DIR, streamed_of) > 50);
 }
 
+/* Snapshots past what a run keeps in memory (256 KiB) go through the
+ * temporary file, and come back from it the same. */
+static void test_run_json_streamed_spilled(void **state)
+{
+	char path[] = "/tmp/memhp-spill-XXXXXX.scn";
+	int fd = mkstemps(path, 4);
+	struct memhp_run_options keep = {.kernel = MEMHP_KERNEL_6_12};
+	struct memhp_run *a;
+	char err[1024], *text;
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "qemu: -M q35 -m 4G\n");
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "snapshot s%d\n", i);
+	assert_int_equal(fclose(f), 0);
+	compare_streamed(path, MEMHP_KERNEL_6_12);
+	/* It did spill: the text is well past the buffer. */
+	assert_int_equal(memhp_run_file(path, &keep, &a, err, sizeof(err)), 0);
+	text = pretty(memhp_run_result(a));
+	assert_true(strlen(text) > 2 * (1 << 18));
+	free(text);
+	memhp_run_free(a);
+	unlink(path);
+}
+
 /* Without snapshots asked for, the run has none, and the rest is the same. */
 static void test_run_json_no_snapshots(void **state)
 {
@@ -217,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_snapshot_three_ways),
 	    cmocka_unit_test(test_run_json_streamed),
+	    cmocka_unit_test(test_run_json_streamed_spilled),
 	    cmocka_unit_test(test_run_json_no_snapshots),
 	};
 

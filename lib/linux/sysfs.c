@@ -147,10 +147,14 @@ void memory_block_valid_zones(const struct kernel *k, const struct memory_block 
 	kz = zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, b->nid, b->group, pfn, nr);
 	mz = zone_for_pfn_range(k, MMOP_ONLINE_MOVABLE, b->nid, b->group, pfn, nr);
 	strbuf_add(sb, zone_name(d->type));
-	if (kz != d)
-		strbuf_addf(sb, " %s", zone_name(kz->type));
-	if (mz != d)
-		strbuf_addf(sb, " %s", zone_name(mz->type));
+	if (kz != d) {
+		strbuf_addch(sb, ' ');
+		strbuf_add(sb, zone_name(kz->type));
+	}
+	if (mz != d) {
+		strbuf_addch(sb, ' ');
+		strbuf_add(sb, zone_name(mz->type));
+	}
 }
 
 static void valid_zones_show(const struct vfs_ctx *c, struct strbuf *sb)
@@ -382,6 +386,7 @@ static const struct attr proc_attrs[] = {
 
 struct fixed_dir {
 	const char *path;
+	size_t len; /* strlen(path), for resolve()'s prefix test */
 	enum dir_kind kind;
 	const char *const *children; /* subdirectories shown in listings */
 	const struct attr *attrs;
@@ -396,19 +401,22 @@ static const char *const mh_children[] = {"parameters", NULL};
 static const char *const proc_children[] = {"sys", NULL};
 static const char *const proc_sys_children[] = {"vm", NULL};
 
+/* A fixed directory's path with its length. */
+#define FIXED_DIR(path, ...) {path, sizeof(path) - 1, __VA_ARGS__}
+
 static const struct fixed_dir fixed_dirs[] = {
-	{"/", DIR_ROOT, root_children, NULL},
-	{"/sys", DIR_SYS, sys_children, NULL},
-	{"/sys/devices", DIR_SYS_DEVICES, devices_children, NULL},
-	{"/sys/devices/system", DIR_SYS_DEVICES_SYSTEM, system_children, NULL},
-	{MEMORY_DIR, DIR_MEMORY, NULL, memory_root_attrs},
-	{NODE_DIR, DIR_NODES, NULL, node_root_attrs},
-	{"/sys/module", DIR_MODULE, module_children, NULL},
-	{"/sys/module/memory_hotplug", DIR_MODULE_MH, mh_children, NULL},
-	{PARAMS_DIR, DIR_PARAMS, NULL, param_attrs},
-	{"/proc", DIR_PROC, proc_children, proc_attrs},
-	{"/proc/sys", DIR_PROC_SYS, proc_sys_children, NULL},
-	{"/proc/sys/vm", DIR_PROC_SYS_VM, NULL, proc_sys_vm_attrs},
+	FIXED_DIR("/", DIR_ROOT, root_children, NULL),
+	FIXED_DIR("/sys", DIR_SYS, sys_children, NULL),
+	FIXED_DIR("/sys/devices", DIR_SYS_DEVICES, devices_children, NULL),
+	FIXED_DIR("/sys/devices/system", DIR_SYS_DEVICES_SYSTEM, system_children, NULL),
+	FIXED_DIR(MEMORY_DIR, DIR_MEMORY, NULL, memory_root_attrs),
+	FIXED_DIR(NODE_DIR, DIR_NODES, NULL, node_root_attrs),
+	FIXED_DIR("/sys/module", DIR_MODULE, module_children, NULL),
+	FIXED_DIR("/sys/module/memory_hotplug", DIR_MODULE_MH, mh_children, NULL),
+	FIXED_DIR(PARAMS_DIR, DIR_PARAMS, NULL, param_attrs),
+	FIXED_DIR("/proc", DIR_PROC, proc_children, proc_attrs),
+	FIXED_DIR("/proc/sys", DIR_PROC_SYS, proc_sys_children, NULL),
+	FIXED_DIR("/proc/sys/vm", DIR_PROC_SYS_VM, NULL, proc_sys_vm_attrs),
 };
 
 struct resolved {
@@ -448,8 +456,8 @@ static const struct attr *find_attr(const struct attr *attrs, const struct vfs_c
 	return NULL;
 }
 
-/* Normalises "a//b/" to "a/b". */
-static int normalise(const char *path, char *out, size_t len)
+/* Normalises "a//b/" to "a/b"; *outlen is its length. */
+static int normalise(const char *path, char *out, size_t len, size_t *outlen)
 {
 	size_t n = 0;
 
@@ -465,6 +473,7 @@ static int normalise(const char *path, char *out, size_t len)
 	if (n > 1 && out[n - 1] == '/')
 		n--;
 	out[n] = '\0';
+	*outlen = n;
 	return 0;
 }
 
@@ -557,8 +566,8 @@ static bool resolve_in_dir(struct resolved *r, const char *name)
 static int resolve(const struct kernel *k, const char *path, struct resolved *r)
 {
 	char norm[512], *name;
-	int ret = normalise(path, norm, sizeof(norm));
-	size_t best = 0;
+	size_t n, best = 0;
+	int ret = normalise(path, norm, sizeof(norm), &n);
 
 	if (ret)
 		return ret;
@@ -567,9 +576,9 @@ static int resolve(const struct kernel *k, const char *path, struct resolved *r)
 	/* Longest fixed directory that is a prefix of the path. */
 	for (size_t i = 0; i < ARRAY_SIZE(fixed_dirs); i++) {
 		const struct fixed_dir *d = &fixed_dirs[i];
-		size_t l = strlen(d->path);
+		size_t l = d->len;
 
-		if (strncmp(norm, d->path, l) || (norm[l] && norm[l] != '/' && l > 1))
+		if (l > n || memcmp(norm, d->path, l) || (norm[l] && norm[l] != '/' && l > 1))
 			continue;
 		if (l >= best) {
 			best = l;
@@ -686,16 +695,29 @@ static int sysfs_readlink(const void *ctx, const char *path, char **target)
 	return *target ? 0 : -ENOMEM;
 }
 
-/* A directory entry named fmt with v (numbered) or fmt itself. */
-static void add_name(struct vfs_names *l, const char *fmt, uint64_t v, bool numbered)
+/* A directory entry: name, or with numbered name and v in decimal
+ * ("memory" 47: "memory47"; a listing of thousands of blocks is not
+ * worth snprintf). name is one of this file's short prefixes. */
+static void add_name(struct vfs_names *l, const char *name, uint64_t v, bool numbered)
 {
-	char buf[64];
+	char buf[64], *p = buf + sizeof(buf);
+	size_t n = strlen(name);
 
-	if (numbered)
-		snprintf(buf, sizeof(buf), fmt, v);
-	else
-		snprintf(buf, sizeof(buf), "%s", fmt);
-	vfs_names_add(l, buf);
+	if (!numbered) {
+		vfs_names_add(l, name);
+		return;
+	}
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	/* 20 digits at most: room for a prefix of up to 43 characters. */
+	if (n > (size_t)(p - buf))
+		n = (size_t)(p - buf);
+	p -= n;
+	memcpy(p, name, n);
+	vfs_names_add(l, p);
 }
 
 static void list_dynamic(const struct resolved *r, struct vfs_names *l)
@@ -707,24 +729,24 @@ static void list_dynamic(const struct resolved *r, struct vfs_names *l)
 	switch (r->dir) {
 	case DIR_MEMORY:
 		idtree_for_each(&k->blocks, id, b)
-			add_name(l, "memory%" PRIu64, id, true);
+			add_name(l, "memory", id, true);
 		break;
 	case DIR_MEMORY_BLOCK:
 		if (r->ctx.block->fwnode)
 			add_name(l, "firmware_node", 0, false);
 		for (int nid = 0; nid < MAX_NUMNODES; nid++)
 			if (r->ctx.block->node_links & (1ULL << nid))
-				add_name(l, "node%" PRIu64, (uint64_t)nid, true);
+				add_name(l, "node", (uint64_t)nid, true);
 		break;
 	case DIR_NODES:
 		for (int nid = 0; nid < k->nr_node_ids; nid++)
 			if (k->nodes[nid].online)
-				add_name(l, "node%" PRIu64, (uint64_t)nid, true);
+				add_name(l, "node", (uint64_t)nid, true);
 		break;
 	case DIR_NODE:
 		idtree_for_each(&k->blocks, id, b)
 			if (b->node_links & (1ULL << r->ctx.nid))
-				add_name(l, "memory%" PRIu64, id, true);
+				add_name(l, "memory", id, true);
 		break;
 	case DIR_MODULE:
 		for (size_t i = 0; i < k->nr_modules; i++)

@@ -25,8 +25,8 @@
 
 struct memhp_run {
 	struct scenario_run run; /* the QEMU backend fills only run.result */
-	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in a
-	 * temporary file; or NULL. */
+	/* MEMHP_SNAPSHOTS_STREAM: the elements of "snapshots", in memory
+	 * and past SNAPSHOTS_IN_MEMORY bytes in a temporary file; or NULL. */
 	struct json_out *snapshots;
 };
 
@@ -49,12 +49,18 @@ static int run_on_qemu(const struct scenario *sc, const struct memhp_run_options
 	return qemu_backend_run(sc, &qo, &r->run.result, err, errlen);
 }
 
+/* The streamed snapshots of a run stay in memory up to this size (most
+ * runs: no file to create, write and read back), beyond it they go to a
+ * temporary file (a run of thousands of snapshots keeps its memory). */
+#define SNAPSHOTS_IN_MEMORY (1 << 18)
+
 static void snapshots_close(struct json_out *o)
 {
 	if (!o)
 		return;
 	if (o->f)
 		fclose(o->f);
+	json_out_release(o);
 	free(o);
 }
 
@@ -70,14 +76,9 @@ static int model_run(const struct scenario *sc, const struct memhp_run_options *
 		break;
 	case MEMHP_SNAPSHOTS_STREAM:
 		r->snapshots = calloc(1, sizeof(*r->snapshots));
-		if (r->snapshots)
-			r->snapshots->f = tmpfile();
-		if (!r->snapshots || !r->snapshots->f) {
-			int ret = r->snapshots ? -errno : -ENOMEM;
-
-			snprintf(err, errlen, "a temporary file for the snapshots: %s",
-				 strerror(-ret));
-			return ret;
+		if (!r->snapshots || json_out_init(r->snapshots, NULL, SNAPSHOTS_IN_MEMORY)) {
+			snprintf(err, errlen, "a buffer for the snapshots: %s", strerror(ENOMEM));
+			return -ENOMEM;
 		}
 		ro->snapshot_json = SNAPSHOT_JSON_STREAM;
 		ro->snapshot_stream = r->snapshots;
@@ -169,19 +170,22 @@ struct json_object *memhp_run_result(const struct memhp_run *run)
 	return run->run.result;
 }
 
-/* What json-c writes for the result's last member while it is empty. */
-#define EMPTY_SNAPSHOTS "\"snapshots\": [\n  ]\n}"
-
-/* The streamed elements, copied back from the temporary file. */
-static int copy_snapshots(struct json_out *from, FILE *to)
+/* The streamed elements behind what o holds: from memory, or copied back
+ * from the temporary file. */
+static int copy_snapshots(struct json_out *from, struct json_out *o)
 {
+	FILE *to = o->f;
 	char buf[1 << 16];
 	size_t n;
 
 	loff_t off = 0;
 	ssize_t k;
 
-	if (json_out_flush(from) || fflush(from->f) || fflush(to))
+	if (!from->f) {
+		json_out_mem(o, from->buf, from->len);
+		return o->error ? -EIO : 0;
+	}
+	if (json_out_flush(o) || json_out_flush(from) || fflush(from->f) || fflush(to))
 		return -EIO;
 	/* In the kernel when both are files (one copy of the data, not two);
 	 * else, or after a partial copy, through user space. */
@@ -198,25 +202,53 @@ static int copy_snapshots(struct json_out *from, FILE *to)
 	return ferror(from->f) ? -EIO : 0;
 }
 
+/* The result as json-c would print it with the streamed snapshots in its
+ * (empty) "snapshots" array: json_out's copy of json-c's layout, so the
+ * run's tree is not first turned into one string. */
+static int write_streamed(const struct memhp_run *run, struct json_out *o)
+{
+	bool first = true;
+	int ret = 0;
+
+	json_out_char(o, '{');
+	json_object_object_foreach(run->run.result, key, val)
+	{
+		json_out_key(o, 1, first, key);
+		first = false;
+		if (strcmp(key, "snapshots")) {
+			json_out_value(o, val, 1);
+			continue;
+		}
+		/* Streamed snapshots and ones in the tree would be two lists. */
+		if (json_object_array_length(val))
+			return -EINVAL;
+		json_out_char(o, '[');
+		ret = copy_snapshots(run->snapshots, o);
+		if (ret)
+			return ret;
+		json_out_close(o, 1, ']');
+	}
+	json_out_close(o, 0, '}');
+	return 0;
+}
+
 int memhp_run_write_json(const struct memhp_run *run, FILE *f)
 {
-	const char *text = json_object_to_json_string_ext(run->run.result, JSON_OUT_FLAGS);
-	size_t len = text ? strlen(text) : 0, tail = strlen(EMPTY_SNAPSHOTS);
-	int ret;
+	const struct json_out *snaps = run->snapshots;
+	bool streamed = snaps && json_object_is_type(run->run.result, json_type_object) &&
+			(snaps->len || (snaps->f && ftell(snaps->f) > 0));
+	struct json_out o;
+	int ret = json_out_init(&o, f, 1 << 16);
 
-	if (!text)
-		return -ENOMEM;
-	if (!run->snapshots || (!run->snapshots->len && ftell(run->snapshots->f) <= 0)) {
-		fputs(text, f);
-		return ferror(f) ? -EIO : 0;
-	}
-	/* "snapshots" is the result's last member (runner_run()). */
-	if (len < tail || strcmp(text + len - tail, EMPTY_SNAPSHOTS))
-		return -EINVAL;
-	len -= strlen("\n  ]\n}");
-	fwrite(text, 1, len, f);
-	ret = copy_snapshots(run->snapshots, f);
-	fputs("\n  ]\n}", f);
+	if (ret)
+		return ret;
+	if (streamed)
+		ret = write_streamed(run, &o);
+	else
+		json_out_value(&o, run->run.result, 0);
+	if (json_out_flush(&o) && !ret)
+		ret = -EIO;
+	json_out_release(&o);
 	return ret ? ret : ferror(f) ? -EIO : 0;
 }
 

@@ -689,16 +689,19 @@ static bool block_exists(const struct vfs *fs, const char *dir)
 /* dir/name without its trailing newline into *val; "" if it cannot be read. */
 static int read_attr(const struct vfs *fs, const char *dir, const char *name, char **val)
 {
-	char *path = str_printf("%s/%s", dir, name);
-	char *buf = NULL;
+	size_t dl = strlen(dir), nl = strlen(name);
+	char path[512], *buf = NULL;
 	size_t len;
-	int r;
+	int r = -ENAMETOOLONG;
 
 	*val = NULL;
-	if (!path)
-		return -ENOMEM;
-	r = vfs_read(fs, path, &buf);
-	free(path);
+	/* Joined by hand: this runs for every block a command shows. */
+	if (dl + 1 + nl < sizeof(path)) {
+		memcpy(path, dir, dl);
+		path[dl] = '/';
+		memcpy(path + dl + 1, name, nl + 1);
+		r = vfs_read(fs, path, &buf);
+	}
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0 || !buf) {

@@ -22,13 +22,18 @@ static bool grow(struct strbuf *sb, size_t extra)
 
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
+	/* Most texts are short: formatted once into tmp, not measured
+	 * and then formatted again. */
+	char tmp[256];
 	va_list again;
 	int n;
 
 	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	if (n < 0)
 		sb->oom = true;
+	else if ((size_t)n < sizeof(tmp))
+		strbuf_addn(sb, tmp, (size_t)n);
 	else if (grow(sb, (size_t)n)) {
 		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, again);
 		sb->len += (size_t)n;

@@ -65,9 +65,13 @@ static int follow_one(const struct vfs *v, struct walk *w, const char *rest)
 static int walk_path(const struct vfs *v, const char *path, bool follow_last, char *real,
 		     size_t len)
 {
-	struct walk w = {.done = ""};
+	/* Not an initialiser: that would clear both 4 KiB buffers on every
+	 * lookup that misses. */
+	struct walk w;
 	const char *p;
 
+	w.done[0] = '\0';
+	w.links = 0;
 	if (path[0] != '/')
 		return -ENOENT;
 	if (strlen(path) >= sizeof(w.todo))

@@ -22,12 +22,20 @@ struct json_object;
 /* A buffer in front of f: stdio's per-call locking costs more than the
  * formatting. */
 struct json_out {
+	/* Where a full buffer goes. NULL: a temporary file made when the
+	 * buffer first fills (tmpfile()); until then the text is only in buf,
+	 * which spares a small text the file. The owner closes f either way. */
 	FILE *f;
-	size_t len;
-	bool error; /* a write to f failed */
-	char buf[1 << 16];
+	size_t len, cap;
+	bool error; /* a write to f (or its creation) failed */
+	char *buf;
 };
 
+/* o in front of f (or NULL, see above) with a buffer of cap bytes (a
+ * large one costs only the pages the text reaches): 0 or -ENOMEM. */
+int json_out_init(struct json_out *o, FILE *f, size_t cap);
+/* Frees the buffer (not f). */
+void json_out_release(struct json_out *o);
 /* Hands the buffer to f: 0 or -EIO (now or earlier). */
 int json_out_flush(struct json_out *o);
 /* n bytes past the buffer's room. */
@@ -35,7 +43,7 @@ void json_out_mem_slow(struct json_out *o, const char *s, size_t n);
 
 static inline void json_out_mem(struct json_out *o, const char *s, size_t n)
 {
-	if (o->len + n > sizeof(o->buf)) {
+	if (o->len + n > o->cap) {
 		json_out_mem_slow(o, s, n);
 		return;
 	}
@@ -45,7 +53,7 @@ static inline void json_out_mem(struct json_out *o, const char *s, size_t n)
 
 static inline void json_out_char(struct json_out *o, char c)
 {
-	if (o->len == sizeof(o->buf))
+	if (o->len == o->cap)
 		json_out_flush(o);
 	o->buf[o->len++] = c;
 }

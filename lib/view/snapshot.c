@@ -276,13 +276,10 @@ static void model_block(const struct kernel *k, const struct memory_block *mb, s
 	    .phys_index = (int64_t)mb->id,
 	    .node = -1,
 	};
-	/* The highest nodeK link, as block_node() picks it. */
-	for (int nid = MAX_NUMNODES - 1; nid >= 0; nid--) {
-		if (mb->node_links & (1ULL << nid)) {
-			b->node = nid;
-			break;
-		}
-	}
+	/* The highest nodeK link, as block_node() picks it (bits at and past
+	 * MAX_NUMNODES are never set). */
+	if (mb->node_links)
+		b->node = 63 - __builtin_clzll(mb->node_links);
 }
 
 /* A module parameter as its file shows it, without the newline. */
@@ -404,10 +401,52 @@ static void write_blocks(struct json_out *f, const struct kernel *k, int level)
 	json_out_close(f, level, ']');
 }
 
+/* An optional count: null when the kernel would not print it. */
+static void write_count(struct json_out *f, bool known, uint64_t v)
+{
+	if (known)
+		json_out_uint(f, v);
+	else
+		JSON_OUT_LIT(f, "null");
+}
+
+/* zoneinfo_json()'s list, written as json-c would print it. */
+static void write_zoneinfo(struct json_out *f, const struct kernel *k, int level)
+{
+	bool first = true;
+
+	json_out_char(f, '[');
+	for (int nid = 0; nid < k->nr_node_ids; nid++) {
+		if (!k->nodes[nid].online)
+			continue;
+		for (int t = 0; t < MAX_NR_ZONES; t++) {
+			const struct zone *z = &k->nodes[nid].zones[t];
+
+			json_out_elem(f, level + 1, first);
+			first = false;
+			json_out_char(f, '{');
+			JSON_OUT_KEY(f, level + 2, true, "node");
+			json_out_int(f, nid);
+			JSON_OUT_KEY(f, level + 2, false, "zone");
+			json_out_cstr(f, zone_name(z->type));
+			JSON_OUT_KEY(f, level + 2, false, "start_pfn");
+			write_count(f, populated_zone(z), z->start_pfn);
+			JSON_OUT_KEY(f, level + 2, false, "spanned");
+			json_out_uint(f, z->spanned_pages);
+			JSON_OUT_KEY(f, level + 2, false, "present");
+			json_out_uint(f, z->present_pages);
+			JSON_OUT_KEY(f, level + 2, false, "managed");
+			write_count(f, !z->present_early_pages, z->managed_pages);
+			json_out_close(f, level + 1, '}');
+		}
+	}
+	json_out_close(f, level, ']');
+}
+
 int snapshot_write(const struct machine *m, const char *label, int step, struct json_out *f, int level)
 {
 	const struct kernel *k = m->kernel;
-	struct json_object *zoneinfo = zoneinfo_json(k), *devices = machine_memory_devices_json(m);
+	struct json_object *devices = machine_memory_devices_json(m);
 
 	json_out_char(f, '{');
 	JSON_OUT_KEY(f, level + 1, true, "label");
@@ -423,11 +462,10 @@ int snapshot_write(const struct machine *m, const char *label, int step, struct 
 	JSON_OUT_KEY(f, level + 1, false, "blocks");
 	write_blocks(f, k, level + 1);
 	JSON_OUT_KEY(f, level + 1, false, "zoneinfo");
-	json_out_value(f, zoneinfo, level + 1);
+	write_zoneinfo(f, k, level + 1);
 	JSON_OUT_KEY(f, level + 1, false, "memory_devices");
 	json_out_value(f, devices, level + 1);
 	json_out_close(f, level, '}');
-	json_object_put(zoneinfo);
 	json_object_put(devices);
 	return f->error ? -EIO : 0;
 }
