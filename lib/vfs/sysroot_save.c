@@ -14,30 +14,62 @@
  * A run writes a tree per snapshot, and most of sysfs is the same in the
  * next one: with a struct sysroot_trees, an entry whose path, type, mode
  * and content are those of the run's last tree is a hard link to it
- * (linkat from a directory handle opened down the last tree with
- * O_NOFOLLOW, from its root handle kept since it was written). Files are
- * created with their final mode, so the usual entry costs one system call
- * and no new inode. */
+ * (linkat from the last tree's directory handle, kept since that tree
+ * was written, or past a budget of handles opened down the last tree with
+ * O_NOFOLLOW from its root handle). Files are created with their final
+ * mode, so the usual entry costs one system call and no new inode.
+ *
+ * The calling thread walks the vfs (only it reads it) and creates the
+ * directories, keeping their handles; the files and symlinks it decides
+ * on are queued and created by worker threads, each taking whole
+ * directories, on the handles alone. The first failure in the walk's
+ * order is the one reported, as if the entries were created one by one. */
 #include "vfs.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+
 /* The names inside the temporary directory: the tree being built, and
  * what DIR/NAME held before while the new tree takes its place. */
 #define NEW_TREE "tree"
 #define OLD_TREE "old"
+
+/* Directory handles a run keeps from one tree to link the next tree's
+ * entries from, at most: a quarter of RLIMIT_NOFILE (the last tree's and
+ * the new tree's are open together, and the rest of memhp opens files
+ * too), and no more than this. The directories past it are opened down
+ * the last tree for the time of one tree, as without kept handles. */
+#define KEPT_DIRS_MAX 16384
+
+/* Handles of finished directories that are not kept wait for the entries
+ * queued into them: at most this many, then the queue is done. */
+#define CLOSE_BATCH 128
+
+/* Entries queued at most before they are done: a bound on the memory the
+ * queue holds on a machine with many directories. */
+#define OPS_BATCH 65536
+
+/* Worker threads creating a tree's entries, the caller's included: each
+ * takes whole directories, and the kernel creates entries in different
+ * directories in parallel (each has its own lock). Fewer entries than
+ * PARALLEL_MIN are not worth a thread. */
+#define WORKERS_MAX  4
+#define PARALLEL_MIN 256
 
 /* One path of a tree: enough to tell that the next tree's entry is the
  * same. */
@@ -45,6 +77,7 @@ struct sysroot_entry {
 	uint64_t key;	    /* hash of the path; 0: a free slot */
 	char *content;	    /* a file's content, a link's target; NULL for a dir */
 	unsigned int mode;  /* a file's */
+	int fd;		    /* a directory's handle kept to link from, or -1 */
 	unsigned char type; /* enum vfs_type */
 	bool shared;	    /* another path of the tree has the same key */
 };
@@ -53,6 +86,26 @@ struct entry_table {
 	struct sysroot_entry *tab;
 	size_t cap, count;
 	bool lost; /* out of memory: incomplete, never to be linked from */
+};
+
+/* A directory of the tree being written. */
+struct plan_dir {
+	const char *name; /* for messages; "" for the root */
+	size_t parent;	  /* index in the walk's dirs; the root is its own */
+	uint64_t key;
+	int fd; /* its handle, kept for the next tree; -1 when not kept */
+};
+
+/* A file or symlink the walk decided on, queued for a worker. */
+struct plan_op {
+	char *content;	  /* owned until remembered */
+	const char *name; /* in one of the lists the walk keeps */
+	uint64_t key;
+	size_t dir;	    /* index in the walk's dirs, for the message */
+	int fd;		    /* the new directory's handle */
+	int last;	    /* the last tree's directory to link name from, or -1 */
+	unsigned int mode;  /* a file's */
+	unsigned char type; /* VFS_FILE or VFS_LINK */
 };
 
 struct tree_walk {
@@ -64,6 +117,17 @@ struct tree_walk {
 	struct entry_table next;	/* this tree's, when a run keeps them */
 	bool keep;			/* fill next */
 	int cut; /* the mode bits creation takes away (umask), -1 not known */
+	unsigned int workers;
+	size_t budget, kept; /* directory handles to keep at most; kept */
+
+	struct plan_dir *dirs;
+	size_t ndirs, dircap;
+	struct plan_op *ops; /* queued, in the order of the walk */
+	size_t nops, opcap;
+	int *closing; /* handles to close once the queue is done */
+	size_t nclosing, closecap;
+	char ***lists; /* the vfs_list answers the names point into */
+	size_t nlists, listcap;
 };
 
 static int fail_path(struct tree_walk *w, const char *vpath, int ret)
@@ -116,8 +180,11 @@ static const struct sysroot_entry *table_find(const struct entry_table *t, uint6
 
 static void table_free(struct entry_table *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
+	for (size_t i = 0; i < t->cap; i++) {
 		free(t->tab[i].content);
+		if (t->tab[i].key && t->tab[i].fd >= 0)
+			close(t->tab[i].fd);
+	}
 	free(t->tab);
 	*t = (struct entry_table){0};
 }
@@ -139,53 +206,60 @@ static int table_grow(struct entry_table *t)
 	return 0;
 }
 
-/* Records a path (its key) in t, taking content over (freed here when not kept). Two
- * paths with one key are both marked shared: neither is ever linked, so a
- * key names at most one path of the last tree and the linkat of the same
- * name there can only find that path. Out of memory, t is marked lost. */
+/* Records a path (its key) in t, taking content and a directory's handle
+ * fd (or -1) over: freed or closed here when not kept. Two paths with one
+ * key are both marked shared: neither is ever linked, so a key names at
+ * most one path of the last tree and the linkat of the same name there
+ * can only find that path. Out of memory, t is marked lost. */
 static void table_add(struct entry_table *t, uint64_t key, enum vfs_type type, unsigned int mode,
-		      char *content)
+		      char *content, int fd)
 {
-	struct sysroot_entry *e;
+	struct sysroot_entry *e = NULL;
 
-	if (t->lost || ((t->count + 1) * 2 > t->cap && table_grow(t))) {
+	if (!t->lost && (t->count + 1) * 2 > t->cap && table_grow(t))
 		t->lost = true;
+	if (!t->lost)
+		e = table_slot(t->tab, t->cap, key);
+	if (!e || e->key) {
+		if (e)
+			e->shared = true;
 		free(content);
-		return;
-	}
-	e = table_slot(t->tab, t->cap, key);
-	if (e->key) {
-		e->shared = true;
-		free(content);
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	*e = (struct sysroot_entry){
-	    .key = key, .content = content, .mode = mode, .type = (unsigned char)type};
+	    .key = key, .content = content, .mode = mode, .fd = fd, .type = (unsigned char)type};
 	t->count++;
 }
 
 /* The last tree's entry for path, when it has the same type, mode and
- * content (directories: the same type). */
-static bool same_as_last(const struct tree_walk *w, uint64_t key, enum vfs_type type,
-			 unsigned int mode, const char *content)
+ * content (directories: the same type); NULL otherwise. */
+static const struct sysroot_entry *same_as_last(const struct tree_walk *w, uint64_t key,
+						enum vfs_type type, unsigned int mode,
+						const char *content)
 {
 	const struct sysroot_entry *e = table_find(w->last, key);
 
 	if (!e || e->shared || e->type != type)
-		return false;
+		return NULL;
 	if (type == VFS_DIR)
-		return true;
-	return (type == VFS_LINK || e->mode == mode) && !strcmp(e->content, content);
+		return e;
+	return (type == VFS_LINK || e->mode == mode) && !strcmp(e->content, content) ? e : NULL;
 }
 
-/* Keeps content for the next tree's comparison, or frees it. */
+/* Keeps content and a directory's handle fd (or -1) for the next tree,
+ * or frees them. */
 static void remember(struct tree_walk *w, uint64_t key, enum vfs_type type, unsigned int mode,
-		     char *content)
+		     char *content, int fd)
 {
-	if (w->keep)
-		table_add(&w->next, key, type, mode, content);
-	else
-		free(content);
+	if (w->keep) {
+		table_add(&w->next, key, type, mode, content, fd);
+		return;
+	}
+	free(content);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Whether an entry created with mode may not get exactly mode. */
@@ -223,16 +297,152 @@ static int write_file_at(int dfd, const char *name, const char *content, unsigne
 	return ret;
 }
 
-/* dfd/name as a hard link to the last tree's pfd/name: true when done.
- * Any failure (the last tree changed, another file system, a link limit)
- * leaves the entry to be written instead. */
-static bool link_last(int pfd, int dfd, const char *name)
+/* A queued entry: a hard link to the last tree's entry of the same name
+ * (a hard link to a symlink is that symlink again, for lstat and
+ * readlink), or where linking fails (the last tree changed, another file
+ * system, a link limit) written as new. It touches only its own handles
+ * and strings: any thread may do it. 0 or -errno. */
+static int do_op(const struct plan_op *op, int cut)
 {
-	return pfd >= 0 && !linkat(pfd, name, dfd, name, 0);
+	if (op->last >= 0 && !linkat(op->last, op->name, op->fd, op->name, 0))
+		return 0;
+	if (op->type == VFS_LINK)
+		return symlinkat(op->content, op->fd, op->name) ? -errno : 0;
+	return write_file_at(op->fd, op->name, op->content, op->mode, cut);
 }
 
-static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath,
-			unsigned int mode)
+/* A run of the queue, done by one thread in order up to its first
+ * failure. */
+struct worker {
+	const struct plan_op *ops;
+	size_t from, to;
+	size_t failed; /* the entry that failed */
+	int cut, err;  /* err: 0, or how it failed */
+	pthread_t thread;
+	bool started;
+};
+
+static void *run_ops(void *arg)
+{
+	struct worker *k = arg;
+
+	for (size_t i = k->from; i < k->to && !k->err; i++) {
+		k->err = do_op(&k->ops[i], k->cut);
+		k->failed = i;
+	}
+	return NULL;
+}
+
+/* The queue cut into n runs of about the same length, each ending where
+ * a directory's entries end: two threads never add to one directory. */
+static void split_queue(const struct tree_walk *w, struct worker *k, size_t n)
+{
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t to = i + 1 == n ? w->nops : w->nops * (i + 1) / n;
+
+		if (to < from)
+			to = from;
+		while (to > from && to < w->nops && w->ops[to].dir == w->ops[to - 1].dir)
+			to++;
+		k[i] = (struct worker){.ops = w->ops, .from = from, .to = to, .cut = w->cut};
+		from = to;
+	}
+}
+
+/* "/sys/devices/..." of directory d, "" for the root. */
+static void dir_path(const struct tree_walk *w, size_t d, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!d) {
+		*buf = '\0';
+		return;
+	}
+	dir_path(w, w->dirs[d].parent, buf, len);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/%s", w->dirs[d].name);
+}
+
+/* Does the queued entries, on up to w->workers threads (the caller's
+ * one of them), then closes the handles that waited for them. The queue
+ * is in the order of the walk and each thread stops at its first failure;
+ * the earliest failure is reported, so the message is the one an entry
+ * by entry walk stops at, everything queued before it done. 0 or -errno
+ * with the message written; the queue is empty either way. */
+static int flush_queue(struct tree_walk *w)
+{
+	struct worker k[WORKERS_MAX];
+	size_t n = w->nops < PARALLEL_MIN ? 1 : w->workers;
+	int ret = 0;
+
+	split_queue(w, k, n);
+	for (size_t i = 1; i < n; i++)
+		k[i].started =
+		    k[i].from < k[i].to && !pthread_create(&k[i].thread, NULL, run_ops, &k[i]);
+	run_ops(&k[0]);
+	/* A thread that could not start: its run is done here. */
+	for (size_t i = 1; i < n; i++)
+		if (!k[i].started)
+			run_ops(&k[i]);
+		else
+			pthread_join(k[i].thread, NULL);
+	for (size_t i = 0; i < n && !ret; i++)
+		if (k[i].err) {
+			const struct plan_op *op = &w->ops[k[i].failed];
+			char path[4096];
+			size_t len;
+
+			dir_path(w, op->dir, path, sizeof(path));
+			len = strlen(path);
+			snprintf(path + len, sizeof(path) - len, "/%s", op->name);
+			ret = fail_path(w, path, k[i].err);
+		}
+	for (size_t i = 0; i < w->nops; i++)
+		if (ret)
+			free(w->ops[i].content);
+		else
+			remember(w, w->ops[i].key, w->ops[i].type, w->ops[i].mode,
+				 w->ops[i].content, -1);
+	w->nops = 0;
+	for (size_t i = 0; i < w->nclosing; i++)
+		close(w->closing[i]);
+	w->nclosing = 0;
+	return ret;
+}
+
+/* Queues op (its content taken over). 0 or -ENOMEM. */
+static int queue_op(struct tree_walk *w, struct plan_op op)
+{
+	if (array_grow(&w->ops, &w->opcap, w->nops + 1, sizeof(*w->ops))) {
+		free(op.content);
+		return -ENOMEM;
+	}
+	w->ops[w->nops++] = op;
+	return 0;
+}
+
+/* A directory handle the walk is done with: closed now, or once the
+ * entries queued into it are done. 0 or the queue's -errno. */
+static int release_dir(struct tree_walk *w, int fd)
+{
+	if (!w->nops) {
+		close(fd);
+		return 0;
+	}
+	if (array_grow(&w->closing, &w->closecap, w->nclosing + 1, sizeof(*w->closing))) {
+		int ret = flush_queue(w);
+
+		close(fd);
+		return ret;
+	}
+	w->closing[w->nclosing++] = fd;
+	return w->nclosing >= CLOSE_BATCH ? flush_queue(w) : 0;
+}
+
+static int queue_file(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		      const char *vpath, unsigned int mode)
 {
 	uint64_t key = path_key(vpath);
 	char *content = NULL;
@@ -243,44 +453,65 @@ static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name,
 		content = strdup("");
 		ret = content ? 0 : -ENOMEM;
 	}
-	if (!ret && !(pfd >= 0 && same_as_last(w, key, VFS_FILE, mode, content) &&
-		      link_last(pfd, dfd, name)))
-		ret = write_file_at(dfd, name, content, mode, w->cut);
 	if (ret)
-		free(content);
-	else
-		remember(w, key, VFS_FILE, mode, content);
-	return ret;
+		return ret;
+	if (pfd >= 0 && !same_as_last(w, key, VFS_FILE, mode, content))
+		pfd = -1;
+	return queue_op(w, (struct plan_op){.content = content,
+					    .name = name,
+					    .key = key,
+					    .dir = dir,
+					    .fd = dfd,
+					    .last = pfd,
+					    .mode = mode,
+					    .type = VFS_FILE});
 }
 
-static int save_link_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+static int queue_link(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		      const char *vpath)
 {
 	uint64_t key = path_key(vpath);
 	char *target = NULL;
 	int ret = vfs_readlink(w->v, vpath, &target);
 
-	/* A hard link to a symlink is that symlink again (lstat, readlink). */
-	if (!ret &&
-	    !(pfd >= 0 && same_as_last(w, key, VFS_LINK, 0, target) && link_last(pfd, dfd, name)) &&
-	    symlinkat(target, dfd, name))
-		ret = -errno;
 	if (ret)
-		free(target);
-	else
-		remember(w, key, VFS_LINK, 0, target);
-	return ret;
+		return ret;
+	if (pfd >= 0 && !same_as_last(w, key, VFS_LINK, 0, target))
+		pfd = -1;
+	return queue_op(w, (struct plan_op){.content = target,
+					    .name = name,
+					    .key = key,
+					    .dir = dir,
+					    .fd = dfd,
+					    .last = pfd,
+					    .type = VFS_LINK});
 }
 
-static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath);
+static int save_node(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		     const char *vpath);
 
-/* The entries of vpath into the directory fd; pfd is the last tree's
- * vpath, or -1. The message is written where an error starts; callers
- * only pass it on. */
-static int save_children(struct tree_walk *w, int fd, int pfd, const char *vpath)
+/* Keeps a vfs_list answer while its names are queued. 0, or -ENOMEM
+ * with names freed. */
+static int keep_list(struct tree_walk *w, char **names)
+{
+	if (array_grow(&w->lists, &w->listcap, w->nlists + 1, sizeof(*w->lists))) {
+		vfs_free_list(names);
+		return -ENOMEM;
+	}
+	w->lists[w->nlists++] = names;
+	return 0;
+}
+
+/* The entries of vpath, directory dir of the walk, into its handle fd;
+ * pfd is the last tree's vpath, or -1. The message is written where an
+ * error starts; callers only pass it on. */
+static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const char *vpath)
 {
 	char **names = NULL;
 	int ret = vfs_list(w->v, vpath, &names);
 
+	if (!ret)
+		ret = keep_list(w, names);
 	if (ret)
 		return fail_path(w, vpath, ret);
 	for (char **n = names; !ret && *n; n++) {
@@ -295,9 +526,10 @@ static int save_children(struct tree_walk *w, int fd, int pfd, const char *vpath
 			/* A capture's paths come from the guest: no "..". */
 			ret = fail_path(w, child, -EINVAL);
 		else
-			ret = save_node(w, fd, pfd, *n, child);
+			ret = save_node(w, dir, fd, pfd, *n, child);
+		if (!ret && w->nops >= OPS_BATCH)
+			ret = flush_queue(w);
 	}
-	vfs_free_list(names);
 	return ret;
 }
 
@@ -320,45 +552,117 @@ static int make_dir_at(struct tree_walk *w, int dfd, const char *name, const cha
 	return fd;
 }
 
-/* A new directory name in dfd holding vpath's entries; pfd is the last
- * tree's parent of vpath, or -1. */
-static int save_dir_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+/* Adds a directory to the walk: its index, or -ENOMEM. */
+static long add_dir(struct tree_walk *w, size_t parent, const char *name, uint64_t key)
 {
-	int fd = make_dir_at(w, dfd, name, vpath), last = -1, ret;
+	if (array_grow(&w->dirs, &w->dircap, w->ndirs + 1, sizeof(*w->dirs)))
+		return -ENOMEM;
+	w->dirs[w->ndirs] = (struct plan_dir){.name = name, .parent = parent, .key = key, .fd = -1};
+	return (long)w->ndirs++;
+}
+
+/* The last tree's directory vpath (name in its parent pfd) when it is
+ * the same: *fd the handle kept since it was written, else opened now
+ * with O_NOFOLLOW (then *own). -1 when there is none (nothing is linked
+ * below). */
+static void last_dir(const struct tree_walk *w, int pfd, const char *name, uint64_t key, int *fd,
+		     bool *own)
+{
+	const struct sysroot_entry *e = pfd >= 0 ? same_as_last(w, key, VFS_DIR, 0, NULL) : NULL;
+
+	*own = false;
+	*fd = -1;
+	if (e && e->fd >= 0) {
+		*fd = e->fd;
+	} else if (e) {
+		*fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*own = *fd >= 0;
+	}
+}
+
+/* A new directory name in dfd (the walk's directory parent) holding
+ * vpath's entries; pfd is the last tree's parent of vpath, or -1. Its
+ * handle is kept for the next tree while the budget lasts. A failure of
+ * the queue comes before the walk's own: it was queued earlier. */
+static int save_dir_at(struct tree_walk *w, size_t parent, int dfd, int pfd, const char *name,
+		       const char *vpath)
+{
+	int fd = make_dir_at(w, dfd, name, vpath), last, ret, rel;
 	uint64_t key = path_key(vpath);
+	long d;
+	bool own;
 
 	if (fd < 0)
 		return fd;
-	/* Not found there (changed since): nothing is linked below. */
-	if (pfd >= 0 && same_as_last(w, key, VFS_DIR, 0, NULL))
-		last = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	remember(w, key, VFS_DIR, 0, NULL);
-	ret = save_children(w, fd, last, vpath);
-	if (last >= 0)
-		close(last);
-	close(fd);
+	d = add_dir(w, parent, name, key);
+	if (d < 0) {
+		close(fd);
+		return fail_path(w, vpath, (int)d);
+	}
+	last_dir(w, pfd, name, key, &last, &own);
+	ret = save_children(w, (size_t)d, fd, last, vpath);
+	if (!ret && w->keep && w->kept < w->budget) {
+		w->dirs[d].fd = fd;
+		w->kept++;
+	} else {
+		rel = release_dir(w, fd);
+		ret = rel ? rel : ret;
+	}
+	if (own) {
+		rel = release_dir(w, last);
+		ret = rel ? rel : ret;
+	}
 	return ret;
 }
 
-static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+static int save_node(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		     const char *vpath)
 {
 	unsigned int mode = 0;
 	int ret;
 
 	switch (vfs_lookup(w->v, vpath, &mode)) {
 	case VFS_DIR:
-		return save_dir_at(w, dfd, pfd, name, vpath);
+		return save_dir_at(w, dir, dfd, pfd, name, vpath);
 	case VFS_LINK:
-		ret = save_link_at(w, dfd, pfd, name, vpath);
+		ret = queue_link(w, dir, dfd, pfd, name, vpath);
 		break;
 	case VFS_FILE:
-		ret = save_file_at(w, dfd, pfd, name, vpath, mode);
+		ret = queue_file(w, dir, dfd, pfd, name, vpath, mode);
 		break;
 	default:
 		ret = -ENOENT;
 		break;
 	}
 	return ret ? fail_path(w, vpath, ret) : 0;
+}
+
+/* The walk's directories into the table for the next tree, with the
+ * handles kept (the root's is kept apart), once the tree is complete. */
+static void remember_dirs(struct tree_walk *w)
+{
+	for (size_t i = 0; i < w->ndirs; i++) {
+		remember(w, w->dirs[i].key, VFS_DIR, 0, NULL, w->dirs[i].fd);
+		w->dirs[i].fd = -1;
+	}
+}
+
+/* What the walk holds besides next: handles not kept, names. */
+static void walk_free(struct tree_walk *w)
+{
+	for (size_t i = 0; i < w->nops; i++)
+		free(w->ops[i].content);
+	for (size_t i = 0; i < w->nclosing; i++)
+		close(w->closing[i]);
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].fd >= 0)
+			close(w->dirs[i].fd);
+	for (size_t i = 0; i < w->nlists; i++)
+		vfs_free_list(w->lists[i]);
+	free(w->ops);
+	free(w->closing);
+	free(w->dirs);
+	free(w->lists);
 }
 
 /* The whole tree as wfd/NEW_TREE, its handle in *root (also on error,
@@ -368,6 +672,7 @@ static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, co
 static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 {
 	enum vfs_type type = vfs_lookup(w->v, "/", NULL);
+	int ret, rel;
 
 	*root = -1;
 	if (type != VFS_DIR && type != VFS_NONE)
@@ -379,8 +684,16 @@ static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 		return 0;
 	if (last >= 0 && !same_as_last(w, path_key("/"), VFS_DIR, 0, NULL))
 		last = -1;
-	remember(w, path_key("/"), VFS_DIR, 0, NULL);
-	return save_children(w, *root, last, "/");
+	if (add_dir(w, 0, "", path_key("/")) < 0)
+		return fail_path(w, "/", -ENOMEM);
+	ret = save_children(w, 0, *root, last, "/");
+	/* What was queued before a failure of the walk, for the earliest
+	 * failure's message. */
+	rel = flush_queue(w);
+	ret = rel ? rel : ret;
+	if (!ret)
+		remember_dirs(w);
+	return ret;
 }
 
 /* Six characters that make a name unlikely to exist, as mkdtemp() uses. */
@@ -476,7 +789,7 @@ static int move_into_place(int dfd, const char *name, int wfd)
 
 void sysroot_trees_init(struct sysroot_trees *t)
 {
-	*t = (struct sysroot_trees){.fd = -1, .umask = -1};
+	*t = (struct sysroot_trees){.fd = -1, .umask = -1, .threads = -1, .dir_budget = -1};
 }
 
 void sysroot_trees_release(struct sysroot_trees *t)
@@ -487,6 +800,26 @@ void sysroot_trees_release(struct sysroot_trees *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	sysroot_trees_init(t);
+}
+
+/* Threads for a tree's entries: one per online CPU, at most WORKERS_MAX. */
+static unsigned int default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned int)n;
+}
+
+/* Directory handles to keep from one tree for the next (KEPT_DIRS_MAX). */
+static size_t default_budget(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return 0;
+	if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur / 4 > KEPT_DIRS_MAX)
+		return KEPT_DIRS_MAX;
+	return (size_t)(r.rlim_cur / 4);
 }
 
 /* This process's umask, read where it does not change it (umask(2) would,
@@ -524,10 +857,12 @@ static int creation_cut(int um, int wfd)
 static void trees_take(struct sysroot_trees *t, struct tree_walk *w, int root,
 		       const struct stat *st)
 {
-	int um = t->umask;
+	struct sysroot_trees knobs = *t;
 
 	sysroot_trees_release(t);
-	t->umask = um;
+	t->umask = knobs.umask;
+	t->dir_budget = knobs.dir_budget;
+	t->threads = knobs.threads;
 	if (w->next.lost) {
 		close(root);
 		table_free(&w->next);
@@ -596,6 +931,10 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 		t->umask = read_umask();
 	um = t ? t->umask : read_umask();
 	w.cut = creation_cut(um, wfd);
+	w.workers = t && t->threads > 0 ? (unsigned int)t->threads : default_workers();
+	if (w.workers > WORKERS_MAX)
+		w.workers = WORKERS_MAX;
+	w.budget = t && t->dir_budget >= 0 ? (size_t)t->dir_budget : default_budget();
 	/* Only the last tree of this run, in this DIR. */
 	if (t && t->fd >= 0 && t->dir_dev == (unsigned long long)st.st_dev &&
 	    t->dir_ino == (unsigned long long)st.st_ino) {
@@ -615,6 +954,7 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 	else if (root >= 0)
 		close(root);
 	table_free(&w.next);
+	walk_free(&w);
 	close(wfd);
 	/* The partial tree of a failure, or the earlier tree moved aside. */
 	cleanup = remove_tree(dfd, tmp);
