@@ -56,20 +56,22 @@
  * the last tree for the time of one tree, as without kept handles. */
 #define KEPT_DIRS_MAX 16384
 
-/* Handles of finished directories that are not kept wait for the entries
- * queued into them: at most this many, then the queue is done. */
+/* The walk hands its queue to the worker threads in batches of this
+ * many entries, or when this many handles of finished directories (not
+ * kept) wait for the entries queued into them. */
+#define BATCH_OPS   256
 #define CLOSE_BATCH 128
 
-/* Entries queued at most before they are done: a bound on the memory the
- * queue holds on a machine with many directories. */
-#define OPS_BATCH 65536
+/* What the walk lets wait for the workers at most: past it, it waits (a
+ * bound on the memory and handles held on a machine with many
+ * directories). */
+#define PENDING_OPS 65536
+#define PENDING_FDS (4 * CLOSE_BATCH)
 
-/* Worker threads creating a tree's entries, the caller's included: each
- * takes whole directories, and the kernel creates entries in different
- * directories in parallel (each has its own lock). Fewer entries than
- * PARALLEL_MIN are not worth a thread. */
-#define WORKERS_MAX  4
-#define PARALLEL_MIN 256
+/* Threads creating a tree's entries, the walking one included: the
+ * kernel creates entries in different directories in parallel (each has
+ * its own lock), and the walk's own time is spent meanwhile. */
+#define WORKERS_MAX 4
 
 /* One path of a tree: enough to tell that the next tree's entry is the
  * same. */
@@ -108,6 +110,34 @@ struct plan_op {
 	unsigned char type; /* VFS_FILE or VFS_LINK */
 };
 
+/* A run of the queue, done by one thread in order up to its first
+ * failure. */
+struct batch {
+	struct plan_op *ops;
+	size_t nops;
+	int *closing; /* to close once it and the batches before are done */
+	size_t nclosing;
+	size_t failed; /* the entry that failed */
+	int err;       /* 0, or how it failed */
+	bool done;
+};
+
+/* The batches of one tree, taken in order by the worker threads and by
+ * the walking thread when it waits; settled (remembered, handles closed)
+ * in order by the walking thread alone. */
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct batch *b;
+	size_t n, cap;
+	size_t next;	/* the first batch not taken */
+	size_t settled; /* the first batch not settled */
+	bool stop;	/* no more batches: the threads return */
+	int cut;
+	pthread_t thread[WORKERS_MAX];
+	unsigned int nthreads;
+};
+
 struct tree_walk {
 	const struct vfs *v;
 	const char *dir, *name; /* messages name DIR/NAME/path, the final place */
@@ -126,6 +156,11 @@ struct tree_walk {
 	size_t nops, opcap;
 	int *closing; /* handles to close once the queue is done */
 	size_t nclosing, closecap;
+	struct pool pool;
+	size_t pending_ops, pending_fds; /* in batches not settled */
+	int qerr;			 /* the first failure of a batch, or 0 */
+	size_t qdir;			 /* its entry's directory and name */
+	const char *qname;
 	char ***lists; /* the vfs_list answers the names point into */
 	size_t nlists, listcap;
 };
@@ -311,105 +346,170 @@ static int do_op(const struct plan_op *op, int cut)
 	return write_file_at(op->fd, op->name, op->content, op->mode, cut);
 }
 
-/* A run of the queue, done by one thread in order up to its first
- * failure. */
-struct worker {
-	const struct plan_op *ops;
-	size_t from, to;
-	size_t failed; /* the entry that failed */
-	int cut, err;  /* err: 0, or how it failed */
-	pthread_t thread;
-	bool started;
-};
-
-static void *run_ops(void *arg)
+static int run_batch(const struct plan_op *ops, size_t n, int cut, size_t *failed)
 {
-	struct worker *k = arg;
+	for (size_t i = 0; i < n; i++) {
+		int ret = do_op(&ops[i], cut);
 
-	for (size_t i = k->from; i < k->to && !k->err; i++) {
-		k->err = do_op(&k->ops[i], k->cut);
-		k->failed = i;
+		if (ret) {
+			*failed = i;
+			return ret;
+		}
 	}
+	return 0;
+}
+
+/* Takes the next batch and does it, with p's lock held (released
+ * meanwhile); false when every batch is taken. */
+static bool take_batch(struct pool *p)
+{
+	size_t i = p->next, n, failed = 0;
+	const struct plan_op *ops;
+	int err;
+
+	if (i == p->n)
+		return false;
+	p->next++;
+	ops = p->b[i].ops;
+	n = p->b[i].nops;
+	pthread_mutex_unlock(&p->lock);
+	err = run_batch(ops, n, p->cut, &failed);
+	pthread_mutex_lock(&p->lock);
+	p->b[i].err = err;
+	p->b[i].failed = failed;
+	p->b[i].done = true;
+	pthread_cond_broadcast(&p->done);
+	return true;
+}
+
+static void *pool_thread(void *arg)
+{
+	struct pool *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (take_batch(p) || !p->stop)
+		if (p->next == p->n && !p->stop)
+			pthread_cond_wait(&p->work, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-/* The queue cut into n runs of about the same length, each ending where
- * a directory's entries end: two threads never add to one directory. */
-static void split_queue(const struct tree_walk *w, struct worker *k, size_t n)
+/* Up to w->workers - 1 threads (fewer when they cannot start: the walking
+ * thread does the batches then). */
+static void pool_start(struct tree_walk *w)
 {
-	size_t from = 0;
+	struct pool *p = &w->pool;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t to = i + 1 == n ? w->nops : w->nops * (i + 1) / n;
-
-		if (to < from)
-			to = from;
-		while (to > from && to < w->nops && w->ops[to].dir == w->ops[to - 1].dir)
-			to++;
-		k[i] = (struct worker){.ops = w->ops, .from = from, .to = to, .cut = w->cut};
-		from = to;
-	}
+	*p = (struct pool){.cut = w->cut};
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (unsigned int i = 1; i < w->workers; i++)
+		if (!pthread_create(&p->thread[p->nthreads], NULL, pool_thread, p))
+			p->nthreads++;
 }
 
-/* "/sys/devices/..." of directory d, "" for the root. */
-static void dir_path(const struct tree_walk *w, size_t d, char *buf, size_t len)
+/* A done batch: its entries remembered (freed after a failure: that tree
+ * is not kept), the handles waiting for it closed; the first failure in
+ * the walk's order noted. */
+static void settle(struct tree_walk *w, struct batch *b)
 {
-	size_t n;
+	if (b->err && !w->qerr) {
+		w->qerr = b->err;
+		w->qdir = b->ops[b->failed].dir;
+		w->qname = b->ops[b->failed].name;
+	}
+	for (size_t i = 0; i < b->nops; i++)
+		if (w->qerr)
+			free(b->ops[i].content);
+		else
+			remember(w, b->ops[i].key, b->ops[i].type, b->ops[i].mode,
+				 b->ops[i].content, -1);
+	for (size_t i = 0; i < b->nclosing; i++)
+		close(b->closing[i]);
+	w->pending_ops -= b->nops;
+	w->pending_fds -= b->nclosing;
+	free(b->ops);
+	free(b->closing);
+}
 
-	if (!d) {
-		*buf = '\0';
+/* Settles the done batches in order; with all, every batch, doing the
+ * ones not taken instead of waiting. Past PENDING_*, it waits too. */
+static void settle_batches(struct tree_walk *w, bool all)
+{
+	struct pool *p = &w->pool;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->settled < p->n) {
+		struct batch b;
+
+		if (!p->b[p->settled].done) {
+			if (!all && w->pending_ops <= PENDING_OPS && w->pending_fds <= PENDING_FDS)
+				break;
+			if (!take_batch(p))
+				pthread_cond_wait(&p->done, &p->lock);
+			continue;
+		}
+		b = p->b[p->settled++];
+		pthread_mutex_unlock(&p->lock);
+		settle(w, &b);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The queue and the handles waiting for it as the next batch. Without
+ * worker threads, or without memory for the batch, it is done at once. */
+static void hand_off(struct tree_walk *w)
+{
+	struct pool *p = &w->pool;
+	struct batch b = {
+	    .ops = w->ops, .nops = w->nops, .closing = w->closing, .nclosing = w->nclosing};
+	int grown;
+
+	if (!w->nops && !w->nclosing)
+		return;
+	w->ops = NULL;
+	w->nops = w->opcap = 0;
+	w->closing = NULL;
+	w->nclosing = w->closecap = 0;
+	w->pending_ops += b.nops;
+	w->pending_fds += b.nclosing;
+	pthread_mutex_lock(&p->lock);
+	grown = array_grow(&p->b, &p->cap, p->n + 1, sizeof(*p->b));
+	if (!grown) {
+		p->b[p->n++] = b;
+		pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!grown) {
+		settle_batches(w, !p->nthreads);
 		return;
 	}
-	dir_path(w, w->dirs[d].parent, buf, len);
-	n = strlen(buf);
-	snprintf(buf + n, len - n, "/%s", w->dirs[d].name);
+	/* In order: every batch before it first. */
+	settle_batches(w, true);
+	b.err = run_batch(b.ops, b.nops, w->cut, &b.failed);
+	settle(w, &b);
 }
 
-/* Does the queued entries, on up to w->workers threads (the caller's
- * one of them), then closes the handles that waited for them. The queue
- * is in the order of the walk and each thread stops at its first failure;
- * the earliest failure is reported, so the message is the one an entry
- * by entry walk stops at, everything queued before it done. 0 or -errno
- * with the message written; the queue is empty either way. */
-static int flush_queue(struct tree_walk *w)
+/* Every batch done and settled, the threads joined. */
+static void pool_finish(struct tree_walk *w)
 {
-	struct worker k[WORKERS_MAX];
-	size_t n = w->nops < PARALLEL_MIN ? 1 : w->workers;
-	int ret = 0;
+	struct pool *p = &w->pool;
 
-	split_queue(w, k, n);
-	for (size_t i = 1; i < n; i++)
-		k[i].started =
-		    k[i].from < k[i].to && !pthread_create(&k[i].thread, NULL, run_ops, &k[i]);
-	run_ops(&k[0]);
-	/* A thread that could not start: its run is done here. */
-	for (size_t i = 1; i < n; i++)
-		if (!k[i].started)
-			run_ops(&k[i]);
-		else
-			pthread_join(k[i].thread, NULL);
-	for (size_t i = 0; i < n && !ret; i++)
-		if (k[i].err) {
-			const struct plan_op *op = &w->ops[k[i].failed];
-			char path[4096];
-			size_t len;
-
-			dir_path(w, op->dir, path, sizeof(path));
-			len = strlen(path);
-			snprintf(path + len, sizeof(path) - len, "/%s", op->name);
-			ret = fail_path(w, path, k[i].err);
-		}
-	for (size_t i = 0; i < w->nops; i++)
-		if (ret)
-			free(w->ops[i].content);
-		else
-			remember(w, w->ops[i].key, w->ops[i].type, w->ops[i].mode,
-				 w->ops[i].content, -1);
-	w->nops = 0;
-	for (size_t i = 0; i < w->nclosing; i++)
-		close(w->closing[i]);
-	w->nclosing = 0;
-	return ret;
+	hand_off(w);
+	settle_batches(w, true);
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		pthread_join(p->thread[i], NULL);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	free(p->b);
+	p->b = NULL;
 }
 
 /* Queues op (its content taken over). 0 or -ENOMEM. */
@@ -424,21 +524,22 @@ static int queue_op(struct tree_walk *w, struct plan_op op)
 }
 
 /* A directory handle the walk is done with: closed now, or once the
- * entries queued into it are done. 0 or the queue's -errno. */
-static int release_dir(struct tree_walk *w, int fd)
+ * entries queued into it are done. */
+static void release_dir(struct tree_walk *w, int fd)
 {
-	if (!w->nops) {
+	if (!w->nops && !w->pending_ops) {
 		close(fd);
-		return 0;
+		return;
 	}
 	if (array_grow(&w->closing, &w->closecap, w->nclosing + 1, sizeof(*w->closing))) {
-		int ret = flush_queue(w);
-
+		hand_off(w);
+		settle_batches(w, true);
 		close(fd);
-		return ret;
+		return;
 	}
 	w->closing[w->nclosing++] = fd;
-	return w->nclosing >= CLOSE_BATCH ? flush_queue(w) : 0;
+	if (w->nclosing >= CLOSE_BATCH)
+		hand_off(w);
 }
 
 static int queue_file(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
@@ -527,8 +628,11 @@ static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const
 			ret = fail_path(w, child, -EINVAL);
 		else
 			ret = save_node(w, dir, fd, pfd, *n, child);
-		if (!ret && w->nops >= OPS_BATCH)
-			ret = flush_queue(w);
+		if (!ret && w->nops >= BATCH_OPS)
+			hand_off(w);
+		/* A failure the workers met comes first in the walk's order. */
+		if (!ret && w->qerr)
+			ret = w->qerr;
 	}
 	return ret;
 }
@@ -582,12 +686,11 @@ static void last_dir(const struct tree_walk *w, int pfd, const char *name, uint6
 
 /* A new directory name in dfd (the walk's directory parent) holding
  * vpath's entries; pfd is the last tree's parent of vpath, or -1. Its
- * handle is kept for the next tree while the budget lasts. A failure of
- * the queue comes before the walk's own: it was queued earlier. */
+ * handle is kept for the next tree while the budget lasts. */
 static int save_dir_at(struct tree_walk *w, size_t parent, int dfd, int pfd, const char *name,
 		       const char *vpath)
 {
-	int fd = make_dir_at(w, dfd, name, vpath), last, ret, rel;
+	int fd = make_dir_at(w, dfd, name, vpath), last, ret;
 	uint64_t key = path_key(vpath);
 	long d;
 	bool own;
@@ -605,13 +708,10 @@ static int save_dir_at(struct tree_walk *w, size_t parent, int dfd, int pfd, con
 		w->dirs[d].fd = fd;
 		w->kept++;
 	} else {
-		rel = release_dir(w, fd);
-		ret = rel ? rel : ret;
+		release_dir(w, fd);
 	}
-	if (own) {
-		rel = release_dir(w, last);
-		ret = rel ? rel : ret;
-	}
+	if (own)
+		release_dir(w, last);
 	return ret;
 }
 
@@ -665,6 +765,20 @@ static void walk_free(struct tree_walk *w)
 	free(w->lists);
 }
 
+/* "/sys/devices/..." of directory d, "" for the root. */
+static void dir_path(const struct tree_walk *w, size_t d, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!d) {
+		*buf = '\0';
+		return;
+	}
+	dir_path(w, w->dirs[d].parent, buf, len);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/%s", w->dirs[d].name);
+}
+
 /* The whole tree as wfd/NEW_TREE, its handle in *root (also on error,
  * or -1), with last the last tree's root or -1; an empty vfs (nothing
  * captured) is an empty directory, so that an earlier tree is not left in
@@ -672,7 +786,7 @@ static void walk_free(struct tree_walk *w)
 static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 {
 	enum vfs_type type = vfs_lookup(w->v, "/", NULL);
-	int ret, rel;
+	int ret;
 
 	*root = -1;
 	if (type != VFS_DIR && type != VFS_NONE)
@@ -686,11 +800,20 @@ static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 		last = -1;
 	if (add_dir(w, 0, "", path_key("/")) < 0)
 		return fail_path(w, "/", -ENOMEM);
+	pool_start(w);
 	ret = save_children(w, 0, *root, last, "/");
-	/* What was queued before a failure of the walk, for the earliest
-	 * failure's message. */
-	rel = flush_queue(w);
-	ret = rel ? rel : ret;
+	/* Also after a failure of the walk: what was queued before it comes
+	 * first. */
+	pool_finish(w);
+	if (w->qerr) {
+		char path[4096];
+		size_t len;
+
+		dir_path(w, w->qdir, path, sizeof(path));
+		len = strlen(path);
+		snprintf(path + len, sizeof(path) - len, "/%s", w->qname);
+		ret = fail_path(w, path, w->qerr);
+	}
 	if (!ret)
 		remember_dirs(w);
 	return ret;
