@@ -608,22 +608,28 @@ static int keep_list(struct tree_walk *w, char **names)
  * error starts; callers only pass it on. */
 static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const char *vpath)
 {
-	char **names = NULL;
+	char **names = NULL, child[1024];
+	size_t plen;
 	int ret = vfs_list(w->v, vpath, &names);
 
 	if (!ret)
 		ret = keep_list(w, names);
 	if (ret)
 		return fail_path(w, vpath, ret);
+	/* The root's children are "/sys", not "//sys". */
+	plen = strcmp(vpath, "/") ? strlen(vpath) : 0;
+	if (plen < sizeof(child))
+		memcpy(child, vpath, plen);
+	child[plen < sizeof(child) ? plen : 0] = '/';
 	for (char **n = names; !ret && *n; n++) {
-		char child[1024];
-		/* The root's children are "/sys", not "//sys". */
-		int len =
-		    snprintf(child, sizeof(child), "%s/%s", strcmp(vpath, "/") ? vpath : "", *n);
+		size_t len = strlen(*n);
 
-		if (len < 0 || (size_t)len >= sizeof(child))
+		if (plen + 1 + len >= sizeof(child)) {
 			ret = fail_path(w, vpath, -ENAMETOOLONG);
-		else if (!plain_name(*n))
+			break;
+		}
+		memcpy(child + plen + 1, *n, len + 1);
+		if (!plain_name(*n))
 			/* A capture's paths come from the guest: no "..". */
 			ret = fail_path(w, child, -EINVAL);
 		else
@@ -1063,6 +1069,9 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 	    t->dir_ino == (unsigned long long)st.st_ino) {
 		last = (struct entry_table){.tab = t->tab, .cap = t->cap, .count = t->count};
 		w.last = &last;
+		/* This tree is about as big: no growing it entry by entry. */
+		w.next.tab = w.keep ? calloc(last.cap, sizeof(*w.next.tab)) : NULL;
+		w.next.cap = w.next.tab ? last.cap : 0;
 	}
 	ret = save_tree(&w, wfd, w.last ? t->fd : -1, &root);
 	if (!ret) {
