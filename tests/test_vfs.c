@@ -840,6 +840,61 @@ static void test_sysroot_save_dir_budget(void **state)
 	save_many_run(2, 100000);
 }
 
+/* The table's list, with a second "f2" in memory30 (its creation fails:
+ * EEXIST) and a ".." in memory40 (the walk refuses it). */
+static int dup_list(const void *ctx, const char *path, char ***names)
+{
+	struct vfs_names l = {0};
+	char **base = NULL;
+	int ret = table_list(ctx, path, &base);
+
+	if (ret)
+		return ret;
+	for (char **n = base; *n; n++)
+		vfs_names_add(&l, *n);
+	vfs_free_list(base);
+	if (!strcmp(path, MEM "/memory30"))
+		vfs_names_add(&l, "f2");
+	if (!strcmp(path, MEM "/memory40"))
+		vfs_names_add(&l, "..");
+	return vfs_names_done(&l, names);
+}
+
+/* With worker threads as with one, the failure reported is the first in
+ * the walk's order, with the text an entry by entry walk gives, and DIR
+ * is left as it was. */
+static void test_sysroot_save_threads_first_error(void **state)
+{
+	static const struct vfs_ops dup_ops = {
+	    .lookup = table_lookup, .read = table_read, .list = dup_list, .readlink = table_read};
+	struct many *m = calloc(1, sizeof(*m));
+	struct table_vfs tv;
+	struct vfs v = {.ops = &dup_ops, .ctx = &tv};
+	struct save_dirs d;
+
+	(void)state;
+	assert_non_null(m);
+	many_make(m, 0);
+	tv = (struct table_vfs){.e = m->e, .n = ARRAY_SIZE(m->e)};
+	save_dirs_make(&d);
+	for (int threads = 1; threads <= 4; threads += 3) {
+		struct sysroot_trees t;
+		char err[512] = "", want[512];
+
+		sysroot_trees_init(&t);
+		t.threads = threads;
+		assert_int_equal(sysroot_save_next(&t, &v, d.dir, "a", err, sizeof(err)), -EEXIST);
+		snprintf(want, sizeof(want), "%s/a" MEM "/memory30/f2: %s", d.dir,
+			 strerror(EEXIST));
+		assert_string_equal(err, want);
+		assert_int_equal(t.fd, -1);
+		sysroot_trees_release(&t);
+		assert_dir_names(d.dir, "");
+	}
+	tu_rm_rf(d.top);
+	free(m);
+}
+
 /* Files are created with their mode, so a umask that would cut it is put
  * right: modes are the vfs's whatever the umask (directories 0755). */
 static void test_sysroot_save_umask(void **state)
@@ -974,6 +1029,7 @@ int main(void)
 	    cmocka_unit_test(test_sysroot_save_links_own_tree_only),
 	    cmocka_unit_test(test_sysroot_save_threads),
 	    cmocka_unit_test(test_sysroot_save_dir_budget),
+	    cmocka_unit_test(test_sysroot_save_threads_first_error),
 	    cmocka_unit_test(test_sysroot_save_umask),
 	    cmocka_unit_test(test_sysroot_save_bad_names),
 	    cmocka_unit_test(test_sysroot_dir_prepare),
