@@ -50,10 +50,10 @@
 #define OLD_TREE "old"
 
 /* Directory handles a run keeps from one tree to link the next tree's
- * entries from, at most: a quarter of RLIMIT_NOFILE (the last tree's and
- * the new tree's are open together, and the rest of memhp opens files
- * too), and no more than this. The directories past it are opened down
- * the last tree for the time of one tree, as without kept handles. */
+ * entries from, at most: an eighth of RLIMIT_NOFILE (the last tree's and
+ * the new tree's are open together with those waiting for the workers,
+ * and the rest of memhp opens files too), and no more than this. The directories past it are opened
+ * down the last tree for the time of one tree, as without kept handles. */
 #define KEPT_DIRS_MAX 16384
 
 /* The walk hands its queue to the worker threads in batches of this
@@ -64,7 +64,8 @@
 
 /* What the walk lets wait for the workers at most: past it, it waits (a
  * bound on the memory and handles held on a machine with many
- * directories). */
+ * directories). The handles, also no more than an eighth of
+ * RLIMIT_NOFILE / 16 (fd_room). */
 #define PENDING_OPS 65536
 #define PENDING_FDS (4 * CLOSE_BATCH)
 
@@ -149,6 +150,7 @@ struct tree_walk {
 	int cut; /* the mode bits creation takes away (umask), -1 not known */
 	unsigned int workers;
 	size_t budget, kept; /* directory handles to keep at most; kept */
+	size_t fd_room;	     /* handles waiting for the workers at most */
 
 	struct plan_dir *dirs;
 	size_t ndirs, dircap;
@@ -444,7 +446,7 @@ static void settle_batches(struct tree_walk *w, bool all)
 		struct batch b;
 
 		if (!p->b[p->settled].done) {
-			if (!all && w->pending_ops <= PENDING_OPS && w->pending_fds <= PENDING_FDS)
+			if (!all && w->pending_ops <= PENDING_OPS && w->pending_fds <= w->fd_room)
 				break;
 			if (!take_batch(p))
 				pthread_cond_wait(&p->done, &p->lock);
@@ -538,7 +540,7 @@ static void release_dir(struct tree_walk *w, int fd)
 		return;
 	}
 	w->closing[w->nclosing++] = fd;
-	if (w->nclosing >= CLOSE_BATCH)
+	if (w->nclosing >= CLOSE_BATCH || w->nclosing >= w->fd_room)
 		hand_off(w);
 }
 
@@ -939,16 +941,14 @@ static unsigned int default_workers(void)
 	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned int)n;
 }
 
-/* Directory handles to keep from one tree for the next (KEPT_DIRS_MAX). */
-static size_t default_budget(void)
+/* RLIMIT_NOFILE, or what a process gets at least (POSIX's _POSIX_OPEN_MAX). */
+static size_t open_max(void)
 {
 	struct rlimit r;
 
-	if (getrlimit(RLIMIT_NOFILE, &r))
-		return 0;
-	if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur / 4 > KEPT_DIRS_MAX)
-		return KEPT_DIRS_MAX;
-	return (size_t)(r.rlim_cur / 4);
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur < 20)
+		return 20;
+	return r.rlim_cur == RLIM_INFINITY || r.rlim_cur > SIZE_MAX ? SIZE_MAX : (size_t)r.rlim_cur;
 }
 
 /* This process's umask, read where it does not change it (umask(2) would,
@@ -1063,7 +1063,10 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 	w.workers = t && t->threads > 0 ? (unsigned int)t->threads : default_workers();
 	if (w.workers > WORKERS_MAX)
 		w.workers = WORKERS_MAX;
-	w.budget = t && t->dir_budget >= 0 ? (size_t)t->dir_budget : default_budget();
+	w.budget = open_max() / 8 < KEPT_DIRS_MAX ? open_max() / 8 : KEPT_DIRS_MAX;
+	if (t && t->dir_budget >= 0)
+		w.budget = (size_t)t->dir_budget;
+	w.fd_room = open_max() / 16 < PENDING_FDS ? open_max() / 16 : PENDING_FDS;
 	/* Only the last tree of this run, in this DIR. */
 	if (t && t->fd >= 0 && t->dir_dev == (unsigned long long)st.st_dev &&
 	    t->dir_ino == (unsigned long long)st.st_ino) {

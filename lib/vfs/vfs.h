@@ -122,7 +122,7 @@ struct sysroot_trees {
 	/* Set by tests after sysroot_trees_init, -1 the defaults: the
 	 * threads that create a tree's entries (one per online CPU, at most
 	 * 4), and the directory handles kept from one tree to link the next
-	 * from (a quarter of RLIMIT_NOFILE, at most 16384). */
+	 * from (an eighth of RLIMIT_NOFILE, at most 16384). */
 	int threads;
 	long dir_budget;
 };
