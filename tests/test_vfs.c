@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -840,6 +842,31 @@ static void test_sysroot_save_dir_budget(void **state)
 	save_many_run(2, 100000);
 }
 
+/* Under a small RLIMIT_NOFILE (32: the budget's defaults then keep 4
+ * handles and let 2 wait), the same trees, no EMFILE. In a child: the
+ * limit stays there. */
+static void test_sysroot_save_few_fds(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct rlimit r = {32, 32};
+
+		if (setrlimit(RLIMIT_NOFILE, &r))
+			_exit(2);
+		save_many_run(2, -1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The table's list, with a second "f2" in memory30 (its creation fails:
  * EEXIST) and a ".." in memory40 (the walk refuses it). */
 static int dup_list(const void *ctx, const char *path, char ***names)
@@ -1029,6 +1056,7 @@ int main(void)
 	    cmocka_unit_test(test_sysroot_save_links_own_tree_only),
 	    cmocka_unit_test(test_sysroot_save_threads),
 	    cmocka_unit_test(test_sysroot_save_dir_budget),
+	    cmocka_unit_test(test_sysroot_save_few_fds),
 	    cmocka_unit_test(test_sysroot_save_threads_first_error),
 	    cmocka_unit_test(test_sysroot_save_umask),
 	    cmocka_unit_test(test_sysroot_save_bad_names),
