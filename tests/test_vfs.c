@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -690,6 +692,236 @@ static void test_sysroot_save_links_own_tree_only(void **state)
 	tu_rm_rf(d.top);
 }
 
+/* ---- many directories: worker threads and the directory handle budget ---- */
+
+/* MANY_DIRS memory blocks of MANY_PER entries each, sorted by path: five
+ * files, a symlink and a subdirectory's file; generation 1 changes f0 of
+ * every block and nothing else. Enough entries for the worker threads
+ * (sysroot_save.c queues at least 256 before it starts one). */
+#define MANY_DIRS 48
+#define MANY_PER  7
+
+struct many {
+	struct table_entry e[MANY_DIRS * MANY_PER];
+	char path[MANY_DIRS * MANY_PER][80];
+	char content[MANY_DIRS * MANY_PER][32];
+};
+
+static void many_make(struct many *m, int gen)
+{
+	static const char *const files[] = {"f0", "f1", "f2", "f3", "f4"};
+	size_t n = 0;
+
+	for (int d = 0; d < MANY_DIRS; d++) {
+		for (size_t f = 0; f < ARRAY_SIZE(files); f++, n++) {
+			snprintf(m->path[n], sizeof(m->path[n]), MEM "/memory%02d/%s", d, files[f]);
+			snprintf(m->content[n], sizeof(m->content[n]), "%d %zu %d\n", d, f,
+				 f ? 0 : gen);
+			m->e[n] = (struct table_entry){m->path[n], VFS_FILE, f == 4 ? 0200 : 0644,
+						       f == 4 ? "" : m->content[n]};
+		}
+		snprintf(m->path[n], sizeof(m->path[n]), MEM "/memory%02d/node%d", d, d % 2);
+		snprintf(m->content[n], sizeof(m->content[n]), "../../node/node%d", d % 2);
+		m->e[n] = (struct table_entry){m->path[n], VFS_LINK, 0777, m->content[n]};
+		n++;
+		snprintf(m->path[n], sizeof(m->path[n]), MEM "/memory%02d/power/control", d);
+		m->e[n] = (struct table_entry){m->path[n], VFS_FILE, 0444, "auto\n"};
+		n++;
+	}
+}
+
+/* Tree dir/name holds m's entries with their types, modes, contents and
+ * targets, and nothing else in a block. */
+static void assert_many(const char *dir, const char *name, const struct many *m)
+{
+	char path[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(m->e); i++) {
+		struct stat st = lstat_in(dir, name, m->e[i].path);
+
+		if (m->e[i].type == VFS_LINK) {
+			char got[64] = "";
+
+			assert_true(S_ISLNK(st.st_mode));
+			snprintf(path, sizeof(path), "%s/%s%s", dir, name, m->e[i].path);
+			assert_true(readlink(path, got, sizeof(got) - 1) > 0);
+			assert_string_equal(got, m->e[i].content);
+			continue;
+		}
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, m->e[i].mode);
+		if (m->e[i].mode & 0444)
+			assert_content(dir, name, m->e[i].path, m->e[i].content);
+		else
+			assert_int_equal(st.st_size, 0);
+	}
+	snprintf(path, sizeof(path), "%s/%s" MEM "/memory07", dir, name);
+	assert_dir_names(path, "f0 f1 f2 f3 f4 node1 power");
+	assert_int_equal(lstat_in(dir, name, MEM "/memory07/power").st_mode & 07777, 0755);
+}
+
+/* Tree b's entries are tree a's (one inode) exactly where both trees
+ * hold the same: all but f0 when changed. */
+static void assert_many_shared(const char *dir, const char *a, const char *b, const struct many *m,
+			       bool changed)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(m->e); i++) {
+		bool f0 = !strcmp(strrchr(m->e[i].path, '/'), "/f0");
+
+		assert_int_equal(
+		    same_inode(lstat_in(dir, a, m->e[i].path), lstat_in(dir, b, m->e[i].path)),
+		    !(f0 && changed));
+	}
+}
+
+static int open_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Three trees (generations 0, 1, 1) with threads and a handle budget:
+ * each tree is its snapshot, shares the unchanged entries with the last,
+ * and no handle is left open once the run forgets them. */
+static void save_many_run(int threads, long budget)
+{
+	struct many *m0 = calloc(1, sizeof(*m0)), *m1 = calloc(1, sizeof(*m1));
+	struct sysroot_trees t;
+	struct save_dirs d;
+	int fds = open_fds();
+
+	assert_non_null(m0);
+	assert_non_null(m1);
+	many_make(m0, 0);
+	many_make(m1, 1);
+	save_dirs_make(&d);
+	sysroot_trees_init(&t);
+	t.threads = threads;
+	t.dir_budget = budget;
+	save_table(&t, m0->e, ARRAY_SIZE(m0->e), d.dir, "a");
+	save_table(&t, m1->e, ARRAY_SIZE(m1->e), d.dir, "b");
+	save_table(&t, m1->e, ARRAY_SIZE(m1->e), d.dir, "c");
+	sysroot_trees_release(&t);
+	assert_int_equal(open_fds(), fds);
+	assert_many(d.dir, "a", m0);
+	assert_many(d.dir, "b", m1);
+	assert_many(d.dir, "c", m1);
+	assert_many_shared(d.dir, "a", "b", m0, true);
+	assert_many_shared(d.dir, "b", "c", m1, false);
+	assert_dir_names(d.dir, "a b c");
+	tu_rm_rf(d.top);
+	free(m0);
+	free(m1);
+}
+
+/* One thread or four (more than this machine may have CPUs): the same
+ * trees, linked the same. */
+static void test_sysroot_save_threads(void **state)
+{
+	(void)state;
+	save_many_run(1, -1);
+	save_many_run(4, -1);
+}
+
+/* Past the budget of kept directory handles, the last tree's directories
+ * are opened again for the next tree: the same trees and links, whether
+ * no handle, one or all are kept. */
+static void test_sysroot_save_dir_budget(void **state)
+{
+	(void)state;
+	save_many_run(2, 0);
+	save_many_run(2, 1);
+	save_many_run(1, 3);
+	save_many_run(2, 100000);
+}
+
+/* Under a small RLIMIT_NOFILE (32: the budget's defaults then keep 4
+ * handles and let 2 wait), the same trees, no EMFILE. In a child: the
+ * limit stays there. */
+static void test_sysroot_save_few_fds(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct rlimit r = {32, 32};
+
+		if (setrlimit(RLIMIT_NOFILE, &r))
+			_exit(2);
+		save_many_run(2, -1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The table's list, with a second "f2" in memory30 (its creation fails:
+ * EEXIST) and a ".." in memory40 (the walk refuses it). */
+static int dup_list(const void *ctx, const char *path, char ***names)
+{
+	struct vfs_names l = {0};
+	char **base = NULL;
+	int ret = table_list(ctx, path, &base);
+
+	if (ret)
+		return ret;
+	for (char **n = base; *n; n++)
+		vfs_names_add(&l, *n);
+	vfs_free_list(base);
+	if (!strcmp(path, MEM "/memory30"))
+		vfs_names_add(&l, "f2");
+	if (!strcmp(path, MEM "/memory40"))
+		vfs_names_add(&l, "..");
+	return vfs_names_done(&l, names);
+}
+
+/* With worker threads as with one, the failure reported is the first in
+ * the walk's order, with the text an entry by entry walk gives, and DIR
+ * is left as it was. */
+static void test_sysroot_save_threads_first_error(void **state)
+{
+	static const struct vfs_ops dup_ops = {
+	    .lookup = table_lookup, .read = table_read, .list = dup_list, .readlink = table_read};
+	struct many *m = calloc(1, sizeof(*m));
+	struct table_vfs tv;
+	struct vfs v = {.ops = &dup_ops, .ctx = &tv};
+	struct save_dirs d;
+
+	(void)state;
+	assert_non_null(m);
+	many_make(m, 0);
+	tv = (struct table_vfs){.e = m->e, .n = ARRAY_SIZE(m->e)};
+	save_dirs_make(&d);
+	for (int threads = 1; threads <= 4; threads += 3) {
+		struct sysroot_trees t;
+		char err[512] = "", want[512];
+
+		sysroot_trees_init(&t);
+		t.threads = threads;
+		assert_int_equal(sysroot_save_next(&t, &v, d.dir, "a", err, sizeof(err)), -EEXIST);
+		snprintf(want, sizeof(want), "%s/a" MEM "/memory30/f2: %s", d.dir,
+			 strerror(EEXIST));
+		assert_string_equal(err, want);
+		assert_int_equal(t.fd, -1);
+		sysroot_trees_release(&t);
+		assert_dir_names(d.dir, "");
+	}
+	tu_rm_rf(d.top);
+	free(m);
+}
+
 /* Files are created with their mode, so a umask that would cut it is put
  * right: modes are the vfs's whatever the umask (directories 0755). */
 static void test_sysroot_save_umask(void **state)
@@ -822,6 +1054,10 @@ int main(void)
 	    cmocka_unit_test(test_sysroot_save_error_unchanged),
 	    cmocka_unit_test(test_sysroot_save_links_unchanged),
 	    cmocka_unit_test(test_sysroot_save_links_own_tree_only),
+	    cmocka_unit_test(test_sysroot_save_threads),
+	    cmocka_unit_test(test_sysroot_save_dir_budget),
+	    cmocka_unit_test(test_sysroot_save_few_fds),
+	    cmocka_unit_test(test_sysroot_save_threads_first_error),
 	    cmocka_unit_test(test_sysroot_save_umask),
 	    cmocka_unit_test(test_sysroot_save_bad_names),
 	    cmocka_unit_test(test_sysroot_dir_prepare),

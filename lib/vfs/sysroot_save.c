@@ -14,30 +14,65 @@
  * A run writes a tree per snapshot, and most of sysfs is the same in the
  * next one: with a struct sysroot_trees, an entry whose path, type, mode
  * and content are those of the run's last tree is a hard link to it
- * (linkat from a directory handle opened down the last tree with
- * O_NOFOLLOW, from its root handle kept since it was written). Files are
- * created with their final mode, so the usual entry costs one system call
- * and no new inode. */
+ * (linkat from the last tree's directory handle, kept since that tree
+ * was written, or past a budget of handles opened down the last tree with
+ * O_NOFOLLOW from its root handle). Files are created with their final
+ * mode, so the usual entry costs one system call and no new inode.
+ *
+ * The calling thread walks the vfs (only it reads it) and creates the
+ * directories, keeping their handles; the files and symlinks it decides
+ * on are queued and created by worker threads, each taking whole
+ * directories, on the handles alone. The first failure in the walk's
+ * order is the one reported, as if the entries were created one by one. */
 #include "vfs.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+
 /* The names inside the temporary directory: the tree being built, and
  * what DIR/NAME held before while the new tree takes its place. */
 #define NEW_TREE "tree"
 #define OLD_TREE "old"
+
+/* Directory handles a run keeps from one tree to link the next tree's
+ * entries from, at most: an eighth of RLIMIT_NOFILE (the last tree's and
+ * the new tree's are open together with those waiting for the workers,
+ * and the rest of memhp opens files too), and no more than this. The directories past it are opened
+ * down the last tree for the time of one tree, as without kept handles. */
+#define KEPT_DIRS_MAX 16384
+
+/* The walk hands its queue to the worker threads in batches of this
+ * many entries, or when this many handles of finished directories (not
+ * kept) wait for the entries queued into them. */
+#define BATCH_OPS   256
+#define CLOSE_BATCH 128
+
+/* What the walk lets wait for the workers at most: past it, it waits (a
+ * bound on the memory and handles held on a machine with many
+ * directories). The handles, also no more than an eighth of
+ * RLIMIT_NOFILE / 16 (fd_room). */
+#define PENDING_OPS 65536
+#define PENDING_FDS (4 * CLOSE_BATCH)
+
+/* Threads creating a tree's entries, the walking one included: the
+ * kernel creates entries in different directories in parallel (each has
+ * its own lock), and the walk's own time is spent meanwhile. */
+#define WORKERS_MAX 4
 
 /* One path of a tree: enough to tell that the next tree's entry is the
  * same. */
@@ -45,6 +80,7 @@ struct sysroot_entry {
 	uint64_t key;	    /* hash of the path; 0: a free slot */
 	char *content;	    /* a file's content, a link's target; NULL for a dir */
 	unsigned int mode;  /* a file's */
+	int fd;		    /* a directory's handle kept to link from, or -1 */
 	unsigned char type; /* enum vfs_type */
 	bool shared;	    /* another path of the tree has the same key */
 };
@@ -53,6 +89,54 @@ struct entry_table {
 	struct sysroot_entry *tab;
 	size_t cap, count;
 	bool lost; /* out of memory: incomplete, never to be linked from */
+};
+
+/* A directory of the tree being written. */
+struct plan_dir {
+	const char *name; /* for messages; "" for the root */
+	size_t parent;	  /* index in the walk's dirs; the root is its own */
+	uint64_t key;
+	int fd; /* its handle, kept for the next tree; -1 when not kept */
+};
+
+/* A file or symlink the walk decided on, queued for a worker. */
+struct plan_op {
+	char *content;	  /* owned until remembered */
+	const char *name; /* in one of the lists the walk keeps */
+	uint64_t key;
+	size_t dir;	    /* index in the walk's dirs, for the message */
+	int fd;		    /* the new directory's handle */
+	int last;	    /* the last tree's directory to link name from, or -1 */
+	unsigned int mode;  /* a file's */
+	unsigned char type; /* VFS_FILE or VFS_LINK */
+};
+
+/* A run of the queue, done by one thread in order up to its first
+ * failure. */
+struct batch {
+	struct plan_op *ops;
+	size_t nops;
+	int *closing; /* to close once it and the batches before are done */
+	size_t nclosing;
+	size_t failed; /* the entry that failed */
+	int err;       /* 0, or how it failed */
+	bool done;
+};
+
+/* The batches of one tree, taken in order by the worker threads and by
+ * the walking thread when it waits; settled (remembered, handles closed)
+ * in order by the walking thread alone. */
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct batch *b;
+	size_t n, cap;
+	size_t next;	/* the first batch not taken */
+	size_t settled; /* the first batch not settled */
+	bool stop;	/* no more batches: the threads return */
+	int cut;
+	pthread_t thread[WORKERS_MAX];
+	unsigned int nthreads;
 };
 
 struct tree_walk {
@@ -64,6 +148,23 @@ struct tree_walk {
 	struct entry_table next;	/* this tree's, when a run keeps them */
 	bool keep;			/* fill next */
 	int cut; /* the mode bits creation takes away (umask), -1 not known */
+	unsigned int workers;
+	size_t budget, kept; /* directory handles to keep at most; kept */
+	size_t fd_room;	     /* handles waiting for the workers at most */
+
+	struct plan_dir *dirs;
+	size_t ndirs, dircap;
+	struct plan_op *ops; /* queued, in the order of the walk */
+	size_t nops, opcap;
+	int *closing; /* handles to close once the queue is done */
+	size_t nclosing, closecap;
+	struct pool pool;
+	size_t pending_ops, pending_fds; /* in batches not settled */
+	int qerr;			 /* the first failure of a batch, or 0 */
+	size_t qdir;			 /* its entry's directory and name */
+	const char *qname;
+	char ***lists; /* the vfs_list answers the names point into */
+	size_t nlists, listcap;
 };
 
 static int fail_path(struct tree_walk *w, const char *vpath, int ret)
@@ -116,8 +217,11 @@ static const struct sysroot_entry *table_find(const struct entry_table *t, uint6
 
 static void table_free(struct entry_table *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
+	for (size_t i = 0; i < t->cap; i++) {
 		free(t->tab[i].content);
+		if (t->tab[i].key && t->tab[i].fd >= 0)
+			close(t->tab[i].fd);
+	}
 	free(t->tab);
 	*t = (struct entry_table){0};
 }
@@ -139,53 +243,60 @@ static int table_grow(struct entry_table *t)
 	return 0;
 }
 
-/* Records a path (its key) in t, taking content over (freed here when not kept). Two
- * paths with one key are both marked shared: neither is ever linked, so a
- * key names at most one path of the last tree and the linkat of the same
- * name there can only find that path. Out of memory, t is marked lost. */
+/* Records a path (its key) in t, taking content and a directory's handle
+ * fd (or -1) over: freed or closed here when not kept. Two paths with one
+ * key are both marked shared: neither is ever linked, so a key names at
+ * most one path of the last tree and the linkat of the same name there
+ * can only find that path. Out of memory, t is marked lost. */
 static void table_add(struct entry_table *t, uint64_t key, enum vfs_type type, unsigned int mode,
-		      char *content)
+		      char *content, int fd)
 {
-	struct sysroot_entry *e;
+	struct sysroot_entry *e = NULL;
 
-	if (t->lost || ((t->count + 1) * 2 > t->cap && table_grow(t))) {
+	if (!t->lost && (t->count + 1) * 2 > t->cap && table_grow(t))
 		t->lost = true;
+	if (!t->lost)
+		e = table_slot(t->tab, t->cap, key);
+	if (!e || e->key) {
+		if (e)
+			e->shared = true;
 		free(content);
-		return;
-	}
-	e = table_slot(t->tab, t->cap, key);
-	if (e->key) {
-		e->shared = true;
-		free(content);
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	*e = (struct sysroot_entry){
-	    .key = key, .content = content, .mode = mode, .type = (unsigned char)type};
+	    .key = key, .content = content, .mode = mode, .fd = fd, .type = (unsigned char)type};
 	t->count++;
 }
 
 /* The last tree's entry for path, when it has the same type, mode and
- * content (directories: the same type). */
-static bool same_as_last(const struct tree_walk *w, uint64_t key, enum vfs_type type,
-			 unsigned int mode, const char *content)
+ * content (directories: the same type); NULL otherwise. */
+static const struct sysroot_entry *same_as_last(const struct tree_walk *w, uint64_t key,
+						enum vfs_type type, unsigned int mode,
+						const char *content)
 {
 	const struct sysroot_entry *e = table_find(w->last, key);
 
 	if (!e || e->shared || e->type != type)
-		return false;
+		return NULL;
 	if (type == VFS_DIR)
-		return true;
-	return (type == VFS_LINK || e->mode == mode) && !strcmp(e->content, content);
+		return e;
+	return (type == VFS_LINK || e->mode == mode) && !strcmp(e->content, content) ? e : NULL;
 }
 
-/* Keeps content for the next tree's comparison, or frees it. */
+/* Keeps content and a directory's handle fd (or -1) for the next tree,
+ * or frees them. */
 static void remember(struct tree_walk *w, uint64_t key, enum vfs_type type, unsigned int mode,
-		     char *content)
+		     char *content, int fd)
 {
-	if (w->keep)
-		table_add(&w->next, key, type, mode, content);
-	else
-		free(content);
+	if (w->keep) {
+		table_add(&w->next, key, type, mode, content, fd);
+		return;
+	}
+	free(content);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Whether an entry created with mode may not get exactly mode. */
@@ -223,16 +334,218 @@ static int write_file_at(int dfd, const char *name, const char *content, unsigne
 	return ret;
 }
 
-/* dfd/name as a hard link to the last tree's pfd/name: true when done.
- * Any failure (the last tree changed, another file system, a link limit)
- * leaves the entry to be written instead. */
-static bool link_last(int pfd, int dfd, const char *name)
+/* A queued entry: a hard link to the last tree's entry of the same name
+ * (a hard link to a symlink is that symlink again, for lstat and
+ * readlink), or where linking fails (the last tree changed, another file
+ * system, a link limit) written as new. It touches only its own handles
+ * and strings: any thread may do it. 0 or -errno. */
+static int do_op(const struct plan_op *op, int cut)
 {
-	return pfd >= 0 && !linkat(pfd, name, dfd, name, 0);
+	if (op->last >= 0 && !linkat(op->last, op->name, op->fd, op->name, 0))
+		return 0;
+	if (op->type == VFS_LINK)
+		return symlinkat(op->content, op->fd, op->name) ? -errno : 0;
+	return write_file_at(op->fd, op->name, op->content, op->mode, cut);
 }
 
-static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath,
-			unsigned int mode)
+static int run_batch(const struct plan_op *ops, size_t n, int cut, size_t *failed)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ret = do_op(&ops[i], cut);
+
+		if (ret) {
+			*failed = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Takes the next batch and does it, with p's lock held (released
+ * meanwhile); false when every batch is taken. */
+static bool take_batch(struct pool *p)
+{
+	size_t i = p->next, n, failed = 0;
+	const struct plan_op *ops;
+	int err;
+
+	if (i == p->n)
+		return false;
+	p->next++;
+	ops = p->b[i].ops;
+	n = p->b[i].nops;
+	pthread_mutex_unlock(&p->lock);
+	err = run_batch(ops, n, p->cut, &failed);
+	pthread_mutex_lock(&p->lock);
+	p->b[i].err = err;
+	p->b[i].failed = failed;
+	p->b[i].done = true;
+	pthread_cond_broadcast(&p->done);
+	return true;
+}
+
+static void *pool_thread(void *arg)
+{
+	struct pool *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (take_batch(p) || !p->stop)
+		if (p->next == p->n && !p->stop)
+			pthread_cond_wait(&p->work, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Up to w->workers - 1 threads (fewer when they cannot start: the walking
+ * thread does the batches then). */
+static void pool_start(struct tree_walk *w)
+{
+	struct pool *p = &w->pool;
+
+	*p = (struct pool){.cut = w->cut};
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (unsigned int i = 1; i < w->workers; i++)
+		if (!pthread_create(&p->thread[p->nthreads], NULL, pool_thread, p))
+			p->nthreads++;
+}
+
+/* A done batch: its entries remembered (freed after a failure: that tree
+ * is not kept), the handles waiting for it closed; the first failure in
+ * the walk's order noted. */
+static void settle(struct tree_walk *w, struct batch *b)
+{
+	if (b->err && !w->qerr) {
+		w->qerr = b->err;
+		w->qdir = b->ops[b->failed].dir;
+		w->qname = b->ops[b->failed].name;
+	}
+	for (size_t i = 0; i < b->nops; i++)
+		if (w->qerr)
+			free(b->ops[i].content);
+		else
+			remember(w, b->ops[i].key, b->ops[i].type, b->ops[i].mode,
+				 b->ops[i].content, -1);
+	for (size_t i = 0; i < b->nclosing; i++)
+		close(b->closing[i]);
+	w->pending_ops -= b->nops;
+	w->pending_fds -= b->nclosing;
+	free(b->ops);
+	free(b->closing);
+}
+
+/* Settles the done batches in order; with all, every batch, doing the
+ * ones not taken instead of waiting. Past PENDING_*, it waits too. */
+static void settle_batches(struct tree_walk *w, bool all)
+{
+	struct pool *p = &w->pool;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->settled < p->n) {
+		struct batch b;
+
+		if (!p->b[p->settled].done) {
+			if (!all && w->pending_ops <= PENDING_OPS && w->pending_fds <= w->fd_room)
+				break;
+			if (!take_batch(p))
+				pthread_cond_wait(&p->done, &p->lock);
+			continue;
+		}
+		b = p->b[p->settled++];
+		pthread_mutex_unlock(&p->lock);
+		settle(w, &b);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The queue and the handles waiting for it as the next batch. Without
+ * worker threads, or without memory for the batch, it is done at once. */
+static void hand_off(struct tree_walk *w)
+{
+	struct pool *p = &w->pool;
+	struct batch b = {
+	    .ops = w->ops, .nops = w->nops, .closing = w->closing, .nclosing = w->nclosing};
+	int grown;
+
+	if (!w->nops && !w->nclosing)
+		return;
+	w->ops = NULL;
+	w->nops = w->opcap = 0;
+	w->closing = NULL;
+	w->nclosing = w->closecap = 0;
+	w->pending_ops += b.nops;
+	w->pending_fds += b.nclosing;
+	pthread_mutex_lock(&p->lock);
+	grown = array_grow(&p->b, &p->cap, p->n + 1, sizeof(*p->b));
+	if (!grown) {
+		p->b[p->n++] = b;
+		pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!grown) {
+		settle_batches(w, !p->nthreads);
+		return;
+	}
+	/* In order: every batch before it first. */
+	settle_batches(w, true);
+	b.err = run_batch(b.ops, b.nops, w->cut, &b.failed);
+	settle(w, &b);
+}
+
+/* Every batch done and settled, the threads joined. */
+static void pool_finish(struct tree_walk *w)
+{
+	struct pool *p = &w->pool;
+
+	hand_off(w);
+	settle_batches(w, true);
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		pthread_join(p->thread[i], NULL);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	free(p->b);
+	p->b = NULL;
+}
+
+/* Queues op (its content taken over). 0 or -ENOMEM. */
+static int queue_op(struct tree_walk *w, struct plan_op op)
+{
+	if (array_grow(&w->ops, &w->opcap, w->nops + 1, sizeof(*w->ops))) {
+		free(op.content);
+		return -ENOMEM;
+	}
+	w->ops[w->nops++] = op;
+	return 0;
+}
+
+/* A directory handle the walk is done with: closed now, or once the
+ * entries queued into it are done. */
+static void release_dir(struct tree_walk *w, int fd)
+{
+	if (!w->nops && !w->pending_ops) {
+		close(fd);
+		return;
+	}
+	if (array_grow(&w->closing, &w->closecap, w->nclosing + 1, sizeof(*w->closing))) {
+		hand_off(w);
+		settle_batches(w, true);
+		close(fd);
+		return;
+	}
+	w->closing[w->nclosing++] = fd;
+	if (w->nclosing >= CLOSE_BATCH || w->nclosing >= w->fd_room)
+		hand_off(w);
+}
+
+static int queue_file(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		      const char *vpath, unsigned int mode)
 {
 	uint64_t key = path_key(vpath);
 	char *content = NULL;
@@ -243,61 +556,92 @@ static int save_file_at(struct tree_walk *w, int dfd, int pfd, const char *name,
 		content = strdup("");
 		ret = content ? 0 : -ENOMEM;
 	}
-	if (!ret && !(pfd >= 0 && same_as_last(w, key, VFS_FILE, mode, content) &&
-		      link_last(pfd, dfd, name)))
-		ret = write_file_at(dfd, name, content, mode, w->cut);
 	if (ret)
-		free(content);
-	else
-		remember(w, key, VFS_FILE, mode, content);
-	return ret;
+		return ret;
+	if (pfd >= 0 && !same_as_last(w, key, VFS_FILE, mode, content))
+		pfd = -1;
+	return queue_op(w, (struct plan_op){.content = content,
+					    .name = name,
+					    .key = key,
+					    .dir = dir,
+					    .fd = dfd,
+					    .last = pfd,
+					    .mode = mode,
+					    .type = VFS_FILE});
 }
 
-static int save_link_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+static int queue_link(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		      const char *vpath)
 {
 	uint64_t key = path_key(vpath);
 	char *target = NULL;
 	int ret = vfs_readlink(w->v, vpath, &target);
 
-	/* A hard link to a symlink is that symlink again (lstat, readlink). */
-	if (!ret &&
-	    !(pfd >= 0 && same_as_last(w, key, VFS_LINK, 0, target) && link_last(pfd, dfd, name)) &&
-	    symlinkat(target, dfd, name))
-		ret = -errno;
 	if (ret)
-		free(target);
-	else
-		remember(w, key, VFS_LINK, 0, target);
-	return ret;
+		return ret;
+	if (pfd >= 0 && !same_as_last(w, key, VFS_LINK, 0, target))
+		pfd = -1;
+	return queue_op(w, (struct plan_op){.content = target,
+					    .name = name,
+					    .key = key,
+					    .dir = dir,
+					    .fd = dfd,
+					    .last = pfd,
+					    .type = VFS_LINK});
 }
 
-static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath);
+static int save_node(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		     const char *vpath);
 
-/* The entries of vpath into the directory fd; pfd is the last tree's
- * vpath, or -1. The message is written where an error starts; callers
- * only pass it on. */
-static int save_children(struct tree_walk *w, int fd, int pfd, const char *vpath)
+/* Keeps a vfs_list answer while its names are queued. 0, or -ENOMEM
+ * with names freed. */
+static int keep_list(struct tree_walk *w, char **names)
 {
-	char **names = NULL;
+	if (array_grow(&w->lists, &w->listcap, w->nlists + 1, sizeof(*w->lists))) {
+		vfs_free_list(names);
+		return -ENOMEM;
+	}
+	w->lists[w->nlists++] = names;
+	return 0;
+}
+
+/* The entries of vpath, directory dir of the walk, into its handle fd;
+ * pfd is the last tree's vpath, or -1. The message is written where an
+ * error starts; callers only pass it on. */
+static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const char *vpath)
+{
+	char **names = NULL, child[1024];
+	size_t plen;
 	int ret = vfs_list(w->v, vpath, &names);
 
+	if (!ret)
+		ret = keep_list(w, names);
 	if (ret)
 		return fail_path(w, vpath, ret);
+	/* The root's children are "/sys", not "//sys". */
+	plen = strcmp(vpath, "/") ? strlen(vpath) : 0;
+	if (plen < sizeof(child))
+		memcpy(child, vpath, plen);
+	child[plen < sizeof(child) ? plen : 0] = '/';
 	for (char **n = names; !ret && *n; n++) {
-		char child[1024];
-		/* The root's children are "/sys", not "//sys". */
-		int len =
-		    snprintf(child, sizeof(child), "%s/%s", strcmp(vpath, "/") ? vpath : "", *n);
+		size_t len = strlen(*n);
 
-		if (len < 0 || (size_t)len >= sizeof(child))
+		if (plen + 1 + len >= sizeof(child)) {
 			ret = fail_path(w, vpath, -ENAMETOOLONG);
-		else if (!plain_name(*n))
+			break;
+		}
+		memcpy(child + plen + 1, *n, len + 1);
+		if (!plain_name(*n))
 			/* A capture's paths come from the guest: no "..". */
 			ret = fail_path(w, child, -EINVAL);
 		else
-			ret = save_node(w, fd, pfd, *n, child);
+			ret = save_node(w, dir, fd, pfd, *n, child);
+		if (!ret && w->nops >= BATCH_OPS)
+			hand_off(w);
+		/* A failure the workers met comes first in the walk's order. */
+		if (!ret && w->qerr)
+			ret = w->qerr;
 	}
-	vfs_free_list(names);
 	return ret;
 }
 
@@ -320,45 +664,127 @@ static int make_dir_at(struct tree_walk *w, int dfd, const char *name, const cha
 	return fd;
 }
 
-/* A new directory name in dfd holding vpath's entries; pfd is the last
- * tree's parent of vpath, or -1. */
-static int save_dir_at(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+/* Adds a directory to the walk: its index, or -ENOMEM. */
+static long add_dir(struct tree_walk *w, size_t parent, const char *name, uint64_t key)
 {
-	int fd = make_dir_at(w, dfd, name, vpath), last = -1, ret;
+	if (array_grow(&w->dirs, &w->dircap, w->ndirs + 1, sizeof(*w->dirs)))
+		return -ENOMEM;
+	w->dirs[w->ndirs] = (struct plan_dir){.name = name, .parent = parent, .key = key, .fd = -1};
+	return (long)w->ndirs++;
+}
+
+/* The last tree's directory vpath (name in its parent pfd) when it is
+ * the same: *fd the handle kept since it was written, else opened now
+ * with O_NOFOLLOW (then *own). -1 when there is none (nothing is linked
+ * below). */
+static void last_dir(const struct tree_walk *w, int pfd, const char *name, uint64_t key, int *fd,
+		     bool *own)
+{
+	const struct sysroot_entry *e = pfd >= 0 ? same_as_last(w, key, VFS_DIR, 0, NULL) : NULL;
+
+	*own = false;
+	*fd = -1;
+	if (e && e->fd >= 0) {
+		*fd = e->fd;
+	} else if (e) {
+		*fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*own = *fd >= 0;
+	}
+}
+
+/* A new directory name in dfd (the walk's directory parent) holding
+ * vpath's entries; pfd is the last tree's parent of vpath, or -1. Its
+ * handle is kept for the next tree while the budget lasts. */
+static int save_dir_at(struct tree_walk *w, size_t parent, int dfd, int pfd, const char *name,
+		       const char *vpath)
+{
+	int fd = make_dir_at(w, dfd, name, vpath), last, ret;
 	uint64_t key = path_key(vpath);
+	long d;
+	bool own;
 
 	if (fd < 0)
 		return fd;
-	/* Not found there (changed since): nothing is linked below. */
-	if (pfd >= 0 && same_as_last(w, key, VFS_DIR, 0, NULL))
-		last = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	remember(w, key, VFS_DIR, 0, NULL);
-	ret = save_children(w, fd, last, vpath);
-	if (last >= 0)
-		close(last);
-	close(fd);
+	d = add_dir(w, parent, name, key);
+	if (d < 0) {
+		close(fd);
+		return fail_path(w, vpath, (int)d);
+	}
+	last_dir(w, pfd, name, key, &last, &own);
+	ret = save_children(w, (size_t)d, fd, last, vpath);
+	if (!ret && w->keep && w->kept < w->budget) {
+		w->dirs[d].fd = fd;
+		w->kept++;
+	} else {
+		release_dir(w, fd);
+	}
+	if (own)
+		release_dir(w, last);
 	return ret;
 }
 
-static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, const char *vpath)
+static int save_node(struct tree_walk *w, size_t dir, int dfd, int pfd, const char *name,
+		     const char *vpath)
 {
 	unsigned int mode = 0;
 	int ret;
 
 	switch (vfs_lookup(w->v, vpath, &mode)) {
 	case VFS_DIR:
-		return save_dir_at(w, dfd, pfd, name, vpath);
+		return save_dir_at(w, dir, dfd, pfd, name, vpath);
 	case VFS_LINK:
-		ret = save_link_at(w, dfd, pfd, name, vpath);
+		ret = queue_link(w, dir, dfd, pfd, name, vpath);
 		break;
 	case VFS_FILE:
-		ret = save_file_at(w, dfd, pfd, name, vpath, mode);
+		ret = queue_file(w, dir, dfd, pfd, name, vpath, mode);
 		break;
 	default:
 		ret = -ENOENT;
 		break;
 	}
 	return ret ? fail_path(w, vpath, ret) : 0;
+}
+
+/* The walk's directories into the table for the next tree, with the
+ * handles kept (the root's is kept apart), once the tree is complete. */
+static void remember_dirs(struct tree_walk *w)
+{
+	for (size_t i = 0; i < w->ndirs; i++) {
+		remember(w, w->dirs[i].key, VFS_DIR, 0, NULL, w->dirs[i].fd);
+		w->dirs[i].fd = -1;
+	}
+}
+
+/* What the walk holds besides next: handles not kept, names. */
+static void walk_free(struct tree_walk *w)
+{
+	for (size_t i = 0; i < w->nops; i++)
+		free(w->ops[i].content);
+	for (size_t i = 0; i < w->nclosing; i++)
+		close(w->closing[i]);
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].fd >= 0)
+			close(w->dirs[i].fd);
+	for (size_t i = 0; i < w->nlists; i++)
+		vfs_free_list(w->lists[i]);
+	free(w->ops);
+	free(w->closing);
+	free(w->dirs);
+	free(w->lists);
+}
+
+/* "/sys/devices/..." of directory d, "" for the root. */
+static void dir_path(const struct tree_walk *w, size_t d, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!d) {
+		*buf = '\0';
+		return;
+	}
+	dir_path(w, w->dirs[d].parent, buf, len);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/%s", w->dirs[d].name);
 }
 
 /* The whole tree as wfd/NEW_TREE, its handle in *root (also on error,
@@ -368,6 +794,7 @@ static int save_node(struct tree_walk *w, int dfd, int pfd, const char *name, co
 static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 {
 	enum vfs_type type = vfs_lookup(w->v, "/", NULL);
+	int ret;
 
 	*root = -1;
 	if (type != VFS_DIR && type != VFS_NONE)
@@ -379,8 +806,25 @@ static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 		return 0;
 	if (last >= 0 && !same_as_last(w, path_key("/"), VFS_DIR, 0, NULL))
 		last = -1;
-	remember(w, path_key("/"), VFS_DIR, 0, NULL);
-	return save_children(w, *root, last, "/");
+	if (add_dir(w, 0, "", path_key("/")) < 0)
+		return fail_path(w, "/", -ENOMEM);
+	pool_start(w);
+	ret = save_children(w, 0, *root, last, "/");
+	/* Also after a failure of the walk: what was queued before it comes
+	 * first. */
+	pool_finish(w);
+	if (w->qerr) {
+		char path[4096];
+		size_t len;
+
+		dir_path(w, w->qdir, path, sizeof(path));
+		len = strlen(path);
+		snprintf(path + len, sizeof(path) - len, "/%s", w->qname);
+		ret = fail_path(w, path, w->qerr);
+	}
+	if (!ret)
+		remember_dirs(w);
+	return ret;
 }
 
 /* Six characters that make a name unlikely to exist, as mkdtemp() uses. */
@@ -476,7 +920,7 @@ static int move_into_place(int dfd, const char *name, int wfd)
 
 void sysroot_trees_init(struct sysroot_trees *t)
 {
-	*t = (struct sysroot_trees){.fd = -1, .umask = -1};
+	*t = (struct sysroot_trees){.fd = -1, .umask = -1, .threads = -1, .dir_budget = -1};
 }
 
 void sysroot_trees_release(struct sysroot_trees *t)
@@ -487,6 +931,24 @@ void sysroot_trees_release(struct sysroot_trees *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	sysroot_trees_init(t);
+}
+
+/* Threads for a tree's entries: one per online CPU, at most WORKERS_MAX. */
+static unsigned int default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned int)n;
+}
+
+/* RLIMIT_NOFILE, or what a process gets at least (POSIX's _POSIX_OPEN_MAX). */
+static size_t open_max(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur < 20)
+		return 20;
+	return r.rlim_cur == RLIM_INFINITY || r.rlim_cur > SIZE_MAX ? SIZE_MAX : (size_t)r.rlim_cur;
 }
 
 /* This process's umask, read where it does not change it (umask(2) would,
@@ -524,10 +986,12 @@ static int creation_cut(int um, int wfd)
 static void trees_take(struct sysroot_trees *t, struct tree_walk *w, int root,
 		       const struct stat *st)
 {
-	int um = t->umask;
+	struct sysroot_trees knobs = *t;
 
 	sysroot_trees_release(t);
-	t->umask = um;
+	t->umask = knobs.umask;
+	t->dir_budget = knobs.dir_budget;
+	t->threads = knobs.threads;
 	if (w->next.lost) {
 		close(root);
 		table_free(&w->next);
@@ -596,11 +1060,21 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 		t->umask = read_umask();
 	um = t ? t->umask : read_umask();
 	w.cut = creation_cut(um, wfd);
+	w.workers = t && t->threads > 0 ? (unsigned int)t->threads : default_workers();
+	if (w.workers > WORKERS_MAX)
+		w.workers = WORKERS_MAX;
+	w.budget = open_max() / 8 < KEPT_DIRS_MAX ? open_max() / 8 : KEPT_DIRS_MAX;
+	if (t && t->dir_budget >= 0)
+		w.budget = (size_t)t->dir_budget;
+	w.fd_room = open_max() / 16 < PENDING_FDS ? open_max() / 16 : PENDING_FDS;
 	/* Only the last tree of this run, in this DIR. */
 	if (t && t->fd >= 0 && t->dir_dev == (unsigned long long)st.st_dev &&
 	    t->dir_ino == (unsigned long long)st.st_ino) {
 		last = (struct entry_table){.tab = t->tab, .cap = t->cap, .count = t->count};
 		w.last = &last;
+		/* This tree is about as big: no growing it entry by entry. */
+		w.next.tab = w.keep ? calloc(last.cap, sizeof(*w.next.tab)) : NULL;
+		w.next.cap = w.next.tab ? last.cap : 0;
 	}
 	ret = save_tree(&w, wfd, w.last ? t->fd : -1, &root);
 	if (!ret) {
@@ -615,6 +1089,7 @@ int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *
 	else if (root >= 0)
 		close(root);
 	table_free(&w.next);
+	walk_free(&w);
 	close(wfd);
 	/* The partial tree of a failure, or the earlier tree moved aside. */
 	cleanup = remove_tree(dfd, tmp);

@@ -119,6 +119,12 @@ struct sysroot_trees {
 	struct sysroot_entry *tab;	     /* what it holds, by path hash */
 	size_t cap, count;
 	int umask; /* this process's, or -1 not known yet */
+	/* Set by tests after sysroot_trees_init, -1 the defaults: the
+	 * threads that create a tree's entries (one per online CPU, at most
+	 * 4), and the directory handles kept from one tree to link the next
+	 * from (an eighth of RLIMIT_NOFILE, at most 16384). */
+	int threads;
+	long dir_budget;
 };
 
 void sysroot_trees_init(struct sysroot_trees *t);
