@@ -922,6 +922,145 @@ static void test_sysroot_save_threads_first_error(void **state)
 	free(m);
 }
 
+/* LEAF_DIRS memory blocks holding only files and a symlink (leaf
+ * directories, each queued whole for a worker: created, filled, its
+ * handle handed back), sorted by path. */
+#define LEAF_DIRS 64
+#define LEAF_PER  6
+
+struct leaves {
+	struct table_entry e[LEAF_DIRS * LEAF_PER];
+	char path[LEAF_DIRS * LEAF_PER][80];
+	char content[LEAF_DIRS * LEAF_PER][32];
+};
+
+static void leaves_make(struct leaves *m)
+{
+	size_t n = 0;
+
+	for (int d = 0; d < LEAF_DIRS; d++) {
+		for (int f = 0; f < LEAF_PER - 1; f++, n++) {
+			snprintf(m->path[n], sizeof(m->path[n]), MEM "/memory%02d/f%d", d, f);
+			snprintf(m->content[n], sizeof(m->content[n]), "%d %d\n", d, f);
+			m->e[n] = (struct table_entry){m->path[n], VFS_FILE, 0644, m->content[n]};
+		}
+		snprintf(m->path[n], sizeof(m->path[n]), MEM "/memory%02d/node%d", d, d % 2);
+		snprintf(m->content[n], sizeof(m->content[n]), "../../node/node%d", d % 2);
+		m->e[n] = (struct table_entry){m->path[n], VFS_LINK, 0777, m->content[n]};
+		n++;
+	}
+}
+
+/* A table vfs with faults: dup_dir lists dup_name twice, eio_path cannot
+ * be read. */
+struct faulty {
+	struct table_vfs tv;
+	const char *dup_dir, *dup_name, *eio_path;
+};
+
+static enum vfs_type faulty_lookup(const void *ctx, const char *path, unsigned int *mode)
+{
+	return table_lookup(&((const struct faulty *)ctx)->tv, path, mode);
+}
+
+static int faulty_read(const void *ctx, const char *path, char **out)
+{
+	const struct faulty *f = ctx;
+
+	if (f->eio_path && !strcmp(path, f->eio_path))
+		return -EIO;
+	return table_read(&f->tv, path, out);
+}
+
+static int faulty_list(const void *ctx, const char *path, char ***names)
+{
+	const struct faulty *f = ctx;
+	struct vfs_names l = {0};
+	char **base = NULL;
+	int ret = table_list(&f->tv, path, &base);
+
+	if (ret)
+		return ret;
+	for (char **n = base; *n; n++)
+		vfs_names_add(&l, *n);
+	vfs_free_list(base);
+	if (f->dup_dir && !strcmp(path, f->dup_dir))
+		vfs_names_add(&l, f->dup_name);
+	return vfs_names_done(&l, names);
+}
+
+/* Leaf directories queued whole: with one thread or four, a failure
+ * inside one (its creation, an entry's creation, an entry the walk cannot
+ * read) is reported where an entry by entry walk meets it first, DIR is
+ * left as it was, and the next tree of the run still links from the last
+ * one written, with no handle left open. */
+static void test_sysroot_save_leaf_dirs(void **state)
+{
+	static const struct vfs_ops faulty_ops = {.lookup = faulty_lookup,
+						  .read = faulty_read,
+						  .list = faulty_list,
+						  .readlink = faulty_read};
+	static const struct {
+		const char *dup_dir, *dup_name, *eio_path, *want;
+		int err;
+	} cases[] = {
+	    /* a duplicate entry in a leaf directory */
+	    {MEM "/memory40", "f2", NULL, MEM "/memory40/f2", EEXIST},
+	    /* a duplicate leaf directory, before a file that cannot be read */
+	    {MEM, "memory10", MEM "/memory15/f3", MEM "/memory10", EEXIST},
+	    /* a file that cannot be read, before a duplicate entry */
+	    {MEM "/memory40", "f2", MEM "/memory15/f3", MEM "/memory15/f3", EIO},
+	    /* a duplicate entry, in the same directory as an unreadable file
+	     * that comes after it */
+	    {MEM "/memory15", "f1", MEM "/memory15/f3", MEM "/memory15/f1", EEXIST},
+	};
+	struct leaves *m = calloc(1, sizeof(*m));
+	struct save_dirs d;
+
+	(void)state;
+	assert_non_null(m);
+	leaves_make(m);
+	save_dirs_make(&d);
+	for (int threads = 1; threads <= 4; threads += 3) {
+		struct sysroot_trees t;
+		int fds = open_fds();
+
+		sysroot_trees_init(&t);
+		t.threads = threads;
+		save_table(&t, m->e, ARRAY_SIZE(m->e), d.dir, "a");
+		for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+			struct faulty f = {.tv = {.e = m->e, .n = ARRAY_SIZE(m->e)},
+					   .dup_dir = cases[c].dup_dir,
+					   .dup_name = cases[c].dup_name,
+					   .eio_path = cases[c].eio_path};
+			struct vfs v = {.ops = &faulty_ops, .ctx = &f};
+			char err[512] = "", want[512];
+
+			assert_int_equal(sysroot_save_next(&t, &v, d.dir, "b", err, sizeof(err)),
+					 -cases[c].err);
+			snprintf(want, sizeof(want), "%s/b%s: %s", d.dir, cases[c].want,
+				 strerror(cases[c].err));
+			assert_string_equal(err, want);
+			assert_dir_names(d.dir, "a");
+		}
+		save_table(&t, m->e, ARRAY_SIZE(m->e), d.dir, "b");
+		sysroot_trees_release(&t);
+		assert_int_equal(open_fds(), fds);
+		assert_dir_names(d.dir, "a b");
+		for (size_t i = 0; i < ARRAY_SIZE(m->e); i++) {
+			struct stat a = lstat_in(d.dir, "a", m->e[i].path);
+
+			assert_true(same_inode(a, lstat_in(d.dir, "b", m->e[i].path)));
+			assert_int_equal(S_ISLNK(a.st_mode), m->e[i].type == VFS_LINK);
+		}
+		assert_content(d.dir, "b", MEM "/memory63/f4", "63 4\n");
+		tu_rm_rf(d.dir);
+		assert_int_equal(mkdir(d.dir, 0755), 0);
+	}
+	tu_rm_rf(d.top);
+	free(m);
+}
+
 /* Files are created with their mode, so a umask that would cut it is put
  * right: modes are the vfs's whatever the umask (directories 0755). */
 static void test_sysroot_save_umask(void **state)
@@ -1058,6 +1197,7 @@ int main(void)
 	    cmocka_unit_test(test_sysroot_save_dir_budget),
 	    cmocka_unit_test(test_sysroot_save_few_fds),
 	    cmocka_unit_test(test_sysroot_save_threads_first_error),
+	    cmocka_unit_test(test_sysroot_save_leaf_dirs),
 	    cmocka_unit_test(test_sysroot_save_umask),
 	    cmocka_unit_test(test_sysroot_save_bad_names),
 	    cmocka_unit_test(test_sysroot_dir_prepare),

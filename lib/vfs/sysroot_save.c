@@ -20,10 +20,14 @@
  * mode, so the usual entry costs one system call and no new inode.
  *
  * The calling thread walks the vfs (only it reads it) and creates the
- * directories, keeping their handles; the files and symlinks it decides
- * on are queued and created by worker threads, each taking whole
- * directories, on the handles alone. The first failure in the walk's
- * order is the one reported, as if the entries were created one by one. */
+ * directories that hold directories, keeping their handles; the files and
+ * symlinks it decides on are queued and created by worker threads, each
+ * taking whole directories, on the handles alone. A leaf directory (most
+ * of sysfs: memoryN holds only files and links) is queued whole: the
+ * worker creates it in its parent's handle, fills it and hands its handle
+ * back, so the walking thread makes no system call for it. The first
+ * failure in the walk's order is the one reported, as if the entries were
+ * created one by one. */
 #include "vfs.h"
 
 #include <dirent.h>
@@ -99,16 +103,23 @@ struct plan_dir {
 	int fd; /* its handle, kept for the next tree; -1 when not kept */
 };
 
-/* A file or symlink the walk decided on, queued for a worker. */
+/* A file or symlink the walk decided on, queued for a worker; or a leaf
+ * directory (VFS_DIR), created by the worker, the ops after it with fd -1
+ * going into it up to the next one (a leaf's ops are never split between
+ * batches). */
 struct plan_op {
 	char *content;	  /* owned until remembered */
 	const char *name; /* in one of the lists the walk keeps */
 	uint64_t key;
 	size_t dir;	    /* index in the walk's dirs, for the message */
-	int fd;		    /* the new directory's handle */
-	int last;	    /* the last tree's directory to link name from, or -1 */
+	size_t leaf;	    /* VFS_DIR: its own index in the walk's dirs */
+	int fd;		    /* the new directory's handle; -1: the leaf's */
+	int last;	    /* the last tree's directory to link name from, or -1;
+			     * VFS_DIR: the leaf's, taken from the table, to close */
+	int made;	    /* VFS_DIR: its handle, once made and while kept */
 	unsigned int mode;  /* a file's */
-	unsigned char type; /* VFS_FILE or VFS_LINK */
+	unsigned char type; /* VFS_FILE, VFS_LINK or VFS_DIR */
+	bool keep;	    /* VFS_DIR: its handle is kept for the next tree */
 };
 
 /* A run of the queue, done by one thread in order up to its first
@@ -205,9 +216,9 @@ static struct sysroot_entry *table_slot(const struct sysroot_entry *tab, size_t 
 	return (struct sysroot_entry *)&tab[i];
 }
 
-static const struct sysroot_entry *table_find(const struct entry_table *t, uint64_t key)
+static struct sysroot_entry *table_find(const struct entry_table *t, uint64_t key)
 {
-	const struct sysroot_entry *e;
+	struct sysroot_entry *e;
 
 	if (!t || t->lost || !t->cap)
 		return NULL;
@@ -272,11 +283,11 @@ static void table_add(struct entry_table *t, uint64_t key, enum vfs_type type, u
 
 /* The last tree's entry for path, when it has the same type, mode and
  * content (directories: the same type); NULL otherwise. */
-static const struct sysroot_entry *same_as_last(const struct tree_walk *w, uint64_t key,
-						enum vfs_type type, unsigned int mode,
-						const char *content)
+static struct sysroot_entry *same_as_last(const struct tree_walk *w, uint64_t key,
+					  enum vfs_type type, unsigned int mode,
+					  const char *content)
 {
-	const struct sysroot_entry *e = table_find(w->last, key);
+	struct sysroot_entry *e = table_find(w->last, key);
 
 	if (!e || e->shared || e->type != type)
 		return NULL;
@@ -334,31 +345,75 @@ static int write_file_at(int dfd, const char *name, const char *content, unsigne
 	return ret;
 }
 
-/* A queued entry: a hard link to the last tree's entry of the same name
- * (a hard link to a symlink is that symlink again, for lstat and
+/* A new directory name in dfd, 0755 (the umask's cut put back), opened
+ * without following anything: its handle, or -errno with nothing left
+ * open. Any thread may do it. */
+static int new_dir_at(int dfd, const char *name, int cut)
+{
+	int fd, ret;
+
+	if (mkdirat(dfd, name, 0755))
+		return -errno;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (mode_cut(cut, 0755) && fchmod(fd, 0755)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* A queued entry into dfd: a hard link to the last tree's entry of the
+ * same name (a hard link to a symlink is that symlink again, for lstat and
  * readlink), or where linking fails (the last tree changed, another file
  * system, a link limit) written as new. It touches only its own handles
  * and strings: any thread may do it. 0 or -errno. */
-static int do_op(const struct plan_op *op, int cut)
+static int do_op(const struct plan_op *op, int dfd, int cut)
 {
-	if (op->last >= 0 && !linkat(op->last, op->name, op->fd, op->name, 0))
+	if (op->last >= 0 && !linkat(op->last, op->name, dfd, op->name, 0))
 		return 0;
 	if (op->type == VFS_LINK)
-		return symlinkat(op->content, op->fd, op->name) ? -errno : 0;
-	return write_file_at(op->fd, op->name, op->content, op->mode, cut);
+		return symlinkat(op->content, dfd, op->name) ? -errno : 0;
+	return write_file_at(dfd, op->name, op->content, op->mode, cut);
 }
 
-static int run_batch(const struct plan_op *ops, size_t n, int cut, size_t *failed)
+/* A leaf directory's ops are done (or stopped): its handle stays in
+ * leaf->made only when kept; the last tree's, no longer needed, is
+ * closed here rather than by the walking thread with the table. */
+static void leaf_done(struct plan_op *leaf)
 {
-	for (size_t i = 0; i < n; i++) {
-		int ret = do_op(&ops[i], cut);
-
-		if (ret) {
-			*failed = i;
-			return ret;
-		}
+	if (leaf && !leaf->keep && leaf->made >= 0) {
+		close(leaf->made);
+		leaf->made = -1;
 	}
-	return 0;
+	if (leaf && leaf->last >= 0) {
+		close(leaf->last);
+		leaf->last = -1;
+	}
+}
+
+static int run_batch(struct plan_op *ops, size_t n, int cut, size_t *failed)
+{
+	struct plan_op *leaf = NULL; /* the leaf directory being filled */
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (ops[i].type == VFS_DIR) {
+			leaf_done(leaf);
+			leaf = &ops[i];
+			ret = new_dir_at(leaf->fd, leaf->name, cut);
+			leaf->made = ret < 0 ? -1 : ret;
+			ret = ret < 0 ? ret : 0;
+		} else {
+			ret = do_op(&ops[i], ops[i].fd >= 0 ? ops[i].fd : leaf->made, cut);
+		}
+		if (ret)
+			*failed = i;
+	}
+	leaf_done(leaf);
+	return ret;
 }
 
 /* Takes the next batch and does it, with p's lock held (released
@@ -366,7 +421,7 @@ static int run_batch(const struct plan_op *ops, size_t n, int cut, size_t *faile
 static bool take_batch(struct pool *p)
 {
 	size_t i = p->next, n, failed = 0;
-	const struct plan_op *ops;
+	struct plan_op *ops;
 	int err;
 
 	if (i == p->n)
@@ -422,11 +477,18 @@ static void settle(struct tree_walk *w, struct batch *b)
 		w->qname = b->ops[b->failed].name;
 	}
 	for (size_t i = 0; i < b->nops; i++)
-		if (w->qerr)
+		if (b->ops[i].type == VFS_DIR) {
+			/* Remembered with the others once the tree is done. */
+			w->dirs[b->ops[i].leaf].fd = b->ops[i].made;
+			/* Not reached after a failure. */
+			if (b->ops[i].last >= 0)
+				close(b->ops[i].last);
+		} else if (w->qerr) {
 			free(b->ops[i].content);
-		else
+		} else {
 			remember(w, b->ops[i].key, b->ops[i].type, b->ops[i].mode,
 				 b->ops[i].content, -1);
+		}
 	for (size_t i = 0; i < b->nclosing; i++)
 		close(b->closing[i]);
 	w->pending_ops -= b->nops;
@@ -605,24 +667,36 @@ static int keep_list(struct tree_walk *w, char **names)
 	return 0;
 }
 
-/* The entries of vpath, directory dir of the walk, into its handle fd;
- * pfd is the last tree's vpath, or -1. The message is written where an
- * error starts; callers only pass it on. */
-static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const char *vpath)
+/* vpath's entries, kept while the walk lasts. 0 or -errno (no message). */
+static int list_dir(struct tree_walk *w, const char *vpath, char ***names)
 {
-	char **names = NULL, child[1024];
-	size_t plen;
-	int ret = vfs_list(w->v, vpath, &names);
+	int ret = vfs_list(w->v, vpath, names);
 
-	if (!ret)
-		ret = keep_list(w, names);
-	if (ret)
-		return fail_path(w, vpath, ret);
-	/* The root's children are "/sys", not "//sys". */
-	plen = strcmp(vpath, "/") ? strlen(vpath) : 0;
-	if (plen < sizeof(child))
+	return ret ? ret : keep_list(w, *names);
+}
+
+/* child holds vpath and a '/': the length of the part kept (the root's
+ * children are "/sys", not "//sys"). */
+static size_t child_prefix(const char *vpath, char *child, size_t len)
+{
+	size_t plen = strcmp(vpath, "/") ? strlen(vpath) : 0;
+
+	if (plen < len)
 		memcpy(child, vpath, plen);
-	child[plen < sizeof(child) ? plen : 0] = '/';
+	child[plen < len ? plen : 0] = '/';
+	return plen;
+}
+
+/* The entries names of vpath, directory dir of the walk, into its handle
+ * fd; pfd is the last tree's vpath, or -1. The message is written where
+ * an error starts; callers only pass it on. */
+static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const char *vpath,
+			 char **names)
+{
+	char child[1024];
+	size_t plen = child_prefix(vpath, child, sizeof(child));
+	int ret = 0;
+
 	for (char **n = names; !ret && *n; n++) {
 		size_t len = strlen(*n);
 
@@ -645,23 +719,50 @@ static int save_children(struct tree_walk *w, size_t dir, int fd, int pfd, const
 	return ret;
 }
 
-/* A new directory name in dfd, 0755 (the umask's cut put back): its
- * handle, or -errno with the message written. */
+/* A new directory name in dfd, 0755: its handle, or -errno with the
+ * message written. */
 static int make_dir_at(struct tree_walk *w, int dfd, const char *name, const char *vpath)
 {
-	int fd, ret;
+	int fd = new_dir_at(dfd, name, w->cut);
 
-	if (mkdirat(dfd, name, 0755))
-		return fail_path(w, vpath, -errno);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return fail_path(w, vpath, -errno);
-	if (mode_cut(w->cut, 0755) && fchmod(fd, 0755)) {
-		ret = fail_path(w, vpath, -errno);
-		close(fd);
-		return ret;
+	return fd < 0 ? fail_path(w, vpath, fd) : fd;
+}
+
+/* What a leaf directory's entry is, looked up once. */
+struct leaf_entry {
+	unsigned int mode;
+	enum vfs_type type;
+};
+
+/* The types and modes of names, children of vpath, when every one is a
+ * file or a symlink with a name the walk takes as it is: a malloc()ed
+ * array; NULL otherwise (or out of memory: the entry by entry walk then
+ * meets the same). */
+static struct leaf_entry *leaf_entries(const struct tree_walk *w, const char *vpath, char **names)
+{
+	char child[1024];
+	size_t plen = child_prefix(vpath, child, sizeof(child)), n = 0;
+	struct leaf_entry *e;
+
+	while (names[n])
+		n++;
+	e = malloc((n ? n : 1) * sizeof(*e));
+	for (size_t i = 0; e && i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (plen + 1 + len >= sizeof(child) || !plain_name(names[i])) {
+			free(e);
+			return NULL;
+		}
+		memcpy(child + plen + 1, names[i], len + 1);
+		e[i].mode = 0;
+		e[i].type = vfs_lookup(w->v, child, &e[i].mode);
+		if (e[i].type != VFS_FILE && e[i].type != VFS_LINK) {
+			free(e);
+			return NULL;
+		}
 	}
-	return fd;
+	return e;
 }
 
 /* Adds a directory to the walk: its index, or -ENOMEM. */
@@ -692,26 +793,104 @@ static void last_dir(const struct tree_walk *w, int pfd, const char *name, uint6
 	}
 }
 
+/* The last tree's handle of directory key, kept since it was written,
+ * taken out of its table (the one directory of this tree that links from
+ * it closes it when done: the table's closing it is then not the walking
+ * thread's work); -1 when none is kept. After a failure the last tree is
+ * still the one remembered, with fewer handles kept. */
+static int take_last_dir(const struct tree_walk *w, int pfd, uint64_t key)
+{
+	struct sysroot_entry *e = pfd >= 0 ? same_as_last(w, key, VFS_DIR, 0, NULL) : NULL;
+	int fd = e ? e->fd : -1;
+
+	if (e)
+		e->fd = -1;
+	return fd;
+}
+
+/* Leaf directory vpath (its entries names, e) queued whole as name in
+ * dfd, the walk's directory parent, with pfd as in save_dir_at: the
+ * worker creating it keeps its handle for the next tree while the budget
+ * lasts. */
+static int queue_leaf(struct tree_walk *w, size_t parent, int dfd, int pfd, const char *name,
+		      const char *vpath, char **names, const struct leaf_entry *e)
+{
+	char child[1024];
+	size_t plen = child_prefix(vpath, child, sizeof(child));
+	uint64_t key = path_key(vpath);
+	long d = add_dir(w, parent, name, key);
+	bool keep = w->keep && w->kept < w->budget, own = false;
+	int taken, last, ret;
+
+	if (d < 0)
+		return fail_path(w, vpath, (int)d);
+	taken = take_last_dir(w, pfd, key);
+	ret = queue_op(w, (struct plan_op){.name = name,
+					   .key = key,
+					   .dir = parent,
+					   .leaf = (size_t)d,
+					   .fd = dfd,
+					   .last = taken,
+					   .made = -1,
+					   .type = VFS_DIR,
+					   .keep = keep});
+	if (ret) {
+		if (taken >= 0)
+			close(taken);
+		return fail_path(w, vpath, ret);
+	}
+	w->kept += keep;
+	last = taken;
+	if (taken < 0)
+		/* Past the budget: opened now, closed as before. */
+		last_dir(w, pfd, name, key, &last, &own);
+	for (size_t i = 0; !ret && names[i]; i++) {
+		memcpy(child + plen + 1, names[i], strlen(names[i]) + 1);
+		if (e[i].type == VFS_LINK)
+			ret = queue_link(w, (size_t)d, -1, last, names[i], child);
+		else
+			ret = queue_file(w, (size_t)d, -1, last, names[i], child, e[i].mode);
+		if (ret)
+			ret = fail_path(w, child, ret);
+	}
+	if (own)
+		release_dir(w, last);
+	return ret;
+}
+
 /* A new directory name in dfd (the walk's directory parent) holding
  * vpath's entries; pfd is the last tree's parent of vpath, or -1. Its
  * handle is kept for the next tree while the budget lasts. */
 static int save_dir_at(struct tree_walk *w, size_t parent, int dfd, int pfd, const char *name,
 		       const char *vpath)
 {
-	int fd = make_dir_at(w, dfd, name, vpath), last, ret;
+	char **names = NULL;
+	int listed = list_dir(w, vpath, &names), fd, last, ret;
+	struct leaf_entry *e = listed ? NULL : leaf_entries(w, vpath, names);
 	uint64_t key = path_key(vpath);
 	long d;
 	bool own;
 
+	if (e) {
+		ret = queue_leaf(w, parent, dfd, pfd, name, vpath, names, e);
+		free(e);
+		return ret;
+	}
+	/* As entry by entry: the directory is made before it is listed. */
+	fd = make_dir_at(w, dfd, name, vpath);
 	if (fd < 0)
 		return fd;
+	if (listed) {
+		close(fd);
+		return fail_path(w, vpath, listed);
+	}
 	d = add_dir(w, parent, name, key);
 	if (d < 0) {
 		close(fd);
 		return fail_path(w, vpath, (int)d);
 	}
 	last_dir(w, pfd, name, key, &last, &own);
-	ret = save_children(w, (size_t)d, fd, last, vpath);
+	ret = save_children(w, (size_t)d, fd, last, vpath, names);
 	if (!ret && w->keep && w->kept < w->budget) {
 		w->dirs[d].fd = fd;
 		w->kept++;
@@ -794,6 +973,7 @@ static void dir_path(const struct tree_walk *w, size_t d, char *buf, size_t len)
 static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 {
 	enum vfs_type type = vfs_lookup(w->v, "/", NULL);
+	char **names = NULL;
 	int ret;
 
 	*root = -1;
@@ -809,7 +989,11 @@ static int save_tree(struct tree_walk *w, int wfd, int last, int *root)
 	if (add_dir(w, 0, "", path_key("/")) < 0)
 		return fail_path(w, "/", -ENOMEM);
 	pool_start(w);
-	ret = save_children(w, 0, *root, last, "/");
+	ret = list_dir(w, "/", &names);
+	if (ret)
+		ret = fail_path(w, "/", ret);
+	else
+		ret = save_children(w, 0, *root, last, "/", names);
 	/* Also after a failure of the walk: what was queued before it comes
 	 * first. */
 	pool_finish(w);

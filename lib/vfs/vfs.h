@@ -139,8 +139,9 @@ void sysroot_trees_release(struct sysroot_trees *t);
  * wrote not to be changed while the run goes on. The last tree is known
  * by its handle, not by name: a tree of another run, or one that replaced
  * it at DIR/LABEL, is never linked into. Where linking fails, the entry is
- * written as sysroot_save does. t then remembers the new tree (unchanged
- * on error). t may be NULL: sysroot_save. */
+ * written as sysroot_save does. t then remembers the new tree (on error,
+ * still the last one, with fewer of its directory handles kept: they are
+ * opened again when needed). t may be NULL: sysroot_save. */
 int sysroot_save_next(struct sysroot_trees *t, const struct vfs *v, const char *dir,
 		      const char *name, char *err, size_t errlen);
 
