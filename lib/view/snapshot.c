@@ -226,6 +226,19 @@ struct json_object *snapshot_from_vfs(const struct vfs *v, const char *label, in
 /* The model's zones from struct zone rather than its /proc/zoneinfo text:
  * the text always has "managed", the snapshot leaves it out where the
  * model cannot know it. */
+/* The kernel prints start_pfn for populated zones only. */
+static bool zoneinfo_start_known(const struct zone *z)
+{
+	return populated_zone(z);
+}
+
+/* Boot memory loses pages to firmware and memblock reservations the model
+ * does not know: no managed number then. */
+static bool zoneinfo_managed_known(const struct zone *z)
+{
+	return !z->present_early_pages;
+}
+
 static struct json_object *zoneinfo_json(const struct kernel *k)
 {
 	struct json_object *list = json_object_new_array();
@@ -238,21 +251,19 @@ static struct json_object *zoneinfo_json(const struct kernel *k)
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "node", json_object_new_int(nid));
-			json_object_object_add(o, "zone", json_object_new_string(zone_name(z->type)));
-			/* The kernel prints start_pfn for populated zones only. */
+			json_object_object_add(o, "zone",
+					       json_object_new_string(zone_name(z->type)));
 			json_object_object_add(
 			    o, "start_pfn",
-			    populated_zone(z) ? json_object_new_uint64(z->start_pfn) : NULL);
+			    zoneinfo_start_known(z) ? json_object_new_uint64(z->start_pfn) : NULL);
 			json_object_object_add(o, "spanned",
 					       json_object_new_uint64(z->spanned_pages));
 			json_object_object_add(o, "present",
 					       json_object_new_uint64(z->present_pages));
-			/* Boot memory loses pages to firmware and memblock
-			 * reservations the model does not know: no number then. */
 			json_object_object_add(o, "managed",
-					       z->present_early_pages
-						       ? NULL
-						       : json_object_new_uint64(z->managed_pages));
+					       zoneinfo_managed_known(z)
+						   ? json_object_new_uint64(z->managed_pages)
+						   : NULL);
 			json_object_array_add(list, o);
 		}
 	}
@@ -430,13 +441,13 @@ static void write_zoneinfo(struct json_out *f, const struct kernel *k, int level
 			JSON_OUT_KEY(f, level + 2, false, "zone");
 			json_out_cstr(f, zone_name(z->type));
 			JSON_OUT_KEY(f, level + 2, false, "start_pfn");
-			write_count(f, populated_zone(z), z->start_pfn);
+			write_count(f, zoneinfo_start_known(z), z->start_pfn);
 			JSON_OUT_KEY(f, level + 2, false, "spanned");
 			json_out_uint(f, z->spanned_pages);
 			JSON_OUT_KEY(f, level + 2, false, "present");
 			json_out_uint(f, z->present_pages);
 			JSON_OUT_KEY(f, level + 2, false, "managed");
-			write_count(f, !z->present_early_pages, z->managed_pages);
+			write_count(f, zoneinfo_managed_known(z), z->managed_pages);
 			json_out_close(f, level + 1, '}');
 		}
 	}
